@@ -1,0 +1,31 @@
+"""Identity normalisation shared by the planner and by repositories."""
+
+from __future__ import annotations
+
+import re
+
+# Python's \s already covers the non-breaking and narrow spaces (U+00A0,
+# U+202F) that accounting exports are full of; zero-width characters are not
+# whitespace for Python, so they are listed to make "Acme\u200b" equal "Acme".
+_SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+
+
+def normalize_name(name: str) -> str:
+    """Return the key under which two client names are the same client.
+
+    Surrounding whitespace is dropped, inner runs of any whitespace (including
+    non-breaking spaces) become one space, and case is folded.
+
+    >>> normalize_name("  ACME\\u00a0 Industries ")
+    'acme industries'
+    """
+    return _SPACES.sub(" ", name).strip().casefold()
+
+
+def normalize_email(email: str) -> str:
+    """Return the key under which two contact emails are the same contact.
+
+    >>> normalize_email(" Jean.Dupont@Example.FR ")
+    'jean.dupont@example.fr'
+    """
+    return _SPACES.sub("", email).casefold()

@@ -1,0 +1,493 @@
+"""Structured problems: :class:`Issue`, :class:`Severity` and the message catalogue.
+
+Every problem the library reports is an :class:`Issue` with a stable ``code``.
+Its message and hint are rendered from :data:`CATALOGUE` in English or French;
+the code never changes with the language. Messages are never written anywhere
+else in the code, so that both languages stay complete (a test checks it).
+"""
+
+from __future__ import annotations
+
+import enum
+import string
+from collections.abc import Mapping
+
+import attrs
+
+from upflow_import.fields import field_label
+from upflow_import.lang import LANGS, Lang
+
+__all__ = ["CATALOGUE", "LANGS", "CodeInfo", "Issue", "Lang", "Severity", "Text", "code_info"]
+
+
+class Severity(str, enum.Enum):
+    """How bad an issue is: an ``error`` drops what it concerns, a ``warning`` never does."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen
+class Text:
+    """One sentence in both languages; ``{name}`` placeholders are filled from issue params."""
+
+    en: str
+    fr: str
+
+    def render(self, lang: Lang, params: Mapping[str, object]) -> str:
+        template = self.fr if lang == "fr" else self.en
+        return _FORMATTER.vformat(template, (), _Params(params))
+
+
+class _Params(dict[str, object]):
+    # A missing parameter must not turn an error report into a KeyError.
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+_FORMATTER = string.Formatter()
+
+
+@attrs.frozen
+class CodeInfo:
+    """What the catalogue knows of one issue code."""
+
+    code: str
+    severity: Severity
+    message: Text
+    #: How to fix it, shown as the issue's hint unless the issue brings its own.
+    fix: Text | None = None
+    #: An example of the input that causes it, for the error-codes page.
+    example: str | None = None
+
+
+def _info(
+    code: str,
+    severity: Severity,
+    en: str,
+    fr: str,
+    *,
+    fix_en: str | None = None,
+    fix_fr: str | None = None,
+    example: str | None = None,
+) -> CodeInfo:
+    fix = Text(fix_en, fix_fr) if fix_en is not None and fix_fr is not None else None
+    return CodeInfo(code, severity, Text(en, fr), fix, example)
+
+
+E = Severity.ERROR
+W = Severity.WARNING
+
+_ENTRIES: tuple[CodeInfo, ...] = (
+    # -- file ---------------------------------------------------------------
+    _info("file.unsupported_format", E,
+          "This file is not a CSV, XLSX, XLS, XLSB or ODS spreadsheet ({detected}).",
+          "Ce fichier n'est pas un tableur CSV, XLSX, XLS, XLSB ou ODS ({detected}).",
+          fix_en="Export the data from your spreadsheet program as CSV or XLSX.",
+          fix_fr="Exportez les données de votre tableur au format CSV ou XLSX.",
+          example="a PDF or PNG file"),
+    _info("file.numbers_unsupported", E,
+          "Apple Numbers files are not supported.",
+          "Les fichiers Apple Numbers ne sont pas pris en charge.",
+          fix_en="In Numbers, use File > Export To > Excel and import the XLSX file.",
+          fix_fr="Dans Numbers, choisissez Fichier > Exporter vers > Excel et importez le fichier XLSX.",
+          example="clients.numbers"),
+    _info("file.password_protected", E,
+          "This workbook is protected by a password.",
+          "Ce classeur est protégé par un mot de passe.",
+          fix_en="Remove the password in Excel (File > Info > Protect Workbook) and save again.",
+          fix_fr="Retirez le mot de passe dans Excel (Fichier > Informations > Protéger le classeur) "
+                 "puis enregistrez à nouveau.",
+          example="an encrypted XLSX"),
+    _info("file.corrupt", E,
+          "This file is damaged and cannot be read ({detail}).",
+          "Ce fichier est endommagé et ne peut pas être lu ({detail}).",
+          fix_en="Open it in your spreadsheet program and save it again, or export it as CSV.",
+          fix_fr="Ouvrez-le dans votre tableur et enregistrez-le à nouveau, ou exportez-le en CSV.",
+          example="a truncated XLSX"),
+    _info("file.too_large", E,
+          "The file exceeds the limit on {limit} ({actual} > {maximum}).",
+          "Le fichier dépasse la limite de {limit} ({actual} > {maximum}).",
+          fix_en="Split the file into smaller files, or raise the limit if you trust the file.",
+          fix_fr="Découpez le fichier en fichiers plus petits, ou relevez la limite si le fichier "
+                 "est de confiance.",
+          example="a sheet with a cell at XFD1048576"),
+    _info("file.empty", E,
+          "The file is empty.",
+          "Le fichier est vide.",
+          fix_en="Check that you exported the right sheet or file.",
+          fix_fr="Vérifiez que vous avez exporté la bonne feuille ou le bon fichier.",
+          example="a 0-byte file"),
+    _info("file.encoding", E,
+          "The file cannot be decoded as {encoding}.",
+          "Le fichier ne peut pas être décodé en {encoding}.",
+          fix_en="Save the CSV as UTF-8, or give the right encoding explicitly.",
+          fix_fr="Enregistrez le CSV en UTF-8, ou indiquez explicitement le bon encodage.",
+          example="encoding='ascii' on a file with accents"),
+    _info("file.sheet_not_found", E,
+          "The workbook has no sheet named {sheet!r}; its sheets are: {sheets}.",
+          "Le classeur n'a pas de feuille nommée {sheet!r} ; ses feuilles sont : {sheets}.",
+          fix_en="Give one of the sheet names listed.",
+          fix_fr="Indiquez l'un des noms de feuille listés.",
+          example="sheet='Clients' on a workbook whose sheet is 'Feuil1'"),
+    # -- csv ----------------------------------------------------------------
+    _info("csv.inconsistent_columns", E,
+          "Line {row} has {actual} cells but the header has {expected}.",
+          "La ligne {row} a {actual} cellules mais l'en-tête en a {expected}.",
+          fix_en="Every line must have the same number of separators; quote cells that contain "
+                 "the separator.",
+          fix_fr="Chaque ligne doit contenir le même nombre de séparateurs ; mettez entre "
+                 "guillemets les cellules qui contiennent le séparateur.",
+          example="Acme;Paris;extra"),
+    # -- header / mapping ---------------------------------------------------
+    _info("header.title_row", E,
+          "Row 1 looks like a document title ({value!r}), not column headers.",
+          "La ligne 1 ressemble à un titre de document ({value!r}), pas à des en-têtes de colonnes.",
+          fix_en="Delete the title rows so that row 1 holds the column headers.",
+          fix_fr="Supprimez les lignes de titre pour que la ligne 1 contienne les en-têtes de "
+                 "colonnes.",
+          example="'Liste des clients 2024' alone in A1 over a wider table"),
+    _info("header.empty", E,
+          "Column {position} has no header.",
+          "La colonne {position} n'a pas d'en-tête.",
+          fix_en="Give every column a header in row 1, or delete the empty column.",
+          fix_fr="Donnez un en-tête à chaque colonne en ligne 1, ou supprimez la colonne vide.",
+          example="a blank cell in row 1 above filled cells"),
+    _info("header.duplicate", E,
+          "The header {column!r} appears more than once.",
+          "L'en-tête {column!r} apparaît plusieurs fois.",
+          fix_en="Rename or delete the duplicate column.",
+          fix_fr="Renommez ou supprimez la colonne en double.",
+          example="two 'Email' columns"),
+    _info("mapping.required_field_missing", E,
+          "No column is mapped to {field_label}: {reason}.",
+          "Aucune colonne n'est associée à {field_label} : {reason}.",
+          fix_en="Add the column to the file, or map an existing column to this field.",
+          fix_fr="Ajoutez la colonne au fichier, ou associez une colonne existante à ce champ.",
+          example="a file with neither a customer name nor a customer ID column"),
+    _info("mapping.field_mapped_twice", E,
+          "The field {field_label} is mapped from several columns: {columns}.",
+          "Le champ {field_label} est associé à plusieurs colonnes : {columns}.",
+          fix_en="Map each field from one column only.",
+          fix_fr="Associez chaque champ à une seule colonne.",
+          example="{'Nom': 'client.name', 'Société': 'client.name'}"),
+    _info("mapping.unknown_field", E,
+          "{value!r} is not a known field.",
+          "{value!r} n'est pas un champ connu.",
+          fix_en="Use one of the field keys listed in the documentation (e.g. client.name).",
+          fix_fr="Utilisez l'une des clés de champ de la documentation (par ex. client.name).",
+          example="{'Nom': 'client.nom'}"),
+    _info("mapping.unmapped_column", W,
+          "The column {column!r} is not imported.",
+          "La colonne {column!r} n'est pas importée.",
+          fix_en="Map it to a field if it should be imported; otherwise nothing to do.",
+          fix_fr="Associez-la à un champ si elle doit être importée ; sinon, rien à faire.",
+          example="a 'Chiffre d'affaires' column"),
+    # -- values -------------------------------------------------------------
+    _info("value.required", E,
+          "{field_label} is required.",
+          "{field_label} est obligatoire.",
+          fix_en="Fill in this cell.",
+          fix_fr="Renseignez cette cellule.",
+          example="a new customer without a name"),
+    _info("value.invalid_email", E,
+          "{value!r} is not a valid email address.",
+          "{value!r} n'est pas une adresse email valide.",
+          fix_en="Write a full address such as jean.dupont@example.com.",
+          fix_fr="Écrivez une adresse complète, par exemple jean.dupont@example.com.",
+          example="jean@"),
+    _info("value.invalid_integer", E,
+          "{value!r} is not a whole number.",
+          "{value!r} n'est pas un nombre entier.",
+          fix_en="Write a whole number of days, such as 30.",
+          fix_fr="Écrivez un nombre entier de jours, par exemple 30.",
+          example="trente"),
+    _info("value.out_of_range", E,
+          "{value!r} is out of range: {field_label} must be between {minimum} and {maximum}.",
+          "{value!r} est hors limites : {field_label} doit être entre {minimum} et {maximum}.",
+          fix_en="Write a value within the range.",
+          fix_fr="Écrivez une valeur comprise dans l'intervalle.",
+          example="-5"),
+    _info("value.invalid_choice", E,
+          "{value!r} is not an accepted value for {field_label}; accepted: {choices}.",
+          "{value!r} n'est pas une valeur acceptée pour {field_label} ; valeurs acceptées : "
+          "{choices}.",
+          fix_en="Use one of the accepted values.",
+          fix_fr="Utilisez l'une des valeurs acceptées.",
+          example="Manager"),
+    _info("value.invalid_flag", E,
+          "{value!r} is not a yes/no value for {field_label}; write 1 or 0.",
+          "{value!r} n'est pas une valeur oui/non pour {field_label} ; écrivez 1 ou 0.",
+          fix_en="Write 1 for the main contact, 0 or nothing otherwise.",
+          fix_fr="Écrivez 1 pour le contact principal, 0 ou rien sinon.",
+          example="peut-être"),
+    _info("value.too_long", E,
+          "{field_label} is {length} characters long; the maximum is {maximum}.",
+          "{field_label} fait {length} caractères ; le maximum est {maximum}.",
+          fix_en="Shorten the value.",
+          fix_fr="Raccourcissez la valeur.",
+          example="a 300-character name"),
+    _info("value.unknown_country", W,
+          "{value!r} is not a country we recognise; it is kept as written.",
+          "{value!r} n'est pas un pays reconnu ; la valeur est conservée telle quelle.",
+          fix_en="Write the country's name in English or French, or its ISO code (FR, FRA).",
+          fix_fr="Écrivez le nom du pays en français ou en anglais, ou son code ISO (FR, FRA).",
+          example="Frence"),
+    _info("value.invalid_vat", W,
+          "{value!r} does not look like a valid VAT number; it is kept as written.",
+          "{value!r} ne ressemble pas à un numéro de TVA valide ; la valeur est conservée telle "
+          "quelle.",
+          fix_en="Check the number against the customer's invoices.",
+          fix_fr="Vérifiez le numéro sur les factures du client.",
+          example="FR00000000001"),
+    _info("value.invalid_phone", W,
+          "{value!r} is not a phone number we can read; it is kept as written.",
+          "{value!r} n'est pas un numéro de téléphone lisible ; la valeur est conservée telle "
+          "quelle.",
+          fix_en="Write the number with its country code, such as +33 1 23 45 67 89.",
+          fix_fr="Écrivez le numéro avec son indicatif, par exemple +33 1 23 45 67 89.",
+          example="01 23"),
+    _info("value.postal_code_padded", W,
+          "The postal code {value!r} lost its leading zero in Excel; it was read as {padded!r}.",
+          "Le code postal {value!r} a perdu son zéro initial dans Excel ; il a été lu comme "
+          "{padded!r}.",
+          fix_en="Format the postal-code column as text in Excel to keep leading zeros.",
+          fix_fr="Formatez la colonne code postal en texte dans Excel pour conserver les zéros "
+                 "initiaux.",
+          example="1000 for 01000"),
+    # -- clients ------------------------------------------------------------
+    _info("client.not_found", E,
+          "No customer with ID {value!r} exists, and the row gives no name to create it.",
+          "Aucun client n'a l'identifiant {value!r}, et la ligne ne donne pas de nom pour le "
+          "créer.",
+          fix_en="Check the ID, or fill in the customer's name so that it is created.",
+          fix_fr="Vérifiez l'identifiant, ou renseignez le nom du client pour qu'il soit créé.",
+          example="a row with only 'Customer ID' = C999"),
+    _info("client.ambiguous_name", E,
+          "Several customers are named {value!r} ({count}); this row does not say which one.",
+          "Plusieurs clients s'appellent {value!r} ({count}) ; cette ligne ne précise pas lequel.",
+          fix_en="Fill in the Customer ID: it is required when several customers share a name.",
+          fix_fr="Renseignez l'Identifiant Client : il est obligatoire si plusieurs clients ont "
+                 "le même nom.",
+          example="two stored customers named 'Acme' and a row with only 'Acme'"),
+    _info("client.value_overridden", W,
+          "{field_label} of this customer was {previous!r} on row {previous_row}; row {row} "
+          "sets it to {value!r}.",
+          "{field_label} de ce client valait {previous!r} à la ligne {previous_row} ; la ligne "
+          "{row} le remplace par {value!r}.",
+          fix_en="Make the rows of one customer agree, or ignore this if the later value is right.",
+          fix_fr="Harmonisez les lignes d'un même client, ou ignorez ceci si la dernière valeur est "
+                 "la bonne.",
+          example="two rows for C001 with different cities"),
+    _info("client.same_name_exists", W,
+          "A customer named {value!r} already exists with another ID ({other_id}); a new one "
+          "is created.",
+          "Un client nommé {value!r} existe déjà avec un autre identifiant ({other_id}) ; un "
+          "nouveau client est créé.",
+          fix_en="Check that this is really a different customer.",
+          fix_fr="Vérifiez qu'il s'agit bien d'un autre client.",
+          example="C002 'Acme' while C001 'Acme' is stored"),
+    # -- groups -------------------------------------------------------------
+    _info("group.parent_not_found", E,
+          "The parent customer {value!r} exists neither in the file nor in the store.",
+          "Le client parent {value!r} n'existe ni dans le fichier ni dans la base.",
+          fix_en="Add a row for the parent customer, or correct its name or ID.",
+          fix_fr="Ajoutez une ligne pour le client parent, ou corrigez son nom ou son "
+                 "identifiant.",
+          example="Parent name 'Acme Group' with no such customer"),
+    _info("group.self_parent", E,
+          "The customer {value!r} is given as its own parent.",
+          "Le client {value!r} est indiqué comme son propre parent.",
+          fix_en="Leave the parent columns empty on the parent's own row.",
+          fix_fr="Laissez les colonnes du groupe vides sur la ligne du client parent lui-même.",
+          example="C001 with Parent ID C001"),
+    _info("group.cycle", E,
+          "The customers {cycle} form a loop of parents.",
+          "Les clients {cycle} forment une boucle de parents.",
+          fix_en="A group cannot be a subsidiary of its own subsidiary; break the loop.",
+          fix_fr="Un groupe ne peut pas être filiale de sa propre filiale ; cassez la boucle.",
+          example="A parent of B and B parent of A"),
+    _info("group.ambiguous_parent", E,
+          "Several customers could be the parent {value!r} ({count}).",
+          "Plusieurs clients peuvent être le parent {value!r} ({count}).",
+          fix_en="Fill in the parent's ID (Parent ID column).",
+          fix_fr="Renseignez l'identifiant du groupe.",
+          example="Parent name 'Acme' with two customers named Acme"),
+    # -- contacts -----------------------------------------------------------
+    _info("contact.email_required", E,
+          "This row has contact details but no contact email; the contact is not imported.",
+          "Cette ligne contient un contact sans email ; le contact n'est pas importé.",
+          fix_en="Fill in the contact's email: a contact must have one.",
+          fix_fr="Renseignez l'email du contact : il est obligatoire.",
+          example="a first name and a phone but no email"),
+    _info("contact.client_conflict", E,
+          "The contact {value!r} is given for two customers in the file ({clients}).",
+          "Le contact {value!r} est indiqué pour deux clients dans le fichier ({clients}).",
+          fix_en="A contact belongs to one customer; keep it on one customer's rows.",
+          fix_fr="Un contact appartient à un seul client ; gardez-le sur les lignes d'un seul "
+                 "client.",
+          example="jean@acme.fr under C001 and C002"),
+    _info("contact.belongs_to_other_client", E,
+          "The contact {value!r} already belongs to another customer ({other}).",
+          "Le contact {value!r} appartient déjà à un autre client ({other}).",
+          fix_en="Use another email, or move the contact in the application first.",
+          fix_fr="Utilisez un autre email, ou déplacez d'abord le contact dans l'application.",
+          example="a stored contact of C001 imported under C002"),
+    _info("contact.external_id_conflict", E,
+          "The contact ID {value!r} is used by several emails ({emails}).",
+          "L'identifiant de contact {value!r} est utilisé par plusieurs emails ({emails}).",
+          fix_en="Give each contact its own ID.",
+          fix_fr="Donnez à chaque contact son propre identifiant.",
+          example="K1 on jean@acme.fr and marie@acme.fr"),
+    _info("contact.main_overridden", W,
+          "Several contacts of this customer are marked main; the last one ({value!r}, row "
+          "{row}) wins.",
+          "Plusieurs contacts de ce client sont marqués principaux ; le dernier ({value!r}, "
+          "ligne {row}) l'emporte.",
+          fix_en="Mark one contact per customer with 1.",
+          fix_fr="Ne marquez qu'un contact par client avec 1.",
+          example="two rows of C001 with Main contact = 1"),
+    _info("contact.value_overridden", W,
+          "{field_label} of contact {email!r} was {previous!r} on row {previous_row}; row {row} "
+          "sets it to {value!r}.",
+          "{field_label} du contact {email!r} valait {previous!r} à la ligne {previous_row} ; la "
+          "ligne {row} le remplace par {value!r}.",
+          fix_en="Make the rows of one contact agree.",
+          fix_fr="Harmonisez les lignes d'un même contact.",
+          example="jean@acme.fr twice with two phone numbers"),
+    # -- references ---------------------------------------------------------
+    _info("reference.unknown_account_manager", E,
+          "No account manager has the email {value!r}.",
+          "Aucun responsable de compte n'a l'email {value!r}.",
+          fix_en="Use the email of an existing user.",
+          fix_fr="Utilisez l'email d'un utilisateur existant.",
+          example="typo in the manager's email"),
+    _info("reference.unknown_dunning_plan", E,
+          "No dunning plan is named {value!r}.",
+          "Aucun plan de relance ne s'appelle {value!r}.",
+          fix_en="Use the exact name of an existing dunning plan.",
+          fix_fr="Utilisez le nom exact d'un plan de relance existant.",
+          example="'Plan standard' when the plan is 'Plan Standard'"),
+    # -- dependencies and writes --------------------------------------------
+    _info("plan.dependency_dropped", E,
+          "Not imported because {dependency} has an error (row {dependency_row}).",
+          "Non importé car {dependency} comporte une erreur (ligne {dependency_row}).",
+          fix_en="Fix the error it depends on.",
+          fix_fr="Corrigez l'erreur dont il dépend.",
+          example="a contact of a customer whose name is missing"),
+    _info("apply.failed", E,
+          "Writing failed: {detail}.",
+          "L'écriture a échoué : {detail}.",
+          fix_en="Run the import again once the store is available; finished work is not "
+                 "repeated.",
+          fix_fr="Relancez l'import une fois la base disponible ; le travail déjà fait n'est pas "
+                 "refait.",
+          example="the database went away"),
+    _info("apply.not_attempted", E,
+          "Not written because {dependency} could not be written.",
+          "Non écrit car {dependency} n'a pas pu être écrit.",
+          fix_en="Run the import again once the earlier failure is fixed.",
+          fix_fr="Relancez l'import une fois l'échec précédent corrigé.",
+          example="a contact whose customer's creation failed"),
+)
+
+#: Every issue code the library can report, with its messages in both languages.
+CATALOGUE: Mapping[str, CodeInfo] = {entry.code: entry for entry in _ENTRIES}
+
+
+def code_info(code: str) -> CodeInfo:
+    """Return the catalogue entry of ``code`` (``KeyError`` for an unknown code)."""
+    return CATALOGUE[code]
+
+
+def _freeze(params: Mapping[str, object] | tuple[tuple[str, object], ...]) -> tuple[
+        tuple[str, object], ...]:
+    items = params.items() if isinstance(params, Mapping) else params
+    return tuple(sorted(items))
+
+
+@attrs.frozen
+class Issue:
+    """One problem, located as precisely as the layer that found it knows.
+
+    ``message`` and ``hint`` are English; :meth:`message_in` and
+    :meth:`hint_in` give them in another language. ``params`` are the values
+    the messages are rendered from (a field label, a limit…).
+    """
+
+    code: str
+    severity: Severity
+    row: int | None = None
+    column: str | None = None
+    field: str | None = None
+    value: str | None = None
+    params: tuple[tuple[str, object], ...] = attrs.field(default=(), converter=_freeze)
+    #: A specific hint ("did you mean …") replacing the catalogue's generic fix.
+    custom_hint: Text | None = None
+
+    @classmethod
+    def make(
+        cls,
+        code: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        field: str | None = None,
+        value: str | None = None,
+        hint: Text | None = None,
+        **params: object,
+    ) -> Issue:
+        """Build an issue whose severity comes from the catalogue."""
+        return cls(code, code_info(code).severity, row, column, field, value, params, hint)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def _params(self) -> dict[str, object]:
+        params: dict[str, object] = {"row": self.row, "column": self.column, "value": self.value}
+        if self.field is not None:
+            params["field"] = self.field
+        params.update(self.params)
+        return params
+
+    def message_in(self, lang: Lang = "en") -> str:
+        """The message in ``lang`` (``"en"`` or ``"fr"``)."""
+        params = self._params()
+        if "field_label" not in params and self.field is not None:
+            params["field_label"] = field_label(self.field, lang)
+        elif isinstance(params.get("field_label"), Text):
+            label = params["field_label"]
+            assert isinstance(label, Text)
+            params["field_label"] = label.fr if lang == "fr" else label.en
+        return code_info(self.code).message.render(lang, params)
+
+    def hint_in(self, lang: Lang = "en") -> str | None:
+        """The hint in ``lang``: the issue's own, else the catalogue's fix."""
+        text = self.custom_hint or code_info(self.code).fix
+        return None if text is None else text.render(lang, self._params())
+
+    @property
+    def message(self) -> str:
+        return self.message_in("en")
+
+    @property
+    def hint(self) -> str | None:
+        return self.hint_in("en")
+
+    def to_dict(self, lang: Lang = "en") -> dict[str, object]:
+        """The issue as the JSON report shows it."""
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "row": self.row,
+            "column": self.column,
+            "field": self.field,
+            "value": self.value,
+            "message": self.message_in(lang),
+            "hint": self.hint_in(lang),
+        }
+

@@ -1,0 +1,264 @@
+"""Typed records: what one row of the file says about a client and a contact."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+import attrs
+
+from upflow_import.fields import Field
+from upflow_import.identity import normalize_email, normalize_name
+from upflow_import.issues import Issue, Severity
+
+if TYPE_CHECKING:
+    from upflow_import.mapping import ColumnMapping
+
+#: The Python type of a field's value: text, a number of days, a flag, or
+#: several account-manager emails.
+FieldValue = str | int | bool | tuple[str, ...]
+
+
+class Position(str, enum.Enum):
+    """A contact's role, as Upflow names it."""
+
+    ACCOUNTING = "ACCOUNTING"
+    SALES = "SALES"
+    PURCHASER = "PURCHASER"
+    PAYER = "PAYER"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen(slots=True)
+class Address:
+    """A postal address; ``street`` is the street line only, as the article asks."""
+
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    state: str | None = None
+    #: ISO 3166-1 alpha-2 when recognised, else the text as written.
+    country: str | None = None
+
+
+@attrs.frozen(slots=True)
+class ClientRef:
+    """A reference to a client by id and/or name (a row's client, or a group's parent)."""
+
+    external_id: str | None = None
+    name: str | None = None
+
+    @property
+    def name_key(self) -> str | None:
+        return None if self.name is None else normalize_name(self.name)
+
+    def __bool__(self) -> bool:
+        return self.external_id is not None or self.name is not None
+
+    def describe(self) -> str:
+        """How a person would name it in a message."""
+        if self.external_id is not None and self.name is not None:
+            return f"{self.name} ({self.external_id})"
+        return self.external_id or self.name or "?"
+
+
+@attrs.frozen(slots=True)
+class ClientRecord:
+    """The client part of one or more rows. Unfilled fields are ``None`` (or ``()``)."""
+
+    #: The file rows this record came from (one for a parsed row; several once merged).
+    rows: tuple[int, ...]
+    external_id: str | None = None
+    name: str | None = None
+    accounting_code: str | None = None
+    vat_number: str | None = None
+    address: Address = Address()
+    account_manager_emails: tuple[str, ...] = ()
+    dunning_plan: str | None = None
+    payment_term_days: int | None = None
+    #: The parent client when this client is a subsidiary.
+    parent: ClientRef | None = None
+
+    @property
+    def ref(self) -> ClientRef:
+        return ClientRef(self.external_id, self.name)
+
+    def values(self) -> dict[Field, FieldValue]:
+        """The filled-in client fields (group fields excluded: see ``parent``)."""
+        a = self.address
+        pairs: tuple[tuple[Field, FieldValue | None], ...] = (
+            (Field.CLIENT_EXTERNAL_ID, self.external_id),
+            (Field.CLIENT_NAME, self.name),
+            (Field.CLIENT_ACCOUNTING_CODE, self.accounting_code),
+            (Field.CLIENT_VAT_NUMBER, self.vat_number),
+            (Field.CLIENT_ADDRESS, a.street),
+            (Field.CLIENT_POSTAL_CODE, a.postal_code),
+            (Field.CLIENT_CITY, a.city),
+            (Field.CLIENT_STATE, a.state),
+            (Field.CLIENT_COUNTRY, a.country),
+            (Field.CLIENT_ACCOUNT_MANAGER_EMAIL, self.account_manager_emails or None),
+            (Field.CLIENT_DUNNING_PLAN, self.dunning_plan),
+            (Field.CLIENT_PAYMENT_TERM_DAYS, self.payment_term_days),
+        )
+        return {field: value for field, value in pairs if value is not None}
+
+    @classmethod
+    def from_values(
+        cls,
+        rows: tuple[int, ...],
+        values: dict[Field, FieldValue],
+        parent: ClientRef | None = None,
+    ) -> ClientRecord:
+        """The inverse of :meth:`values`."""
+
+        def text(field: Field) -> str | None:
+            value = values.get(field)
+            return None if value is None else str(value)
+
+        term = values.get(Field.CLIENT_PAYMENT_TERM_DAYS)
+        managers = values.get(Field.CLIENT_ACCOUNT_MANAGER_EMAIL, ())
+        return cls(
+            rows=rows,
+            external_id=text(Field.CLIENT_EXTERNAL_ID),
+            name=text(Field.CLIENT_NAME),
+            accounting_code=text(Field.CLIENT_ACCOUNTING_CODE),
+            vat_number=text(Field.CLIENT_VAT_NUMBER),
+            address=Address(
+                street=text(Field.CLIENT_ADDRESS),
+                postal_code=text(Field.CLIENT_POSTAL_CODE),
+                city=text(Field.CLIENT_CITY),
+                state=text(Field.CLIENT_STATE),
+                country=text(Field.CLIENT_COUNTRY),
+            ),
+            account_manager_emails=tuple(managers) if isinstance(managers, tuple) else (),
+            dunning_plan=text(Field.CLIENT_DUNNING_PLAN),
+            payment_term_days=term if isinstance(term, int) else None,
+            parent=parent,
+        )
+
+
+@attrs.frozen(slots=True)
+class ContactRecord:
+    """The contact part of one or more rows."""
+
+    rows: tuple[int, ...]
+    #: As written (trimmed); identity is :attr:`key`.
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    #: E.164 when it parsed, else as written.
+    phone: str | None = None
+    external_id: str | None = None
+    position: Position | None = None
+    #: ``True`` main, ``False`` explicitly not main, ``None`` not said.
+    is_main: bool | None = None
+
+    @property
+    def key(self) -> str | None:
+        """The identity of the contact: its normalised email."""
+        return None if self.email is None else normalize_email(self.email)
+
+    def values(self) -> dict[Field, FieldValue]:
+        """The filled-in contact fields."""
+        pairs: tuple[tuple[Field, FieldValue | None], ...] = (
+            (Field.CONTACT_EMAIL, self.email),
+            (Field.CONTACT_FIRST_NAME, self.first_name),
+            (Field.CONTACT_LAST_NAME, self.last_name),
+            (Field.CONTACT_PHONE, self.phone),
+            (Field.CONTACT_EXTERNAL_ID, self.external_id),
+            (Field.CONTACT_POSITION, None if self.position is None else self.position.value),
+            (Field.CONTACT_IS_MAIN, self.is_main),
+        )
+        return {field: value for field, value in pairs if value is not None}
+
+    @classmethod
+    def from_values(cls, rows: tuple[int, ...], values: dict[Field, FieldValue]) -> ContactRecord:
+        """The inverse of :meth:`values`."""
+
+        def text(field: Field) -> str | None:
+            value = values.get(field)
+            return None if value is None else str(value)
+
+        position = values.get(Field.CONTACT_POSITION)
+        is_main = values.get(Field.CONTACT_IS_MAIN)
+        return cls(
+            rows=rows,
+            email=text(Field.CONTACT_EMAIL),
+            first_name=text(Field.CONTACT_FIRST_NAME),
+            last_name=text(Field.CONTACT_LAST_NAME),
+            phone=text(Field.CONTACT_PHONE),
+            external_id=text(Field.CONTACT_EXTERNAL_ID),
+            position=None if position is None else Position(str(position)),
+            is_main=is_main if isinstance(is_main, bool) else None,
+        )
+
+
+def _is_error(issue: Issue) -> bool:
+    return issue.severity is Severity.ERROR
+
+
+@attrs.frozen(slots=True)
+class ParsedRow:
+    """One data row after parsing: its records, its issues and its original cells."""
+
+    number: int
+    #: The client the row describes or refers to (``None`` only when the whole
+    #: row could not be read, e.g. a CSV line with the wrong number of cells).
+    client: ClientRecord | None
+    #: The contact of the row; ``None`` when the row has no contact cells.
+    contact: ContactRecord | None
+    issues: tuple[Issue, ...] = ()
+    #: The row's original cells, aligned with the table headers (for the failed-rows export).
+    cells: tuple[str | None, ...] = ()
+
+    @property
+    def row_ok(self) -> bool:
+        """False when an error concerns the whole row (no field)."""
+        return not any(_is_error(i) and i.field is None for i in self.issues)
+
+    @property
+    def client_ok(self) -> bool:
+        """False when an error concerns a client or group field, or the whole row."""
+        return self.client is not None and not any(
+            _is_error(i) and (i.field is None or not i.field.startswith("contact."))
+            for i in self.issues
+        )
+
+    @property
+    def contact_ok(self) -> bool:
+        """False when the row has no usable contact (errors on contact fields included)."""
+        return self.contact is not None and self.row_ok and not any(
+            _is_error(i) and i.field is not None and i.field.startswith("contact.")
+            for i in self.issues
+        )
+
+    @property
+    def has_errors(self) -> bool:
+        return any(_is_error(i) for i in self.issues)
+
+
+@attrs.frozen
+class ParsedImport:
+    """The output of :func:`~upflow_import.parse`: every row typed, every problem found."""
+
+    rows: tuple[ParsedRow, ...]
+    #: Problems that concern the file or the mapping rather than one row.
+    issues: tuple[Issue, ...]
+    headers: tuple[str, ...]
+    mapping: ColumnMapping
+    format: str = "csv"
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+
+    @property
+    def all_issues(self) -> tuple[Issue, ...]:
+        """File-level issues then every row's issues, in row order."""
+        return self.issues + tuple(i for row in self.rows for i in row.issues)
+
+    @property
+    def has_file_errors(self) -> bool:
+        """True when the file or mapping itself is unusable (nothing can be imported)."""
+        return any(_is_error(i) for i in self.issues)

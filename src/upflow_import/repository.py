@@ -1,0 +1,115 @@
+"""The store the importer reads from and writes to, as the caller implements it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from upflow_import.fields import Field
+from upflow_import.model import ClientRecord, ContactRecord, FieldValue
+
+#: Ids are opaque to the importer: whatever ``create_*`` returned.
+Id = Hashable
+
+
+@attrs.frozen
+class StoredClient:
+    """A client as the repository holds it."""
+
+    id: Id
+    external_id: str | None
+    name: str
+    #: Every stored client field (``client.*`` keys), name and external id included.
+    values: Mapping[Field, FieldValue] = attrs.field(factory=dict)
+    parent_id: Id | None = None
+    #: The client's current main contact, so that a new main contact can demote it.
+    main_contact_id: Id | None = None
+
+
+@attrs.frozen
+class StoredContact:
+    """A contact as the repository holds it."""
+
+    id: Id
+    client_id: Id
+    email: str
+    #: Every stored contact field (``contact.*`` keys), email and ``contact.is_main`` included.
+    values: Mapping[Field, FieldValue] = attrs.field(factory=dict)
+
+    @property
+    def is_main(self) -> bool:
+        return self.values.get(Field.CONTACT_IS_MAIN) is True
+
+
+@attrs.frozen
+class ClientChanges:
+    """What an update changes: only the fields the file fills in and that differ."""
+
+    values: Mapping[Field, FieldValue] = attrs.field(factory=dict)
+    #: The new parent, or ``None`` to keep the current one (a blank never erases).
+    parent_id: Id | None = None
+
+
+@attrs.frozen
+class ContactChanges:
+    values: Mapping[Field, FieldValue] = attrs.field(factory=dict)
+
+
+@runtime_checkable
+class Repository(Protocol):
+    """What the importer needs from a store.
+
+    Reads are batched: each ``find_*``/``known_*`` method receives many keys
+    at once (at most the planner's chunk size, 1000 by default) and returns
+    what it holds for them, in any order. Keys are already normalised:
+    names with :func:`~upflow_import.normalize_name`, emails with
+    :func:`~upflow_import.normalize_email`.
+
+    A repository may also offer ``transaction()``, a context manager inside
+    which :func:`~upflow_import.apply` runs; and, to suggest a "did you mean"
+    for unknown references, ``all_account_managers()`` and
+    ``all_dunning_plans()`` returning every known value.
+    """
+
+    def find_clients_by_external_ids(self, external_ids: Sequence[str]) -> Iterable[StoredClient]:
+        """Stored clients whose external id is one of ``external_ids`` (exact match)."""
+        ...
+
+    def find_clients_by_names(self, names: Sequence[str]) -> Iterable[StoredClient]:
+        """Stored clients whose ``normalize_name(name)`` is one of ``names``."""
+        ...
+
+    def find_contacts_by_emails(self, emails: Sequence[str]) -> Iterable[StoredContact]:
+        """Stored contacts whose ``normalize_email(email)`` is one of ``emails``."""
+        ...
+
+    def known_account_managers(self, emails: Sequence[str]) -> Collection[str] | None:
+        """The subset of ``emails`` that are account managers; ``None`` when not tracked."""
+        ...
+
+    def known_dunning_plans(self, names: Sequence[str]) -> Collection[str] | None:
+        """The subset of ``names`` that are dunning plans; ``None`` when not tracked."""
+        ...
+
+    def create_client(self, record: ClientRecord, parent_id: Id | None) -> Id:
+        """Store a new client and return its id."""
+        ...
+
+    def update_client(self, client_id: Id, changes: ClientChanges) -> None:
+        """Change only the fields in ``changes``."""
+        ...
+
+    def create_contact(self, client_id: Id, record: ContactRecord) -> Id:
+        """Store a new contact of ``client_id`` and return its id."""
+        ...
+
+    def update_contact(self, contact_id: Id, changes: ContactChanges) -> None:
+        """Change only the fields in ``changes`` (``contact.is_main`` ``False`` demotes)."""
+        ...
+
+
+class SupportsTransaction(Protocol):
+    def transaction(self) -> AbstractContextManager[object]: ...
