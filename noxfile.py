@@ -1,0 +1,45 @@
+"""Developer tasks: ``nox -s tests lint typecheck docs bench``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.default_venv_backend = "venv"
+
+SOURCES = ["src", "tests", "examples", "benchmarks", "noxfile.py", "docs/conf.py"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite (what CI runs)."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", "-n", "auto", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: style and common bugs."""
+    session.install("ruff")
+    session.run("ruff", "check", *SOURCES)
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the library."""
+    session.install("-e", ".", "mypy")
+    session.run("mypy", "--strict", "src")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The user guide, warnings as errors."""
+    session.install("-e", ".[docs]")
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Side-by-side performance measurements; writes docs/performance.md."""
+    session.install("-e", ".[test]")
+    session.run("python", "benchmarks/run.py", *session.posargs)
