@@ -37,3 +37,7 @@ class FileTooLargeError(UnreadableFileError):
 
 class MappingError(UpflowImportError):
     """A column mapping cannot be used (``mapping.*`` codes)."""
+
+
+class StoreError(UpflowImportError):
+    """The embedded store cannot be opened or used (``store.*`` codes)."""

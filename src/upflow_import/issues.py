@@ -371,6 +371,23 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_en="Use the exact name of an existing dunning plan.",
           fix_fr="Utilisez le nom exact d'un plan de relance existant.",
           example="'Plan standard' when the plan is 'Plan Standard'"),
+    # -- store (the embedded SQLite store of the command line) -----------------
+    _info("store.unusable", E,
+          "The store {path} cannot be used: {detail}.",
+          "La base {path} ne peut pas être utilisée : {detail}.",
+          fix_en="Check the --db path: it must be a folder you can write to, or an upflow-import "
+                 "store.",
+          fix_fr="Vérifiez le chemin --db : il doit désigner un dossier accessible en écriture, ou "
+                 "une base upflow-import.",
+          example="--db pointing at a spreadsheet"),
+    _info("store.newer_schema", E,
+          "The store {path} was written by a newer upflow-import (schema {found}; this version "
+          "knows up to {supported}).",
+          "La base {path} a été écrite par une version plus récente d'upflow-import (schéma "
+          "{found} ; cette version connaît jusqu'au schéma {supported}).",
+          fix_en="Upgrade upflow-import; the store is left untouched.",
+          fix_fr="Mettez à jour upflow-import ; la base n'est pas modifiée.",
+          example="a store opened by an older installation"),
     # -- dependencies and writes --------------------------------------------
     _info("plan.dependency_dropped", E,
           "Not imported because {dependency} has an error (row {dependency_row}).",

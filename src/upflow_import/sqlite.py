@@ -1,0 +1,520 @@
+"""The embedded store: :class:`SqliteRepository`, a :class:`~upflow_import.Repository` on SQLite.
+
+It is the store the ``upflow-import`` command line reads and writes, and a
+complete, real repository for callers who do not have their own. It uses
+the standard library's :mod:`sqlite3` only.
+
+Design notes:
+
+- The schema is versioned with ``PRAGMA user_version`` and created or
+  migrated on open by the functions of :data:`MIGRATIONS`, one per version.
+  A migration only adds; data is never dropped. A store written by a newer
+  version is refused rather than guessed at.
+- WAL journal mode, so a reader (``plan``, ``export``) never waits for an
+  import that is writing; ``busy_timeout`` so a second import waits for the
+  first instead of failing.
+- :meth:`SqliteRepository.transaction` starts with ``BEGIN IMMEDIATE``: the
+  write lock is taken up front, so two imports serialise cleanly instead of
+  one failing when it upgrades a read into a write. Transactions nest
+  (savepoints), so a caller may hold one across planning and applying.
+- Lookups bind at most :data:`MAX_PARAMS_PER_QUERY` keys per statement, below
+  SQLite's limit on bound parameters whatever its compile options.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from upflow_import.errors import StoreError
+from upflow_import.fields import Field
+from upflow_import.identity import normalize_email, normalize_name
+from upflow_import.model import ClientRecord, ContactRecord, FieldValue
+from upflow_import.repository import (
+    ClientChanges,
+    ContactChanges,
+    Id,
+    StoredClient,
+    StoredContact,
+)
+
+__all__ = ["MAX_PARAMS_PER_QUERY", "MIGRATIONS", "SCHEMA_VERSION", "SqliteRepository"]
+
+#: Keys bound in one lookup statement. SQLite builds before 3.32 allow 999
+#: parameters per statement; staying well below keeps one code path for all.
+MAX_PARAMS_PER_QUERY = 500
+
+#: Seconds a writer waits for another writer's lock before giving up.
+DEFAULT_TIMEOUT = 300.0
+
+
+# -- schema -------------------------------------------------------------------
+
+_SCHEMA_V1 = (
+    """CREATE TABLE clients (
+        id INTEGER PRIMARY KEY,
+        external_id TEXT,
+        name TEXT NOT NULL,
+        -- normalize_name(name): the identity of a client without an external id
+        name_key TEXT NOT NULL,
+        accounting_code TEXT,
+        vat_number TEXT,
+        address TEXT,
+        postal_code TEXT,
+        city TEXT,
+        state TEXT,
+        country TEXT,
+        -- a JSON array: a client may have several account managers
+        account_manager_email TEXT,
+        dunning_plan TEXT,
+        payment_term_days INTEGER,
+        parent_id INTEGER REFERENCES clients(id)
+    )""",
+    "CREATE UNIQUE INDEX clients_external_id ON clients(external_id) WHERE external_id IS NOT NULL",
+    "CREATE INDEX clients_name_key ON clients(name_key)",
+    "CREATE INDEX clients_parent_id ON clients(parent_id)",
+    """CREATE TABLE contacts (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id),
+        email TEXT NOT NULL,
+        -- normalize_email(email): the identity of a contact
+        email_key TEXT NOT NULL,
+        first_name TEXT,
+        last_name TEXT,
+        phone TEXT,
+        external_id TEXT,
+        position TEXT,
+        is_main INTEGER NOT NULL DEFAULT 0 CHECK (is_main IN (0, 1))
+    )""",
+    "CREATE UNIQUE INDEX contacts_email_key ON contacts(email_key)",
+    "CREATE INDEX contacts_client_id ON contacts(client_id, is_main)",
+    """CREATE TABLE account_managers (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL,
+        email_key TEXT NOT NULL UNIQUE
+    )""",
+    """CREATE TABLE dunning_plans (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    )""",
+)
+
+
+def _migrate_to_v1(connection: sqlite3.Connection) -> None:
+    """Create the clients, contacts, account managers and dunning plans tables."""
+    for statement in _SCHEMA_V1:
+        connection.execute(statement)
+
+
+#: ``MIGRATIONS[n]`` takes a store from schema version ``n`` to ``n + 1``.
+#: Append a function to change the schema; never edit or remove one, since
+#: stores in the field are at every version.
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_v1,)
+
+#: The schema version this code reads and writes.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# -- field <-> column ---------------------------------------------------------
+
+def _column(field: Field) -> str:
+    # Columns are named after the field keys without their prefix, which is
+    # also what the export shows.
+    return field.value.split(".", 1)[1]
+
+
+_CLIENT_FIELDS: tuple[Field, ...] = tuple(f for f in Field if f.entity == "client")
+_CONTACT_FIELDS: tuple[Field, ...] = tuple(f for f in Field if f.entity == "contact")
+_CLIENT_COLUMNS = ", ".join(_column(f) for f in _CLIENT_FIELDS)
+_CONTACT_COLUMNS = ", ".join(_column(f) for f in _CONTACT_FIELDS)
+
+_SELECT_CLIENTS = (
+    f"SELECT id, parent_id, {_CLIENT_COLUMNS}, "
+    "(SELECT k.id FROM contacts k WHERE k.client_id = clients.id AND k.is_main = 1 "
+    "ORDER BY k.id DESC LIMIT 1) AS main_contact_id FROM clients"
+)
+_SELECT_CONTACTS = f"SELECT id, client_id, {_CONTACT_COLUMNS} FROM contacts"
+
+
+def _to_column(field: Field, value: FieldValue) -> Any:
+    if field is Field.CLIENT_ACCOUNT_MANAGER_EMAIL:
+        emails = value if isinstance(value, tuple) else (str(value),)
+        return json.dumps(list(emails), ensure_ascii=False)
+    if field is Field.CONTACT_IS_MAIN:
+        return 1 if value is True else 0
+    return value
+
+
+def _from_column(field: Field, value: Any) -> FieldValue:
+    if field is Field.CLIENT_ACCOUNT_MANAGER_EMAIL:
+        return tuple(str(email) for email in json.loads(value))
+    if field is Field.CONTACT_IS_MAIN:
+        return bool(value)
+    if field is Field.CLIENT_PAYMENT_TERM_DAYS:
+        return int(value)
+    return str(value)
+
+
+def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), MAX_PARAMS_PER_QUERY):
+        yield unique[start:start + MAX_PARAMS_PER_QUERY]
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+class SqliteRepository:
+    """A :class:`~upflow_import.Repository` stored in one SQLite file.
+
+    ``path`` is created on first use (``":memory:"`` gives a private,
+    throw-away store). With ``read_only=True`` the file is opened so that no
+    write can happen, not even by mistake: what ``upflow-import plan`` uses;
+    a missing file is then an error, and a store at an older schema is
+    migrated first (migrations keep every row). ``timeout`` is how many
+    seconds a write waits for another process's import to finish.
+
+    Account managers and dunning plans are checked only once at least one of
+    them is registered (:meth:`add_account_managers`,
+    :meth:`add_dunning_plans`); until then :meth:`known_account_managers` and
+    :meth:`known_dunning_plans` return ``None``, meaning "not tracked".
+
+    Use it as a context manager, or call :meth:`close`, to release the file.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = ":memory:",
+        *,
+        read_only: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        self._timeout = timeout
+        self._depth = 0
+        if read_only and (self.path == ":memory:" or not Path(self.path).is_file()):
+            raise self._error("no such file")
+        self._connection = self._open()
+        if read_only and self.schema_version < SCHEMA_VERSION:
+            # A migration is a write: run it through a writable connection,
+            # then come back read-only.
+            self._connection.close()
+            SqliteRepository(self.path, timeout=timeout).close()
+            self._connection = self._open()
+
+    # -- opening --------------------------------------------------------------
+
+    def _error(self, detail: str) -> StoreError:
+        return StoreError.of("store.unusable", path=self.path, detail=detail)  # type: ignore[return-value]
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            if self.read_only:
+                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+                connection = sqlite3.connect(uri, uri=True, timeout=self._timeout,
+                                             isolation_level=None)
+            else:
+                connection = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
+        except sqlite3.Error as error:
+            raise self._error(str(error)) from None
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+            connection.execute("PRAGMA foreign_keys = ON")
+            if self.read_only:
+                self._check_version(connection.execute("PRAGMA user_version").fetchone()[0])
+            else:
+                # Persistent in the file; a no-op when it is already WAL.
+                connection.execute("PRAGMA journal_mode = WAL")
+                # WAL makes NORMAL durable against application crashes and much faster.
+                connection.execute("PRAGMA synchronous = NORMAL")
+                self._migrate(connection)
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            raise self._error(str(error)) from None
+        except StoreError:
+            connection.close()
+            raise
+        return connection
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError.of("store.newer_schema", path=self.path, found=version,
+                                supported=SCHEMA_VERSION)
+
+    def _migrate(self, connection: sqlite3.Connection) -> None:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        self._check_version(version)
+        # Read the version again under the write lock: another process may
+        # have migrated the file meanwhile.
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            self._check_version(version)
+            for migration in MIGRATIONS[version:]:
+                migration(connection)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open file."""
+        return int(self._connection.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the file. The repository cannot be used afterwards."""
+        self._connection.close()
+
+    def __enter__(self) -> SqliteRepository:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SqliteRepository({self.path!r}, read_only={self.read_only})"
+
+    # -- transactions ---------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqliteRepository]:
+        """Run a block atomically: everything it wrote is committed, or nothing if it raises.
+
+        The outermost transaction takes the write lock at once, waiting up
+        to ``timeout`` for another writer. Nested calls are savepoints.
+        """
+        depth = self._depth
+        savepoint = f"upflow_{depth}"
+        self._connection.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {savepoint}")
+        self._depth += 1
+        try:
+            yield self
+        except BaseException:
+            self._depth -= 1
+            if depth == 0:
+                self._connection.execute("ROLLBACK")
+            else:
+                self._connection.execute(f"ROLLBACK TO {savepoint}")
+                self._connection.execute(f"RELEASE {savepoint}")
+            raise
+        self._depth -= 1
+        self._connection.execute("COMMIT" if depth == 0 else f"RELEASE {savepoint}")
+
+    # -- reads ----------------------------------------------------------------
+
+    def _client(self, row: sqlite3.Row | tuple[Any, ...]) -> StoredClient:
+        client_id, parent_id, *cells, main_contact_id = row
+        values = {
+            field: _from_column(field, cell)
+            for field, cell in zip(_CLIENT_FIELDS, cells, strict=True)
+            if cell is not None
+        }
+        return StoredClient(
+            id=client_id,
+            external_id=cells[0],
+            name=cells[1],
+            values=values,
+            parent_id=parent_id,
+            main_contact_id=main_contact_id,
+        )
+
+    def _contact(self, row: tuple[Any, ...]) -> StoredContact:
+        contact_id, client_id, *cells = row
+        values = {
+            field: _from_column(field, cell)
+            for field, cell in zip(_CONTACT_FIELDS, cells, strict=True)
+            if cell is not None
+        }
+        return StoredContact(id=contact_id, client_id=client_id, email=cells[0], values=values)
+
+    def _select_in(self, select: str, column: str, keys: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+        for chunk in _chunks(keys):
+            sql = f"{select} WHERE {column} IN ({_placeholders(len(chunk))})"
+            yield from self._connection.execute(sql, chunk)
+
+    def find_clients_by_external_ids(self, external_ids: Sequence[str]) -> list[StoredClient]:
+        """Stored clients whose external id is one of ``external_ids`` (exact match)."""
+        return [self._client(row) for row in self._select_in(_SELECT_CLIENTS, "external_id", external_ids)]
+
+    def find_clients_by_names(self, names: Sequence[str]) -> list[StoredClient]:
+        """Stored clients whose normalised name is one of ``names`` (normalised keys)."""
+        return [self._client(row) for row in self._select_in(_SELECT_CLIENTS, "name_key", names)]
+
+    def find_contacts_by_emails(self, emails: Sequence[str]) -> list[StoredContact]:
+        """Stored contacts whose normalised email is one of ``emails`` (normalised keys)."""
+        return [self._contact(row) for row in self._select_in(_SELECT_CONTACTS, "email_key", emails)]
+
+    def _has_any(self, table: str) -> bool:
+        return bool(self._connection.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0])
+
+    def known_account_managers(self, emails: Sequence[str]) -> set[str] | None:
+        """The ``emails`` that are registered account managers (case-insensitive);
+        ``None`` while none is registered."""
+        if not self._has_any("account_managers"):
+            return None
+        by_key: dict[str, list[str]] = {}
+        for email in emails:
+            by_key.setdefault(normalize_email(email), []).append(email)
+        known: set[str] = set()
+        for (key,) in self._select_in("SELECT email_key FROM account_managers", "email_key", by_key):
+            known.update(by_key[key])
+        return known
+
+    def known_dunning_plans(self, names: Sequence[str]) -> set[str] | None:
+        """The ``names`` that are registered dunning plans (exact match, as Upflow
+        compares plan names); ``None`` while none is registered."""
+        if not self._has_any("dunning_plans"):
+            return None
+        return {name for (name,) in self._select_in("SELECT name FROM dunning_plans", "name", names)}
+
+    def all_account_managers(self) -> list[str]:
+        """Every registered account manager's email, in the order they were added."""
+        return [email for (email,) in self._connection.execute(
+            "SELECT email FROM account_managers ORDER BY id")]
+
+    def all_dunning_plans(self) -> list[str]:
+        """Every registered dunning plan's name, in the order they were added."""
+        return [name for (name,) in self._connection.execute("SELECT name FROM dunning_plans ORDER BY id")]
+
+    # -- reference data -------------------------------------------------------
+
+    def add_account_managers(self, emails: Iterable[str]) -> list[str]:
+        """Register account managers; returns the ones that were not registered yet.
+
+        Emails are compared case-insensitively; the first spelling is kept.
+        """
+        added = []
+        with self.transaction():
+            for email in emails:
+                cursor = self._connection.execute(
+                    "INSERT OR IGNORE INTO account_managers (email, email_key) VALUES (?, ?)",
+                    (email.strip(), normalize_email(email)))
+                if cursor.rowcount:
+                    added.append(email.strip())
+        return added
+
+    def add_dunning_plans(self, names: Iterable[str]) -> list[str]:
+        """Register dunning plans by exact name; returns the ones that were not registered yet."""
+        added = []
+        with self.transaction():
+            for name in names:
+                cursor = self._connection.execute(
+                    "INSERT OR IGNORE INTO dunning_plans (name) VALUES (?)", (name.strip(),))
+                if cursor.rowcount:
+                    added.append(name.strip())
+        return added
+
+    # -- writes ---------------------------------------------------------------
+
+    def create_client(self, record: ClientRecord, parent_id: Id | None) -> int:
+        """Store a new client and return its id (an integer rowid)."""
+        if record.name is None:
+            raise ValueError("a client needs a name to be created")
+        values = record.values()
+        columns = [_column(field) for field in values]
+        cells = [_to_column(field, value) for field, value in values.items()]
+        columns += ["name_key", "parent_id"]
+        cells += [normalize_name(record.name), parent_id]
+        cursor = self._connection.execute(
+            f"INSERT INTO clients ({', '.join(columns)}) VALUES ({_placeholders(len(cells))})", cells)
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def update_client(self, client_id: Id, changes: ClientChanges) -> None:
+        """Change only the fields in ``changes``, and the parent when it is given."""
+        assignments: dict[str, Any] = {}
+        for field, value in changes.values.items():
+            if field.entity != "client":
+                raise ValueError(f"{field.value} is not a client field")
+            assignments[_column(field)] = _to_column(field, value)
+            if field is Field.CLIENT_NAME:
+                assignments["name_key"] = normalize_name(str(value))
+        if changes.parent_id is not None:
+            assignments["parent_id"] = changes.parent_id
+        self._update("clients", client_id, assignments)
+
+    def create_contact(self, client_id: Id, record: ContactRecord) -> int:
+        """Store a new contact of ``client_id`` and return its id (an integer rowid)."""
+        if record.email is None or record.key is None:
+            raise ValueError("a contact needs an email to be created")
+        values = record.values()
+        columns = [_column(field) for field in values] + ["email_key", "client_id"]
+        cells = [_to_column(field, value) for field, value in values.items()]
+        cells += [record.key, client_id]
+        cursor = self._connection.execute(
+            f"INSERT INTO contacts ({', '.join(columns)}) VALUES ({_placeholders(len(cells))})", cells)
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def update_contact(self, contact_id: Id, changes: ContactChanges) -> None:
+        """Change only the fields in ``changes`` (``contact.is_main`` ``False`` demotes)."""
+        assignments: dict[str, Any] = {}
+        for field, value in changes.values.items():
+            if field.entity != "contact":
+                raise ValueError(f"{field.value} is not a contact field")
+            assignments[_column(field)] = _to_column(field, value)
+            if field is Field.CONTACT_EMAIL:
+                assignments["email_key"] = normalize_email(str(value))
+        self._update("contacts", contact_id, assignments)
+
+    def _update(self, table: str, row_id: Id, assignments: dict[str, Any]) -> None:
+        if assignments:
+            sets = ", ".join(f"{column} = ?" for column in assignments)
+            found = self._connection.execute(
+                f"UPDATE {table} SET {sets} WHERE id = ?", [*assignments.values(), row_id]).rowcount > 0
+        else:
+            found = self._connection.execute(
+                f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is not None
+        if not found:
+            raise KeyError(f"no {table[:-1]} has id {row_id!r}")
+
+    # -- export ---------------------------------------------------------------
+
+    def count(self) -> dict[str, int]:
+        """How many clients, contacts, account managers and dunning plans the store holds."""
+        return {
+            table: int(self._connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+            for table in ("clients", "contacts", "account_managers", "dunning_plans")
+        }
+
+    def export(self) -> dict[str, list[dict[str, object]]]:
+        """Everything the store holds, as ``upflow-import export --json`` prints it.
+
+        ``{"clients": [{"id", "external_id", "name", …field keys without their
+        prefix…, "parent_id", "contacts": [{"id", "email", …, "is_main"}]}]}``,
+        clients and contacts in creation order; unset fields are ``null``.
+        """
+        contacts: dict[int, list[dict[str, object]]] = {}
+        for contact_id, client_id, *cells in self._connection.execute(f"{_SELECT_CONTACTS} ORDER BY id"):
+            contact: dict[str, object] = {"id": contact_id}
+            for field, cell in zip(_CONTACT_FIELDS, cells, strict=True):
+                contact[_column(field)] = None if cell is None else _from_column(field, cell)
+            contacts.setdefault(client_id, []).append(contact)
+        clients: list[dict[str, object]] = []
+        for client_id, parent_id, *cells, _main in self._connection.execute(f"{_SELECT_CLIENTS} ORDER BY id"):
+            client: dict[str, object] = {"id": client_id}
+            for field, cell in zip(_CLIENT_FIELDS, cells, strict=True):
+                value = None if cell is None else _from_column(field, cell)
+                client[_column(field)] = list(value) if isinstance(value, tuple) else value
+            client["parent_id"] = parent_id
+            client["contacts"] = contacts.get(client_id, [])
+            clients.append(client)
+        return {"clients": clients}
+
