@@ -17,7 +17,7 @@ import attrs
 from upflow_import.fields import field_label
 from upflow_import.lang import LANGS, Lang
 
-__all__ = ["CATALOGUE", "LANGS", "CodeInfo", "Issue", "Lang", "Severity", "Text", "code_info"]
+__all__ = ["CATALOGUE", "HINTS", "LANGS", "CodeInfo", "Issue", "Lang", "Severity", "Text", "code_info"]
 
 
 class Severity(str, enum.Enum):
@@ -413,6 +413,23 @@ _ENTRIES: tuple[CodeInfo, ...] = (
 
 #: Every issue code the library can report, with its messages in both languages.
 CATALOGUE: Mapping[str, CodeInfo] = {entry.code: entry for entry in _ENTRIES}
+
+
+#: Specific hints that replace a code's generic fix, passed as ``Issue.make(..., hint=HINTS[...])``
+#: with their ``{placeholders}`` as issue params. Kept here so that both languages stay complete.
+HINTS: Mapping[str, Text] = {
+    # An unknown reference that a close known value resembles (a typo).
+    "did_you_mean": Text(
+        "Did you mean {suggestion!r}?",
+        "Vouliez-vous dire {suggestion!r} ?"),
+    # An unknown reference equal to a known value but for case or spaces: the
+    # usual culprit is a non-breaking space copied from a document.
+    "did_you_mean_spacing": Text(
+        "Did you mean {suggestion!r}? The two differ only in upper/lower case or spaces "
+        "(a non-breaking space looks like a normal one).",
+        "Vouliez-vous dire {suggestion!r} ? Les deux ne diffèrent que par les majuscules ou les "
+        "espaces (une espace insécable ressemble à une espace normale)."),
+}
 
 
 def code_info(code: str) -> CodeInfo:
