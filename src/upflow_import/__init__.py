@@ -3,6 +3,7 @@
 from upflow_import.errors import (
     FileTooLargeError,
     MappingError,
+    StoreError,
     UnreadableFileError,
     UpflowImportError,
 )
@@ -27,6 +28,7 @@ from upflow_import.repository import (
     StoredClient,
     StoredContact,
 )
+from upflow_import.sqlite import SqliteRepository
 from upflow_import.table import Row, Table
 
 __version__ = "0.1.0"
@@ -50,6 +52,8 @@ __all__ = [
     "Repository",
     "Row",
     "Severity",
+    "SqliteRepository",
+    "StoreError",
     "StoredClient",
     "StoredContact",
     "Table",

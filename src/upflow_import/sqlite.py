@@ -228,9 +228,9 @@ class SqliteRepository:
         try:
             connection.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
             connection.execute("PRAGMA foreign_keys = ON")
-            if self.read_only:
-                self._check_version(connection.execute("PRAGMA user_version").fetchone()[0])
-            else:
+            # Before anything else: a newer store must be left exactly as it is.
+            self._check_version(connection.execute("PRAGMA user_version").fetchone()[0])
+            if not self.read_only:
                 # Persistent in the file; a no-op when it is already WAL.
                 connection.execute("PRAGMA journal_mode = WAL")
                 # WAL makes NORMAL durable against application crashes and much faster.
