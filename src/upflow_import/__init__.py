@@ -11,7 +11,7 @@ from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name
 from upflow_import.issues import Issue, Severity
 from upflow_import.limits import Limits
-from upflow_import.mapping import ColumnMapping
+from upflow_import.mapping import ColumnMapping, ColumnMatch, auto_map, normalize_header
 from upflow_import.model import (
     Address,
     ClientRecord,
@@ -39,6 +39,7 @@ __all__ = [
     "ClientRecord",
     "ClientRef",
     "ColumnMapping",
+    "ColumnMatch",
     "ContactChanges",
     "ContactRecord",
     "Field",
@@ -59,6 +60,8 @@ __all__ = [
     "Table",
     "UnreadableFileError",
     "UpflowImportError",
+    "auto_map",
     "normalize_email",
+    "normalize_header",
     "normalize_name",
 ]

@@ -74,14 +74,33 @@ class Kind(str, enum.Enum):
 
 @attrs.frozen
 class FieldSpec:
-    """What the catalogue knows of one field."""
+    """What the catalogue knows of one field.
+
+    The auto-mapper compares a column header, once normalised (case, accents,
+    punctuation, required-markers), with the labels, then the synonyms, then the
+    generic headers: an exact label scores 1.0, a synonym 0.95, a generic header
+    0.8 and is resolved by the other columns and by the values.
+    """
 
     field: Field
     label_fr: str
     label_en: str
     kind: Kind
-    #: Other headers people write for this field (normalised by the mapper).
+    #: Other headers people write for this field: Upflow's API names and common
+    #: French and English spellings. Matched exactly or with extra words or typos.
     synonyms: tuple[str, ...] = ()
+    #: Headers too vague to decide alone (``Nom``, ``Code``…): matched only as
+    #: the whole header, below the synonyms, and settled by context and values.
+    generic: tuple[str, ...] = ()
+
+    @property
+    def labels(self) -> tuple[str, str]:
+        """The French and English labels."""
+        return (self.label_fr, self.label_en)
+
+    def label(self, lang: Lang = "en") -> str:
+        """The label in ``lang``."""
+        return self.label_fr if lang == "fr" else self.label_en
 
 
 _S = FieldSpec
@@ -91,29 +110,104 @@ K = Kind
 SPECS: Mapping[Field, FieldSpec] = {
     spec.field: spec
     for spec in (
-        _S(F.CLIENT_EXTERNAL_ID, "Identifiant Client", "Customer ID", K.IDENTIFIER),
-        _S(F.CLIENT_NAME, "Nom du client", "Customer name", K.TEXT),
-        _S(F.CLIENT_ACCOUNTING_CODE, "Code comptable du client", "Accounting code", K.TEXT),
-        _S(F.CLIENT_VAT_NUMBER, "Numéro de TVA", "VAT number", K.VAT),
-        _S(F.CLIENT_ADDRESS, "Adresse", "Address", K.TEXT),
-        _S(F.CLIENT_POSTAL_CODE, "Code postal", "Postal code", K.POSTAL_CODE),
-        _S(F.CLIENT_CITY, "Ville", "City", K.TEXT),
-        _S(F.CLIENT_STATE, "Etat / Région", "State / Region", K.TEXT),
-        _S(F.CLIENT_COUNTRY, "Pays", "Country", K.COUNTRY),
-        _S(F.CLIENT_ACCOUNT_MANAGER_EMAIL, "Email du Responsable de Compte",
-           "Account manager email", K.EMAILS),
-        _S(F.CLIENT_DUNNING_PLAN, "Nom du plan de relance", "Dunning plan", K.TEXT),
-        _S(F.CLIENT_PAYMENT_TERM_DAYS, "Délai de paiement par défaut", "Default payment term",
-           K.INTEGER),
-        _S(F.GROUP_NAME, "Nom du groupe", "Parent name", K.TEXT),
-        _S(F.GROUP_EXTERNAL_ID, "Identifiant du groupe", "Parent ID", K.IDENTIFIER),
-        _S(F.CONTACT_EMAIL, "Email du contact", "Contact email", K.EMAIL),
-        _S(F.CONTACT_FIRST_NAME, "Prénom du contact", "Contact first name", K.TEXT),
-        _S(F.CONTACT_LAST_NAME, "Nom du contact", "Contact last name", K.TEXT),
-        _S(F.CONTACT_PHONE, "Téléphone du contact", "Contact phone", K.PHONE),
-        _S(F.CONTACT_EXTERNAL_ID, "Identifiant du contact", "Contact ID", K.IDENTIFIER),
-        _S(F.CONTACT_POSITION, "Poste du contact", "Contact position", K.CHOICE),
-        _S(F.CONTACT_IS_MAIN, "Contact principal", "Main contact", K.FLAG),
+        _S(F.CLIENT_EXTERNAL_ID, "Identifiant Client", "Customer ID", K.IDENTIFIER,
+           synonyms=("externalId", "External ID", "Customer external ID", "Identifiant externe",
+                     "Référence", "Référence client", "Réf. client", "Customer reference",
+                     "Customer ref", "Client reference", "Code client", "Client code",
+                     "Customer code", "ID client", "Client ID", "Numéro client", "N° client",
+                     "Numéro de client", "Customer number", "Customer no", "Account number",
+                     "Code tiers", "Identifiant du client"),
+           generic=("ID", "Identifiant", "Identifier", "Ref", "Réf", "Code", "Numéro")),
+        _S(F.CLIENT_NAME, "Nom du client", "Customer name", K.TEXT,
+           synonyms=("Nom client", "Client name", "Client", "Customer", "Raison sociale", "Société",
+                     "Nom de la société", "Nom société", "Entreprise", "Nom de l'entreprise",
+                     "Company", "Company name", "Dénomination", "Dénomination sociale",
+                     "Organisation", "Organization", "Account name", "Business name", "Legal name",
+                     "Nom du tiers", "Tiers", "Libellé client"),
+           generic=("Nom", "Name", "Libellé", "Intitulé")),
+        _S(F.CLIENT_ACCOUNTING_CODE, "Code comptable du client", "Accounting code", K.TEXT,
+           synonyms=("accountingRef", "Accounting ref", "Accounting reference", "Code comptable",
+                     "Compte comptable", "Compte client", "Compte auxiliaire", "Code auxiliaire",
+                     "Compte tiers", "Compte de tiers", "Numéro de compte", "Référence comptable",
+                     "Code compta", "Account code", "Ledger account", "Ledger code",
+                     "Customer account"),
+           generic=("Compte",)),
+        _S(F.CLIENT_VAT_NUMBER, "Numéro de TVA", "VAT number", K.VAT,
+           synonyms=("vatNumber", "VAT", "VAT no", "VAT ID", "VAT registration number", "EU VAT number",
+                     "Tax ID", "Tax number", "TVA", "N° TVA", "N° de TVA", "Numéro TVA",
+                     "TVA intracommunautaire", "TVA intracom", "N° TVA intracommunautaire",
+                     "Numéro de TVA intracommunautaire", "Numéro d'identification TVA",
+                     "Identifiant TVA", "Intracom")),
+        _S(F.CLIENT_ADDRESS, "Adresse", "Address", K.TEXT,
+           synonyms=("Rue", "Street", "Street address", "Adresse 1", "Adresse ligne 1",
+                     "Address line 1", "address1", "addressLine1", "Adresse postale",
+                     "Postal address", "Billing address", "Adresse de facturation", "Voie", "Voirie",
+                     "Adresse rue")),
+        _S(F.CLIENT_POSTAL_CODE, "Code postal", "Postal code", K.POSTAL_CODE,
+           synonyms=("CP", "Zip", "Zip code", "zipcode", "Postcode", "Post code", "Code postal client")),
+        _S(F.CLIENT_CITY, "Ville", "City", K.TEXT,
+           synonyms=("Commune", "Localité", "Town", "Locality")),
+        _S(F.CLIENT_STATE, "Etat / Région", "State / Region", K.TEXT,
+           synonyms=("Etat", "Région", "Region", "State", "Province", "State / Province",
+                     "Département", "County")),
+        _S(F.CLIENT_COUNTRY, "Pays", "Country", K.COUNTRY,
+           synonyms=("Country code", "Code pays", "countryCode", "Pays ISO", "Nation")),
+        _S(F.CLIENT_ACCOUNT_MANAGER_EMAIL, "Email du Responsable de Compte", "Account manager email",
+           K.EMAILS,
+           synonyms=("Responsable de compte", "Responsable du compte", "Account manager",
+                     "accountManager", "accountManagerEmail", "Email responsable",
+                     "Email du responsable", "Email commercial", "Email du commercial",
+                     "Chargé de compte", "Chargé d'affaires", "Gestionnaire de compte",
+                     "Account owner", "Owner email", "Sales rep", "Sales representative",
+                     "Responsable commercial"),
+           generic=("Commercial", "Responsable", "Gestionnaire", "Owner")),
+        _S(F.CLIENT_DUNNING_PLAN, "Nom du plan de relance", "Dunning plan", K.TEXT,
+           synonyms=("Workflow name", "Workflow", "Plan de relance", "Scénario de relance",
+                     "Nom du scénario de relance", "Séquence de relance", "Processus de relance",
+                     "Dunning plan name", "Dunning workflow", "Dunning", "Collection plan",
+                     "Reminder plan", "dunningPlan"),
+           generic=("Plan", "Relance", "Scénario")),
+        _S(F.CLIENT_PAYMENT_TERM_DAYS, "Délai de paiement par défaut", "Default payment term", K.INTEGER,
+           synonyms=("Délai de paiement", "Délai paiement", "Délai de règlement", "Conditions de paiement",
+                     "Condition de paiement", "Conditions de règlement", "Jours de paiement",
+                     "Échéance (jours)", "Délai d'échéance", "Payment terms", "Payment term",
+                     "Payment delay", "Net days", "Days to pay", "Due days", "paymentTerm",
+                     "paymentTerms", "defaultPaymentTerm", "Terms"),
+           generic=("Échéance", "Délai")),
+        _S(F.GROUP_NAME, "Nom du groupe", "Parent name", K.TEXT,
+           synonyms=("Groupe", "Group", "Group name", "Société mère", "Maison mère", "Parent",
+                     "Parent company", "Parent customer", "Client parent", "Nom du client parent",
+                     "Nom de la société mère", "Holding", "Parent account", "parentName")),
+        _S(F.GROUP_EXTERNAL_ID, "Identifiant du groupe", "Parent ID", K.IDENTIFIER,
+           synonyms=("parentId", "parentExternalId", "Parent external ID", "Parent customer ID",
+                     "Parent reference", "ID groupe", "Code groupe", "Référence groupe", "Group ID",
+                     "Identifiant société mère", "Identifiant de la société mère",
+                     "Code société mère", "Identifiant maison mère", "Identifiant client parent")),
+        _S(F.CONTACT_EMAIL, "Email du contact", "Contact email", K.EMAIL,
+           synonyms=("Email", "E-mail", "Mail", "Courriel", "Adresse email", "Adresse mail",
+                     "Adresse électronique", "Adresse courriel", "Email address", "Mail contact",
+                     "Courriel du contact")),
+        _S(F.CONTACT_FIRST_NAME, "Prénom du contact", "Contact first name", K.TEXT,
+           synonyms=("Prénom", "First name", "firstName", "Given name", "Forename")),
+        _S(F.CONTACT_LAST_NAME, "Nom du contact", "Contact last name", K.TEXT,
+           synonyms=("Nom de famille", "Last name", "lastName", "Surname", "Family name",
+                     "Contact name", "Nom de l'interlocuteur"),
+           generic=("Nom", "Name")),
+        _S(F.CONTACT_PHONE, "Téléphone du contact", "Contact phone", K.PHONE,
+           synonyms=("Téléphone", "Tél.", "Phone", "Phone number", "phoneNumber", "Telephone",
+                     "Numéro de téléphone", "Mobile", "Portable", "Téléphone portable",
+                     "Téléphone mobile", "Téléphone fixe", "GSM", "Cell phone", "Ligne directe",
+                     "Direct line")),
+        _S(F.CONTACT_EXTERNAL_ID, "Identifiant du contact", "Contact ID", K.IDENTIFIER,
+           synonyms=("contactId", "contactExternalId", "Contact external ID", "ID contact",
+                     "Référence contact", "Réf. contact", "Code contact", "Contact reference",
+                     "Contact ref")),
+        _S(F.CONTACT_POSITION, "Poste du contact", "Contact position", K.CHOICE,
+           synonyms=("position", "Poste", "Fonction", "Fonction du contact", "Rôle", "Role",
+                     "Rôle du contact", "Contact role", "Job title", "Type de contact", "Contact type")),
+        _S(F.CONTACT_IS_MAIN, "Contact principal", "Main contact", K.FLAG,
+           synonyms=("isMain", "Is main", "Principal", "Main", "Primary", "Primary contact",
+                     "Contact par défaut", "Default contact", "Est principal")),
     )
 }
 
@@ -124,4 +218,4 @@ def field_label(key: str, lang: Lang = "en") -> str:
         spec = SPECS[Field(key)]
     except ValueError:
         return key
-    return spec.label_fr if lang == "fr" else spec.label_en
+    return spec.label(lang)

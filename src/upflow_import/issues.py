@@ -180,6 +180,14 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_en="Use one of the field keys listed in the documentation (e.g. client.name).",
           fix_fr="Utilisez l'une des clés de champ de la documentation (par ex. client.name).",
           example="{'Nom': 'client.nom'}"),
+    _info("mapping.invalid", E,
+          "The column mapping cannot be read: {detail}.",
+          "L'association des colonnes ne peut pas être lue : {detail}.",
+          fix_en='Give a JSON object such as {{"Nom du client": "client.name", "Notes": null}}, or a '
+                 "file saved by ColumnMapping.to_json().",
+          fix_fr='Fournissez un objet JSON comme {{"Nom du client": "client.name", "Notes": null}}, ou '
+                 "un fichier enregistré par ColumnMapping.to_json().",
+          example="a mapping file holding a list"),
     _info("mapping.unmapped_column", W,
           "The column {column!r} is not imported.",
           "La colonne {column!r} n'est pas importée.",
@@ -490,19 +498,20 @@ class Issue:
 
     def message_in(self, lang: Lang = "en") -> str:
         """The message in ``lang`` (``"en"`` or ``"fr"``)."""
-        params = self._params()
+        params = self._params_in(lang)
         if "field_label" not in params and self.field is not None:
             params["field_label"] = field_label(self.field, lang)
-        elif isinstance(params.get("field_label"), Text):
-            label = params["field_label"]
-            assert isinstance(label, Text)
-            params["field_label"] = label.fr if lang == "fr" else label.en
         return code_info(self.code).message.render(lang, params)
 
     def hint_in(self, lang: Lang = "en") -> str | None:
         """The hint in ``lang``: the issue's own, else the catalogue's fix."""
         text = self.custom_hint or code_info(self.code).fix
-        return None if text is None else text.render(lang, self._params())
+        return None if text is None else text.render(lang, self._params_in(lang))
+
+    def _params_in(self, lang: Lang) -> dict[str, object]:
+        # Any parameter may be given in both languages (a field label, a reason).
+        return {name: (value.fr if lang == "fr" else value.en) if isinstance(value, Text) else value
+                for name, value in self._params().items()}
 
     @property
     def message(self) -> str:
