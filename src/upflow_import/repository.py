@@ -113,3 +113,26 @@ class Repository(Protocol):
 
 class SupportsTransaction(Protocol):
     def transaction(self) -> AbstractContextManager[object]: ...
+
+
+@runtime_checkable
+class SupportsContactExternalIds(Protocol):
+    """Optional: lets the planner report a contact id already used by another stored contact
+    (``contact.external_id_conflict``)."""
+
+    def find_contacts_by_external_ids(self, external_ids: Sequence[str]) -> Iterable[StoredContact]:
+        """Stored contacts whose ``contact.external_id`` is one of ``external_ids`` (exact match)."""
+        ...
+
+
+@runtime_checkable
+class SupportsReferenceListing(Protocol):
+    """Optional: every known account manager and dunning plan, for "did you mean" hints."""
+
+    def all_account_managers(self) -> Sequence[str]:
+        """Every account manager's email."""
+        ...
+
+    def all_dunning_plans(self) -> Sequence[str]:
+        """Every dunning plan's name."""
+        ...

@@ -1,0 +1,946 @@
+"""Identity resolution: parsed rows become client and contact entities.
+
+This is the pure core of the planner. It never calls a repository: the
+planner asks it which keys to look up (:func:`external_ids_to_find`,
+:func:`names_to_find`, :func:`contact_keys_to_find`…), reads them in batches,
+and hands the results back (:class:`StoredClients`, :class:`StoredContacts`).
+
+The rules (DESIGN §6) in the order they are applied:
+
+1. Rows are grouped by their raw identity: the client external id when the
+   row has one, else the normalised name.
+2. Name-only groups refer to the client with that name: among the file's
+   clients that have an id first, then in the repository. Several
+   candidates: ``client.ambiguous_name``.
+3. The rows of one client are merged; a later different value wins with
+   ``client.value_overridden``.
+4. A client that exists nowhere and has no name is ``client.not_found``;
+   a new client whose name is stored under another id warns
+   ``client.same_name_exists``; account managers and dunning plans are checked.
+5. Parents are resolved like client references (file first), then self
+   parents and loops are found.
+6. Errors drop their client, and the client drops its subsidiaries.
+7. Contacts are grouped by normalised email, checked, merged, and the main
+   contact of each client decided (the last one marked wins).
+
+Everything is linear in the number of rows: dictionaries keyed by identity,
+no pairwise comparison.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+
+import attrs
+
+from upflow_import.fields import Field
+from upflow_import.identity import normalize_email, normalize_name
+from upflow_import.issues import HINTS, Issue
+from upflow_import.model import ClientRef, FieldValue, ParsedImport, ParsedRow
+from upflow_import.repository import Id, StoredClient, StoredContact
+
+__all__ = [
+    "ClientEntity",
+    "ClientKey",
+    "ContactEntity",
+    "Demotion",
+    "FileIndex",
+    "References",
+    "Resolution",
+    "StoredClients",
+    "StoredContacts",
+    "contact_keys_to_find",
+    "external_ids_to_find",
+    "index_rows",
+    "names_to_find",
+    "reference_values",
+    "resolve_clients",
+    "resolve_contacts",
+    "suggest",
+]
+
+#: The identity of a client entity: ``("id", external id)``, ``("name",
+#: normalised name)`` for a new client known by name only, or ``("stored",
+#: stored id)`` for a stored client without external id found by its name.
+ClientKey = tuple[str, Hashable]
+_ID, _NAME, _STORED = "id", "name", "stored"
+
+
+def _text(value: FieldValue) -> str:
+    """A value as an issue shows it."""
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+class RowIssues:
+    """The issues of every data row, parse issues first, planner issues appended."""
+
+    def __init__(self, rows: Iterable[ParsedRow], columns: Mapping[Field, str]) -> None:
+        self._by_row: dict[int, list[Issue]] = {row.number: list(row.issues) for row in rows}
+        self._columns = columns
+
+    def add(
+        self,
+        code: str,
+        row: int,
+        field: Field | None = None,
+        value: str | None = None,
+        **params: object,
+    ) -> Issue:
+        """Record a planner issue on ``row``, located at the column that feeds ``field``."""
+        issue = Issue.make(
+            code,
+            row=row,
+            column=None if field is None else self._columns.get(field),
+            field=None if field is None else field.value,
+            value=value,
+            **params,  # type: ignore[arg-type]
+        )
+        self._by_row[row].append(issue)
+        return issue
+
+    def of(self, row: int) -> list[Issue]:
+        return self._by_row[row]
+
+    def has_error_on(self, row: int, fields: Collection[str], codes: Collection[str] = ()) -> bool:
+        """True when ``row`` already has an error on one of ``fields`` or with one of ``codes``."""
+        return any(
+            issue.is_error and (issue.field in fields or issue.code in codes) for issue in self._by_row[row]
+        )
+
+
+# -- file index ------------------------------------------------------------------------------------
+
+
+@attrs.define(eq=False)
+class RawGroup:
+    """The rows that share one raw identity (external id, or normalised name)."""
+
+    key: ClientKey
+    rows: list[ParsedRow] = attrs.Factory(list)
+
+    def last_name(self) -> str | None:
+        """The last non-empty name the file gives this group."""
+        for row in reversed(self.rows):
+            assert row.client is not None
+            if row.client.name is not None:
+                return row.client.name
+        return None
+
+
+@attrs.define(eq=False)
+class FileIndex:
+    """The file's rows grouped by raw client identity, and the issue log."""
+
+    rows: tuple[ParsedRow, ...]
+    log: RowIssues
+    columns: Mapping[Field, str]
+    groups: dict[ClientKey, RawGroup]
+    #: Rows that refer to no client at all (unreadable, or neither id nor name): dropped.
+    orphans: list[ParsedRow]
+
+
+def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = None) -> FileIndex:
+    """Group the rows of ``parsed`` by raw client identity.
+
+    A row with a client record but neither external id nor name gets
+    ``value.required`` on the name (unless parsing already reported the
+    problem), and is dropped with its contact.
+    """
+    columns = parsed.mapping.fields()
+    log = RowIssues(parsed.rows, columns)
+    groups: dict[ClientKey, RawGroup] = {}
+    orphans: list[ParsedRow] = []
+    identity_fields = (Field.CLIENT_NAME.value, Field.CLIENT_EXTERNAL_ID.value)
+    for done, row in enumerate(parsed.rows, 1):
+        if progress is not None and done % 1000 == 0:
+            progress(done)
+        client = row.client
+        if client is None or (client.external_id is None and client.name is None):
+            # Parsing explains an unreadable row itself; a row naming no client is the name's fault.
+            unexplained = not row.has_errors if client is None else not log.has_error_on(
+                row.number, identity_fields)
+            if unexplained:
+                log.add("value.required", row.number, Field.CLIENT_NAME)
+            orphans.append(row)
+            continue
+        key: ClientKey
+        if client.external_id is not None:
+            key = (_ID, client.external_id)
+        else:
+            assert client.name is not None
+            key = (_NAME, normalize_name(client.name))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = RawGroup(key)
+        group.rows.append(row)
+    return FileIndex(parsed.rows, log, columns, groups, orphans)
+
+
+def external_ids_to_find(index: FileIndex) -> list[str]:
+    """Client external ids to look up: the rows' own and their parents'."""
+    wanted: dict[str, None] = {}
+    for key, group in index.groups.items():
+        if key[0] == _ID:
+            wanted[str(key[1])] = None
+        for row in group.rows:
+            assert row.client is not None
+            parent = row.client.parent
+            if parent is not None and parent.external_id is not None:
+                wanted[parent.external_id] = None
+    return list(wanted)
+
+
+def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> dict[str, set[str]]:
+    """Normalised name → external ids of the file's clients known by that name
+    (the last name the file gives them, else their stored name)."""
+    names: dict[str, set[str]] = {}
+    for key, group in index.groups.items():
+        if key[0] != _ID:
+            continue
+        external_id = str(key[1])
+        name = group.last_name()
+        if name is None and external_id in by_external_id:
+            name = by_external_id[external_id].name
+        if name is not None:
+            names.setdefault(normalize_name(name), set()).add(external_id)
+    return names
+
+
+def names_to_find(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> list[str]:
+    """Normalised names to look up, once the external ids have been read.
+
+    Only the names the file cannot resolve by itself: name-only clients and
+    parents that no client of the file bears, and the names of new clients
+    with an id (to warn when the name already exists under another id).
+    """
+    id_names = _id_names(index, by_external_id)
+    wanted: dict[str, None] = {}
+    for key, group in index.groups.items():
+        if key[0] == _NAME:
+            if key[1] not in id_names:
+                wanted[str(key[1])] = None
+        elif str(key[1]) not in by_external_id:
+            name = group.last_name()
+            if name is not None:
+                wanted[normalize_name(name)] = None
+        for row in group.rows:
+            assert row.client is not None
+            parent = row.client.parent
+            if parent is not None and parent.external_id is None and parent.name is not None:
+                name_key = normalize_name(parent.name)
+                if name_key not in id_names and (_NAME, name_key) not in index.groups:
+                    wanted[name_key] = None
+    return list(wanted)
+
+
+def reference_values(index: FileIndex) -> tuple[list[str], list[str]]:
+    """The account-manager emails (normalised) and dunning-plan names (as written) the file uses."""
+    managers: dict[str, None] = {}
+    plans: dict[str, None] = {}
+    for group in index.groups.values():
+        for row in group.rows:
+            assert row.client is not None
+            for email in row.client.account_manager_emails:
+                managers[normalize_email(email)] = None
+            if row.client.dunning_plan is not None:
+                plans[row.client.dunning_plan] = None
+    return list(managers), list(plans)
+
+
+# -- what the repository holds ---------------------------------------------------------------------
+
+
+@attrs.frozen
+class StoredClients:
+    """The stored clients the planner read, indexed the ways resolution needs."""
+
+    by_external_id: Mapping[str, StoredClient] = attrs.Factory(dict)
+    #: Normalised name → stored clients with that name (for the names looked up).
+    by_name: Mapping[str, Sequence[StoredClient]] = attrs.Factory(dict)
+
+    def by_id(self) -> dict[Id, StoredClient]:
+        known: dict[Id, StoredClient] = {c.id: c for c in self.by_external_id.values()}
+        for clients in self.by_name.values():
+            for client in clients:
+                known[client.id] = client
+        return known
+
+
+@attrs.frozen
+class References:
+    """Which account managers and dunning plans exist (``None``: not tracked, no check),
+    and every known value, for "did you mean" hints."""
+
+    account_managers: Collection[str] | None = None
+    dunning_plans: Collection[str] | None = None
+    all_account_managers: Sequence[str] = ()
+    all_dunning_plans: Sequence[str] = ()
+
+
+@attrs.frozen
+class StoredContacts:
+    """The stored contacts the planner read, by normalised email and by external id."""
+
+    by_email: Mapping[str, StoredContact] = attrs.Factory(dict)
+    #: ``None`` when the repository cannot look contacts up by external id.
+    by_external_id: Mapping[str, StoredContact] | None = None
+
+
+# -- entities --------------------------------------------------------------------------------------
+
+
+@attrs.define(eq=False)
+class ClientEntity:
+    """One client of the import: its rows, merged values, stored state and parent."""
+
+    key: ClientKey
+    rows: list[ParsedRow]
+    stored: StoredClient | None = None
+    #: The merged values of its rows (client fields only).
+    values: dict[Field, FieldValue] = attrs.Factory(dict)
+    #: The row each merged value came from.
+    value_rows: dict[Field, int] = attrs.Factory(dict)
+    #: The parent as the file names it (last non-empty), and the row naming it.
+    parent_ref: ClientRef | None = None
+    parent_ref_row: int | None = None
+    #: The resolved parent: a client of the file, or a stored client outside it.
+    parent_entity: ClientEntity | None = None
+    parent_stored: StoredClient | None = None
+    #: Rows carrying an error on this client (parse or resolution).
+    error_rows: set[int] = attrs.Factory(set)
+    #: The parent whose own drop drops this client.
+    dropped_by: ClientEntity | None = None
+    contacts: list[ContactEntity] = attrs.Factory(list)
+    demotions: list[Demotion] = attrs.Factory(list)
+
+    @property
+    def first_row(self) -> int:
+        return self.rows[0].number
+
+    @property
+    def numbers(self) -> tuple[int, ...]:
+        return tuple(row.number for row in self.rows)
+
+    @property
+    def external_id(self) -> str | None:
+        if self.key[0] == _ID:
+            return str(self.key[1])
+        return None if self.stored is None else self.stored.external_id
+
+    @property
+    def name(self) -> str | None:
+        name = self.values.get(Field.CLIENT_NAME)
+        if name is not None:
+            return str(name)
+        return None if self.stored is None else self.stored.name
+
+    @property
+    def dropped(self) -> bool:
+        return bool(self.error_rows) or self.dropped_by is not None
+
+    @property
+    def cause_row(self) -> int:
+        """The row of the error that drops this client (its own, or an ancestor's)."""
+        if self.error_rows:
+            return min(self.error_rows)
+        assert self.dropped_by is not None
+        return self.dropped_by.cause_row
+
+    def describe(self) -> str:
+        """How a message names this client: ``Name (ID)``."""
+        return ClientRef(self.external_id, self.name).describe()
+
+
+@attrs.define(eq=False)
+class ContactEntity:
+    """One contact of the import: its rows under one client, merged values and stored state."""
+
+    key: str
+    client: ClientEntity
+    rows: list[ParsedRow] = attrs.Factory(list)
+    stored: StoredContact | None = None
+    values: dict[Field, FieldValue] = attrs.Factory(dict)
+    value_rows: dict[Field, int] = attrs.Factory(dict)
+    error_rows: set[int] = attrs.Factory(set)
+    #: Dropped because its client is dropped (reported on the client's rows).
+    dropped_with_client: bool = False
+    #: The last row marking it main, if any.
+    main_row: int | None = None
+    #: It loses its main status so that another contact can be promoted.
+    demoted: bool = False
+
+    @property
+    def numbers(self) -> tuple[int, ...]:
+        return tuple(row.number for row in self.rows)
+
+    @property
+    def email(self) -> str:
+        return str(self.values.get(Field.CONTACT_EMAIL, self.key))
+
+    @property
+    def dropped(self) -> bool:
+        return bool(self.error_rows) or self.dropped_with_client
+
+    @property
+    def is_main(self) -> bool:
+        return self.values.get(Field.CONTACT_IS_MAIN) is True
+
+    @property
+    def stored_is_main(self) -> bool:
+        if self.stored is None:
+            return False
+        client = self.client.stored
+        return self.stored.is_main or (client is not None and client.main_contact_id == self.stored.id)
+
+
+@attrs.frozen
+class Demotion:
+    """A stored main contact that is not in the file and loses its status to a new main contact."""
+
+    client: ClientEntity
+    contact_id: Id
+    #: Its email when the file or the lookups know it.
+    email: str | None
+    #: The row that promotes another contact.
+    row: int
+
+
+@attrs.define(eq=False)
+class Resolution:
+    """The outcome of resolution: entities in dependency order, dropped rows, and the issue log."""
+
+    index: FileIndex
+    #: Clients, parents before their subsidiaries.
+    entities: list[ClientEntity]
+    #: Name-only references that matched several clients (their rows are dropped).
+    ambiguous: list[list[ParsedRow]]
+    stored_by_id: dict[Id, StoredClient]
+    #: Contacts of the file (also of dropped clients), in first-row order.
+    contacts: list[ContactEntity] = attrs.Factory(list)
+    #: Rows whose contact part has no email: the contact is dropped.
+    contacts_without_email: list[ParsedRow] = attrs.Factory(list)
+
+    @property
+    def log(self) -> RowIssues:
+        return self.index.log
+
+
+# -- "did you mean" --------------------------------------------------------------------------------
+
+
+def suggest(value: str, choices: Iterable[str], normalize: Callable[[str], str]) -> tuple[str, bool] | None:
+    """The known value ``value`` was most likely meant to be, if any.
+
+    Returns ``(suggestion, same_but_spacing)``: ``same_but_spacing`` is true
+    when the two are equal once case and spaces are normalised (a
+    non-breaking space, an upper-case letter), else the suggestion is the
+    closest spelling (difflib) above a similarity of 0.75.
+
+    >>> suggest("Plan standard", ["Plan Standard", "Plan VIP"], normalize_name)
+    ('Plan Standard', True)
+    """
+    by_key: dict[str, str] = {}
+    for choice in choices:
+        by_key.setdefault(normalize(choice), choice)
+    key = normalize(value)
+    if key in by_key:
+        return by_key[key], True
+    close = difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.75)
+    return (by_key[close[0]], False) if close else None
+
+
+# -- clients ---------------------------------------------------------------------------------------
+
+
+class _ClientResolver:
+    """The client half of resolution; one instance per plan."""
+
+    def __init__(self, index: FileIndex, stored: StoredClients, references: References) -> None:
+        self.index = index
+        self.log = index.log
+        self.stored = stored
+        self.references = references
+        self.entities: dict[ClientKey, ClientEntity] = {}
+        self.ambiguous: list[list[ParsedRow]] = []
+        self.by_stored_id: dict[Id, ClientEntity] = {}
+
+    def run(self) -> Resolution:
+        self._build_entities()
+        entities = sorted(self.entities.values(), key=lambda e: e.first_row)
+        for entity in entities:
+            entity.rows.sort(key=lambda row: row.number)
+            if entity.stored is not None:
+                self.by_stored_id[entity.stored.id] = entity
+            self._merge(entity)
+            self._check_existence(entity)
+            self._check_references(entity)
+        name_index = self._name_index(entities)
+        for entity in entities:
+            self._resolve_parent(entity, name_index)
+        stored_by_id = self.stored.by_id()
+        self._find_cycles(entities, stored_by_id)
+        ordered = self._parents_first(entities)
+        self._propagate_drops(ordered)
+        resolution = Resolution(self.index, ordered, self.ambiguous, stored_by_id)
+        _build_contacts(resolution)
+        return resolution
+
+    # identity ------------------------------------------------------------------------------------
+
+    def _entity(self, key: ClientKey, stored: StoredClient | None) -> ClientEntity:
+        entity = self.entities.get(key)
+        if entity is None:
+            entity = self.entities[key] = ClientEntity(key, [], stored)
+        return entity
+
+    def _canonical(self, client: StoredClient) -> ClientKey:
+        return (_ID, client.external_id) if client.external_id is not None else (_STORED, client.id)
+
+    def _build_entities(self) -> None:
+        by_external_id = self.stored.by_external_id
+        id_names = _id_names(self.index, by_external_id)
+        for key, group in self.index.groups.items():
+            if key[0] == _ID:
+                entity = self._entity(key, by_external_id.get(str(key[1])))
+                entity.rows.extend(group.rows)
+        for key, group in self.index.groups.items():
+            if key[0] != _NAME:
+                continue
+            name_key = str(key[1])
+            in_file = id_names.get(name_key)
+            candidates: list[ClientKey]
+            if in_file:
+                candidates = [(_ID, external_id) for external_id in sorted(in_file)]
+            else:
+                stored = self.stored.by_name.get(name_key, ())
+                candidates = list(dict.fromkeys(self._canonical(client) for client in stored))
+            if len(candidates) > 1:
+                self._ambiguous(group, len(candidates))
+                continue
+            if not candidates:
+                self._entity(key, None).rows.extend(group.rows)
+                continue
+            target = candidates[0]
+            stored_client = None
+            if target[0] == _ID:
+                stored_client = by_external_id.get(str(target[1]))
+            if stored_client is None:
+                stored_client = next(
+                    (c for c in self.stored.by_name.get(name_key, ()) if self._canonical(c) == target), None
+                )
+            self._entity(target, stored_client).rows.extend(group.rows)
+
+    def _ambiguous(self, group: RawGroup, count: int) -> None:
+        self.ambiguous.append(group.rows)
+        for row in group.rows:
+            assert row.client is not None
+            self.log.add("client.ambiguous_name", row.number, Field.CLIENT_NAME, row.client.name, count=count)
+
+    # merging -------------------------------------------------------------------------------------
+
+    def _merge(self, entity: ClientEntity) -> None:
+        values, value_rows = entity.values, entity.value_rows
+        for row in entity.rows:
+            assert row.client is not None
+            if not row.client_ok:
+                entity.error_rows.add(row.number)
+            by_name_only = row.client.external_id is None and entity.key[0] != _NAME
+            for field, value in row.client.values().items():
+                if by_name_only and field is Field.CLIENT_NAME:
+                    # The row only refers to the client by name: it identifies, never renames.
+                    continue
+                previous = values.get(field)
+                if previous is not None and previous != value and not _same_name(field, previous, value):
+                    self.log.add(
+                        "client.value_overridden", row.number, field, _text(value),
+                        previous=_text(previous), previous_row=value_rows[field],
+                    )
+                values[field] = value
+                value_rows[field] = row.number
+            parent = row.client.parent
+            if parent:
+                assert parent is not None
+                if entity.parent_ref is not None and entity.parent_ref != parent:
+                    field = Field.GROUP_EXTERNAL_ID if parent.external_id else Field.GROUP_NAME
+                    assert entity.parent_ref_row is not None
+                    self.log.add(
+                        "client.value_overridden", row.number, field, parent.describe(),
+                        previous=entity.parent_ref.describe(), previous_row=entity.parent_ref_row,
+                    )
+                entity.parent_ref, entity.parent_ref_row = parent, row.number
+
+    def _error(self, entity: ClientEntity, code: str, row: int, field: Field | None,
+               value: str | None, **params: object) -> None:
+        self.log.add(code, row, field, value, **params)
+        entity.error_rows.add(row)
+
+    def _check_existence(self, entity: ClientEntity) -> None:
+        if entity.stored is not None or entity.key[0] != _ID:
+            return
+        external_id = str(entity.key[1])
+        name = entity.values.get(Field.CLIENT_NAME)
+        if name is None:
+            for row in entity.rows:
+                self._error(entity, "client.not_found", row.number, Field.CLIENT_EXTERNAL_ID, external_id)
+            return
+        same_name = self.stored.by_name.get(normalize_name(str(name)), ())
+        others = [c for c in same_name if c.external_id != external_id]
+        if others:
+            other = others[0]
+            self.log.add(
+                "client.same_name_exists", entity.value_rows[Field.CLIENT_NAME], Field.CLIENT_NAME, str(name),
+                other_id=other.external_id if other.external_id is not None else str(other.id),
+            )
+
+    def _check_references(self, entity: ClientEntity) -> None:
+        refs = self.references
+        managers = entity.values.get(Field.CLIENT_ACCOUNT_MANAGER_EMAIL)
+        if refs.account_managers is not None and isinstance(managers, tuple):
+            known = {normalize_email(email) for email in refs.account_managers}
+            for email in managers:
+                if normalize_email(email) not in known:
+                    self._unknown_reference(
+                        entity, "reference.unknown_account_manager", Field.CLIENT_ACCOUNT_MANAGER_EMAIL,
+                        email, suggest(email, refs.all_account_managers, normalize_email),
+                    )
+        plan = entity.values.get(Field.CLIENT_DUNNING_PLAN)
+        if refs.dunning_plans is not None and plan is not None and plan not in refs.dunning_plans:
+            self._unknown_reference(
+                entity, "reference.unknown_dunning_plan", Field.CLIENT_DUNNING_PLAN, str(plan),
+                suggest(str(plan), refs.all_dunning_plans, normalize_name),
+            )
+
+    def _unknown_reference(self, entity: ClientEntity, code: str, field: Field, value: str,
+                           suggestion: tuple[str, bool] | None) -> None:
+        row = entity.value_rows[field]
+        if suggestion is None:
+            self._error(entity, code, row, field, value)
+            return
+        hint = HINTS["did_you_mean_spacing" if suggestion[1] else "did_you_mean"]
+        self._error(entity, code, row, field, value, hint=hint, suggestion=suggestion[0])
+
+    # groups --------------------------------------------------------------------------------------
+
+    def _name_index(self, entities: Iterable[ClientEntity]) -> dict[str, list[ClientEntity]]:
+        index: dict[str, list[ClientEntity]] = {}
+        for entity in entities:
+            name = entity.name
+            if name is not None:
+                index.setdefault(normalize_name(name), []).append(entity)
+        return index
+
+    def _resolve_parent(self, entity: ClientEntity, name_index: Mapping[str, list[ClientEntity]]) -> None:
+        ref = entity.parent_ref
+        if ref is None:
+            return
+        row = entity.parent_ref_row
+        assert row is not None
+        field = Field.GROUP_EXTERNAL_ID if ref.external_id is not None else Field.GROUP_NAME
+        value = ref.external_id if ref.external_id is not None else ref.name
+        candidates: list[ClientEntity | StoredClient] = []
+        if ref.external_id is not None:
+            in_file = self.entities.get((_ID, ref.external_id))
+            stored = self.stored.by_external_id.get(ref.external_id)
+            if in_file is not None:
+                candidates.append(in_file)
+            elif stored is not None:
+                candidates.append(stored)
+        else:
+            assert ref.name is not None
+            name_key = normalize_name(ref.name)
+            candidates.extend(name_index.get(name_key, ()))
+            if not candidates:
+                found: dict[int, ClientEntity | StoredClient] = {}
+                for client in self.stored.by_name.get(name_key, ()):
+                    target = self.by_stored_id.get(client.id, client)
+                    found[id(target)] = target
+                candidates = list(found.values())
+        if not candidates:
+            self._error(entity, "group.parent_not_found", row, field, value)
+        elif len(candidates) > 1:
+            self._error(entity, "group.ambiguous_parent", row, field, value, count=len(candidates))
+        elif candidates[0] is entity:
+            self._error(entity, "group.self_parent", row, field, value)
+        elif isinstance(candidates[0], ClientEntity):
+            entity.parent_entity = candidates[0]
+        else:
+            entity.parent_stored = candidates[0]
+
+    def _find_cycles(self, entities: list[ClientEntity], stored_by_id: Mapping[Id, StoredClient]) -> None:
+        """Find loops of parents among the file's clients and the stored clients read.
+
+        Each node has at most one parent, so one walk per node with colours is
+        linear. Only loops the file creates (one of its parent links in the
+        loop) are reported, on the clients whose parent the file sets.
+        """
+
+        def node_of_stored(stored_id: Id | None) -> object | None:
+            if stored_id is None:
+                return None
+            if stored_id in self.by_stored_id:
+                return self.by_stored_id[stored_id]
+            return stored_by_id.get(stored_id)
+
+        def parent_of(node: object) -> object | None:
+            if isinstance(node, ClientEntity):
+                if node.parent_entity is not None:
+                    return node.parent_entity
+                if node.parent_stored is not None:
+                    return node_of_stored(node.parent_stored.id)
+                return None if node.stored is None else node_of_stored(node.stored.parent_id)
+            assert isinstance(node, StoredClient)
+            return node_of_stored(node.parent_id)
+
+        done: set[int] = set()
+        for start in entities:
+            path: list[object] = []
+            on_path: dict[int, int] = {}
+            node: object | None = start
+            while node is not None and id(node) not in done and id(node) not in on_path:
+                on_path[id(node)] = len(path)
+                path.append(node)
+                node = parent_of(node)
+            if node is not None and id(node) in on_path:
+                self._report_cycle(path[on_path[id(node)]:])
+            done.update(on_path)
+
+    def _report_cycle(self, cycle: list[object]) -> None:
+        setters = [n for n in cycle if isinstance(n, ClientEntity) and n.parent_ref is not None
+                   and (n.parent_entity is not None or n.parent_stored is not None)]
+        if not setters:
+            return  # a loop already in the store; the file does not touch it
+        names = [n.describe() if isinstance(n, ClientEntity) else ClientRef(n.external_id, n.name).describe()
+                 for n in cycle if isinstance(n, ClientEntity | StoredClient)]
+        text = " → ".join([*names, names[0]])
+        for entity in setters:
+            ref = entity.parent_ref
+            assert ref is not None and entity.parent_ref_row is not None
+            field = Field.GROUP_EXTERNAL_ID if ref.external_id is not None else Field.GROUP_NAME
+            self._error(entity, "group.cycle", entity.parent_ref_row, field,
+                        ref.external_id or ref.name, cycle=text)
+            # Cut the loop so that ordering and drop propagation see a forest.
+            entity.parent_entity = entity.parent_stored = None
+
+    def _parents_first(self, entities: list[ClientEntity]) -> list[ClientEntity]:
+        children: dict[int, list[ClientEntity]] = {}
+        roots: list[ClientEntity] = []
+        for entity in entities:
+            if entity.parent_entity is None:
+                roots.append(entity)
+            else:
+                children.setdefault(id(entity.parent_entity), []).append(entity)
+        ordered: list[ClientEntity] = []
+        stack = list(reversed(roots))
+        while stack:
+            entity = stack.pop()
+            ordered.append(entity)
+            stack.extend(reversed(children.get(id(entity), ())))
+        assert len(ordered) == len(entities), "the parent graph must be a forest once loops are cut"
+        return ordered
+
+    def _propagate_drops(self, ordered: list[ClientEntity]) -> None:
+        for entity in ordered:
+            parent = entity.parent_entity
+            if not entity.error_rows and parent is not None and parent.dropped:
+                entity.dropped_by = parent
+            if entity.error_rows:
+                dependency, cause = entity.describe(), min(entity.error_rows)
+            elif entity.dropped_by is not None:
+                dependency, cause = entity.dropped_by.describe(), entity.dropped_by.cause_row
+            else:
+                continue
+            for row in entity.rows:
+                if row.number not in entity.error_rows:
+                    self.log.add("plan.dependency_dropped", row.number, None, None,
+                                 dependency=dependency, dependency_row=cause)
+
+
+def _same_name(field: Field, previous: FieldValue, value: FieldValue) -> bool:
+    # Rows known by one name may spell it with other case or spaces: same client, no warning.
+    return field is Field.CLIENT_NAME and normalize_name(str(previous)) == normalize_name(str(value))
+
+
+def resolve_clients(index: FileIndex, stored: StoredClients, references: References) -> Resolution:
+    """Resolve the file's clients against what the repository holds (rules 2 to 6 above),
+    then group the contacts by email and report what the file alone shows about them."""
+    return _ClientResolver(index, stored, references).run()
+
+
+# -- contacts --------------------------------------------------------------------------------------
+
+
+def _build_contacts(resolution: Resolution) -> None:
+    """Group every contact part by normalised email, and report the file-level conflicts."""
+    log = resolution.log
+    by_key: dict[str, ContactEntity] = {}
+    clients_of: dict[str, list[ClientEntity]] = {}
+    email_fields = (Field.CONTACT_EMAIL.value,)
+    for entity in resolution.entities:
+        for row in entity.rows:
+            contact = row.contact
+            if contact is None:
+                continue
+            key = contact.key
+            if key is None:
+                if not log.has_error_on(row.number, email_fields, ("contact.email_required",)):
+                    log.add("contact.email_required", row.number, Field.CONTACT_EMAIL)
+                resolution.contacts_without_email.append(row)
+                continue
+            found = by_key.get(key)
+            if found is None:
+                found = by_key[key] = ContactEntity(key, entity)
+                clients_of[key] = [entity]
+            elif entity not in clients_of[key]:
+                clients_of[key].append(entity)
+            found.rows.append(row)
+    for key, entity_contact in by_key.items():
+        entity_contact.rows.sort(key=lambda row: row.number)
+        clients = clients_of[key]
+        if len(clients) > 1:
+            names = ", ".join(client.describe() for client in clients)
+            for row in entity_contact.rows:
+                assert row.contact is not None
+                log.add("contact.client_conflict", row.number, Field.CONTACT_EMAIL, row.contact.email,
+                        clients=names)
+                entity_contact.error_rows.add(row.number)
+        elif entity_contact.client.dropped:
+            entity_contact.dropped_with_client = True
+        for row in entity_contact.rows:
+            if row.client_ok and not row.contact_ok:
+                entity_contact.error_rows.add(row.number)
+    resolution.contacts = sorted(by_key.values(), key=lambda c: c.rows[0].number)
+    _merge_contacts(resolution)
+    _check_file_external_ids(resolution)
+
+
+def _merge_contacts(resolution: Resolution) -> None:
+    log = resolution.log
+    for contact in resolution.contacts:
+        values, value_rows = contact.values, contact.value_rows
+        for row in contact.rows:
+            assert row.contact is not None
+            for field, value in row.contact.values().items():
+                previous = values.get(field)
+                if previous is not None and previous != value and not (
+                    field is Field.CONTACT_EMAIL and normalize_email(str(previous)) == contact.key
+                ):
+                    log.add("contact.value_overridden", row.number, field, _text(value),
+                            email=contact.email, previous=_text(previous), previous_row=value_rows[field])
+                values[field] = value
+                value_rows[field] = row.number
+            if row.contact.is_main is True:
+                contact.main_row = row.number
+
+
+def _check_file_external_ids(resolution: Resolution) -> None:
+    emails_of: dict[str, list[ContactEntity]] = {}
+    for contact in resolution.contacts:
+        external_id = contact.values.get(Field.CONTACT_EXTERNAL_ID)
+        if external_id is not None:
+            emails_of.setdefault(str(external_id), []).append(contact)
+    for external_id, contacts in emails_of.items():
+        if len(contacts) > 1:
+            emails = ", ".join(contact.email for contact in contacts)
+            for contact in contacts:
+                _external_id_conflict(resolution, contact, external_id, emails)
+
+
+def _external_id_conflict(resolution: Resolution, contact: ContactEntity, external_id: str,
+                          emails: str) -> None:
+    for row in contact.rows:
+        assert row.contact is not None
+        if row.contact.external_id == external_id:
+            resolution.log.add("contact.external_id_conflict", row.number, Field.CONTACT_EXTERNAL_ID,
+                               external_id, emails=emails)
+            contact.error_rows.add(row.number)
+
+
+def contact_keys_to_find(resolution: Resolution) -> tuple[list[str], list[str]]:
+    """The normalised emails and the external ids of the contacts that may be imported.
+
+    Call it after :func:`resolve_clients`: contacts of dropped clients are
+    not looked up.
+    """
+    emails: list[str] = []
+    external_ids: dict[str, None] = {}
+    for contact in resolution.contacts:
+        if contact.dropped:
+            continue
+        emails.append(contact.key)
+        external_id = contact.values.get(Field.CONTACT_EXTERNAL_ID)
+        if external_id is not None:
+            external_ids[str(external_id)] = None
+    return emails, list(external_ids)
+
+
+def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
+    """Attach stored contacts, report the conflicts with the store, and decide the main contacts."""
+    log = resolution.log
+    for contact in resolution.contacts:
+        if contact.dropped:
+            continue
+        client = contact.client
+        found = stored.by_email.get(contact.key)
+        if found is not None:
+            if client.stored is not None and found.client_id == client.stored.id:
+                contact.stored = found
+            else:
+                other = resolution.stored_by_id.get(found.client_id)
+                other_name = (ClientRef(other.external_id, other.name).describe() if other is not None
+                              else str(found.client_id))
+                for row in contact.rows:
+                    log.add("contact.belongs_to_other_client", row.number, Field.CONTACT_EMAIL,
+                            contact.email, other=other_name)
+                    contact.error_rows.add(row.number)
+                continue
+        external_id = contact.values.get(Field.CONTACT_EXTERNAL_ID)
+        if external_id is not None and stored.by_external_id is not None:
+            holder = stored.by_external_id.get(str(external_id))
+            if holder is not None and normalize_email(holder.email) != contact.key:
+                _external_id_conflict(resolution, contact, str(external_id),
+                                      f"{contact.email}, {holder.email}")
+    for contact in resolution.contacts:
+        if contact.error_rows:
+            cause = min(contact.error_rows)
+            for row in contact.rows:
+                if row.number not in contact.error_rows:
+                    log.add("plan.dependency_dropped", row.number, None, None,
+                            dependency=contact.email, dependency_row=cause)
+    for contact in resolution.contacts:
+        if not contact.dropped:
+            contact.client.contacts.append(contact)
+    emails_by_id: dict[Id, str] = {c.id: c.email for c in stored.by_email.values()}
+    for entity in resolution.entities:
+        if not entity.dropped:
+            _decide_main_contact(resolution, entity, emails_by_id)
+
+
+def _decide_main_contact(
+    resolution: Resolution, entity: ClientEntity, emails_by_id: Mapping[Id, str]
+) -> None:
+    """The last contact marked main wins; the others and the stored main are demoted."""
+    marked = [c for c in entity.contacts if c.is_main]
+    if not marked:
+        return
+    winner = max(marked, key=lambda c: c.main_row or 0)
+    if len(marked) > 1:
+        assert winner.main_row is not None
+        resolution.log.add("contact.main_overridden", winner.main_row, Field.CONTACT_IS_MAIN, winner.email)
+        for loser in marked:
+            if loser is not winner:
+                loser.values[Field.CONTACT_IS_MAIN] = False
+    current = None if entity.stored is None else entity.stored.main_contact_id
+    if current is None or (winner.stored is not None and winner.stored.id == current):
+        return
+    assert winner.main_row is not None
+    for contact in entity.contacts:
+        if contact.stored is not None and contact.stored.id == current:
+            contact.values[Field.CONTACT_IS_MAIN] = False
+            contact.demoted = True
+            return
+    entity.demotions.append(Demotion(entity, current, emails_by_id.get(current), winner.main_row))
