@@ -17,7 +17,9 @@ import attrs
 from upflow_import.fields import field_label
 from upflow_import.lang import LANGS, Lang
 
-__all__ = ["CATALOGUE", "HINTS", "LANGS", "CodeInfo", "Issue", "Lang", "Severity", "Text", "code_info"]
+__all__ = [
+    "CATALOGUE", "HINTS", "LANGS", "PHRASES", "CodeInfo", "Issue", "Lang", "Severity", "Text", "code_info",
+]
 
 
 class Severity(str, enum.Enum):
@@ -229,8 +231,10 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     _info("value.invalid_flag", E,
           "{value!r} is not a yes/no value for {field_label}; write 1 or 0.",
           "{value!r} n'est pas une valeur oui/non pour {field_label} ; écrivez 1 ou 0.",
-          fix_en="Write 1 for the main contact, 0 or nothing otherwise.",
-          fix_fr="Écrivez 1 pour le contact principal, 0 ou rien sinon.",
+          fix_en="Write 1 (or yes, oui, x) for the main contact; 0 (or no, non) or nothing "
+                 "otherwise.",
+          fix_fr="Écrivez 1 (ou oui, yes, x) pour le contact principal ; 0 (ou non, no) ou rien "
+                 "sinon.",
           example="peut-être"),
     _info("value.too_long", E,
           "{field_label} is {length} characters long; the maximum is {maximum}.",
@@ -245,11 +249,13 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_fr="Écrivez le nom du pays en français ou en anglais, ou son code ISO (FR, FRA).",
           example="Frence"),
     _info("value.invalid_vat", W,
-          "{value!r} does not look like a valid VAT number; it is kept as written.",
-          "{value!r} ne ressemble pas à un numéro de TVA valide ; la valeur est conservée telle "
-          "quelle.",
-          fix_en="Check the number against the customer's invoices.",
-          fix_fr="Vérifiez le numéro sur les factures du client.",
+          "{value!r} fails the VAT number check of its country; it is kept as {normalised!r}.",
+          "{value!r} ne passe pas le contrôle des numéros de TVA de son pays ; il est conservé "
+          "sous la forme {normalised!r}.",
+          fix_en="Check the number against the customer's invoices (a digit is often missing or "
+                 "swapped).",
+          fix_fr="Vérifiez le numéro sur les factures du client (il manque souvent un chiffre, ou "
+                 "deux sont inversés).",
           example="FR00000000001"),
     _info("value.invalid_phone", W,
           "{value!r} is not a phone number we can read; it is kept as written.",
@@ -437,6 +443,16 @@ HINTS: Mapping[str, Text] = {
         "(a non-breaking space looks like a normal one).",
         "Vouliez-vous dire {suggestion!r} ? Les deux ne diffèrent que par les majuscules ou les "
         "espaces (une espace insécable ressemble à une espace normale)."),
+}
+
+#: Bilingual message parameters (a list of accepted values…), passed as issue
+#: params and rendered in the issue's language. Kept here so that both languages stay complete.
+PHRASES: Mapping[str, Text] = {
+    # The accepted values of the contact position (value.invalid_choice).
+    "positions": Text(
+        "ACCOUNTING, SALES, PURCHASER or PAYER (or the French Comptable, Commercial, Acheteur, "
+        "Payeur)",
+        "Comptable (ACCOUNTING), Commercial (SALES), Acheteur (PURCHASER) ou Payeur (PAYER)"),
 }
 
 
