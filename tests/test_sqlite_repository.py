@@ -94,6 +94,8 @@ def test_a_version_1_store_opens_with_every_row_kept(tmp_path: Path) -> None:
         (contact,) = repository.find_contacts_by_emails(["jean@acme.fr"])
         assert contact.is_main and contact.values[Field.CONTACT_FIRST_NAME] == "Jean"
         assert repository.known_dunning_plans(["Plan Standard", "Other"]) == {"Plan Standard"}
+    indexes = {name for (name,) in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+    assert "contacts_external_id" in indexes  # added by the migration to version 2
 
 
 def test_a_later_migration_runs_once_and_keeps_the_data(tmp_path: Path,
@@ -187,6 +189,8 @@ def test_contacts_are_found_by_normalised_email_and_the_main_one_is_known(repo: 
     assert repo.find_contacts_by_emails(["marie@acme.fr"])[0].values[Field.CONTACT_PHONE] == "+33123"
     with pytest.raises(sqlite3.IntegrityError):
         repo.create_contact(client, ContactRecord(rows=(4,), email="MARIE@acme.fr"))
+    repo.update_contact(second, ContactChanges({Field.CONTACT_EXTERNAL_ID: "K2"}))
+    assert [c.id for c in repo.find_contacts_by_external_ids(["K2", "K9"])] == [second]
 
 
 def test_an_external_id_is_unique_in_the_store(repo: SqliteRepository) -> None:

@@ -112,10 +112,16 @@ def _migrate_to_v1(connection: sqlite3.Connection) -> None:
         connection.execute(statement)
 
 
+def _migrate_to_v2(connection: sqlite3.Connection) -> None:
+    """Index contacts by external id, so the planner can find a contact id used twice."""
+    connection.execute("CREATE INDEX contacts_external_id ON contacts(external_id) "
+                       "WHERE external_id IS NOT NULL")
+
+
 #: ``MIGRATIONS[n]`` takes a store from schema version ``n`` to ``n + 1``.
 #: Append a function to change the schema; never edit or remove one, since
 #: stores in the field are at every version.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_v1,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_v1, _migrate_to_v2)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -360,6 +366,10 @@ class SqliteRepository:
     def find_contacts_by_emails(self, emails: Sequence[str]) -> list[StoredContact]:
         """Stored contacts whose normalised email is one of ``emails`` (normalised keys)."""
         return [self._contact(row) for row in self._select_in(_SELECT_CONTACTS, "email_key", emails)]
+
+    def find_contacts_by_external_ids(self, external_ids: Sequence[str]) -> list[StoredContact]:
+        """Stored contacts whose contact external id is one of ``external_ids`` (exact match)."""
+        return [self._contact(row) for row in self._select_in(_SELECT_CONTACTS, "external_id", external_ids)]
 
     def _has_any(self, table: str) -> bool:
         return bool(self._connection.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0])
