@@ -1,0 +1,611 @@
+"""The planner: from parsed rows to an ordered plan of create / update operations.
+
+:func:`plan` reads the repository (in batches, never one call per row), hands
+what it read to the pure identity resolution (:mod:`upflow_import.resolution`),
+diffs the merged values against the stored ones and lays out the operations
+in dependency order: parents before subsidiaries, clients before their
+contacts, the demotion of an old main contact before the promotion of the new
+one. It never writes; :func:`~upflow_import.apply` does.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import ClassVar, Literal, TypeVar
+
+import attrs
+
+from upflow_import.fields import Field
+from upflow_import.identity import normalize_email, normalize_name
+from upflow_import.issues import Issue
+from upflow_import.model import ClientRecord, ContactRecord, FieldValue, ParsedImport, ParsedRow
+from upflow_import.repository import (
+    Id,
+    Repository,
+    StoredClient,
+    StoredContact,
+    SupportsContactExternalIds,
+    SupportsReferenceListing,
+)
+from upflow_import.resolution import (
+    ClientEntity,
+    ContactEntity,
+    References,
+    Resolution,
+    StoredClients,
+    StoredContacts,
+    contact_keys_to_find,
+    external_ids_to_find,
+    index_rows,
+    names_to_find,
+    reference_values,
+    resolve_clients,
+    resolve_contacts,
+)
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "Change",
+    "CreateClient",
+    "CreateContact",
+    "EntityCounts",
+    "OnError",
+    "Operation",
+    "Outcome",
+    "Plan",
+    "Progress",
+    "RowPlan",
+    "Target",
+    "UpdateClient",
+    "UpdateContact",
+    "plan",
+]
+
+#: ``"skip"``: import the valid rows and report the others; ``"abort"``: any error, no operation.
+OnError = Literal["skip", "abort"]
+#: Called with ``(done, total)`` while a long step advances.
+Progress = Callable[[int, int], None]
+#: A field's value before and after an operation (``None``: not set).
+Change = tuple[FieldValue | None, FieldValue | None]
+
+#: Keys per repository lookup call.
+DEFAULT_CHUNK_SIZE = 1000
+
+
+class Outcome(str, enum.Enum):
+    """What happens to a row's client or contact."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    #: Found, and the file changes nothing of it: no operation.
+    UNCHANGED = "unchanged"
+    #: Not imported because of an error (its own, or one it depends on).
+    DROPPED = "dropped"
+    #: Planned but not written: the write failed or depended on one that did.
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen
+class Target:
+    """The client or contact an operation concerns: an ``id`` the store already
+    has, or the one that operation number ``op`` of the plan creates."""
+
+    id: Id | None = None
+    op: int | None = None
+
+
+def _json_value(value: FieldValue | None) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+@attrs.frozen(kw_only=True)
+class Operation:
+    """One write of the plan. Subclasses carry what the repository method needs."""
+
+    #: The operation kind as the JSON report names it.
+    op: ClassVar[str] = ""
+    #: Its position in :attr:`Plan.operations`.
+    index: int
+    #: The client's external id (else its name), or the contact's email.
+    key: str
+    #: The file rows it comes from.
+    rows: tuple[int, ...]
+    #: ``{field key: (old, new)}`` for every value it sets.
+    changes: Mapping[str, Change]
+    #: Operations that must succeed first (an id it needs, or an order to keep).
+    depends_on: tuple[int, ...] = ()
+
+    def describe(self) -> str:
+        """How a message names what this operation writes."""
+        return self.key
+
+    def to_dict(self) -> dict[str, object]:
+        """The operation as the JSON report shows it."""
+        return {
+            "op": self.op,
+            "key": self.key,
+            "rows": list(self.rows),
+            "changes": {key: [_json_value(old), _json_value(new)]
+                        for key, (old, new) in self.changes.items()},
+        }
+
+
+@attrs.frozen(kw_only=True)
+class CreateClient(Operation):
+    """``repository.create_client(record, parent_id)``."""
+
+    op: ClassVar[str] = "create_client"
+    record: ClientRecord
+    parent: Target | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UpdateClient(Operation):
+    """``repository.update_client(client_id, ClientChanges(values, parent_id))``."""
+
+    op: ClassVar[str] = "update_client"
+    client_id: Id
+    #: The new values of the changed fields only.
+    values: Mapping[Field, FieldValue]
+    #: The new parent, when the file changes it.
+    parent: Target | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CreateContact(Operation):
+    """``repository.create_contact(client_id, record)``."""
+
+    op: ClassVar[str] = "create_contact"
+    client: Target
+    record: ContactRecord
+
+
+@attrs.frozen(kw_only=True)
+class UpdateContact(Operation):
+    """``repository.update_contact(contact_id, ContactChanges(values))``."""
+
+    op: ClassVar[str] = "update_contact"
+    contact_id: Id
+    values: Mapping[Field, FieldValue]
+
+
+@attrs.frozen
+class RowPlan:
+    """The accounting of one data row: its issues, the operations it feeds, and
+    what happens to its client and to its contact (``None``: the row has none)."""
+
+    number: int
+    issues: tuple[Issue, ...]
+    operations: tuple[int, ...]
+    client: Outcome
+    contact: Outcome | None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(issue.is_error for issue in self.issues)
+
+
+@attrs.frozen
+class EntityCounts:
+    """How many clients (or contacts) are created, updated, unchanged and dropped."""
+
+    create: int = 0
+    update: int = 0
+    unchanged: int = 0
+    dropped: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {"create": self.create, "update": self.update, "unchanged": self.unchanged,
+                "dropped": self.dropped}
+
+
+@attrs.frozen
+class Plan:
+    """What an import will write, in order, and why: the output of :func:`plan`."""
+
+    operations: tuple[Operation, ...]
+    #: One entry per data row, in file order.
+    rows: tuple[RowPlan, ...]
+    #: Problems of the file or the mapping rather than of one row.
+    file_issues: tuple[Issue, ...]
+    clients: EntityCounts
+    contacts: EntityCounts
+    on_error: OnError = "skip"
+    #: Repository read calls made, per method name.
+    lookups: Mapping[str, int] = attrs.Factory(dict)
+
+    @property
+    def issues(self) -> tuple[Issue, ...]:
+        """File issues, then every row's issues in row order."""
+        return self.file_issues + tuple(issue for row in self.rows for issue in row.issues)
+
+    @property
+    def ok(self) -> bool:
+        """True when no error was found."""
+        return not any(issue.is_error for issue in self.issues)
+
+    @property
+    def aborted(self) -> bool:
+        """True when ``on_error="abort"`` discarded every operation because of an error."""
+        return self.on_error == "abort" and not self.ok
+
+
+# -- reading the repository ------------------------------------------------------------------------
+
+_T = TypeVar("_T")
+
+
+class _Reader:
+    """Batched, counted reads: each lookup is asked in chunks of ``chunk_size`` keys."""
+
+    def __init__(self, repository: Repository, chunk_size: int) -> None:
+        self.repository = repository
+        self.chunk_size = chunk_size
+        self.calls: dict[str, int] = {}
+
+    def _chunks(self, name: str, keys: Sequence[str]) -> Iterable[Sequence[str]]:
+        for start in range(0, len(keys), self.chunk_size):
+            self.calls[name] = self.calls.get(name, 0) + 1
+            yield keys[start:start + self.chunk_size]
+
+    def _all(self, name: str, method: Callable[[Sequence[str]], Iterable[_T]],
+             keys: Sequence[str]) -> list[_T]:
+        found: list[_T] = []
+        for chunk in self._chunks(name, keys):
+            found.extend(method(chunk))
+        return found
+
+    def clients_by_external_ids(self, keys: Sequence[str]) -> dict[str, StoredClient]:
+        wanted = set(keys)
+        found = self._all("find_clients_by_external_ids", self.repository.find_clients_by_external_ids, keys)
+        return {c.external_id: c for c in found if c.external_id is not None and c.external_id in wanted}
+
+    def clients_by_names(self, keys: Sequence[str]) -> dict[str, list[StoredClient]]:
+        wanted = set(keys)
+        by_name: dict[str, list[StoredClient]] = {}
+        for client in self._all("find_clients_by_names", self.repository.find_clients_by_names, keys):
+            name_key = normalize_name(client.name)
+            if name_key in wanted:
+                by_name.setdefault(name_key, []).append(client)
+        return by_name
+
+    def contacts_by_emails(self, keys: Sequence[str]) -> dict[str, StoredContact]:
+        found = self._all("find_contacts_by_emails", self.repository.find_contacts_by_emails, keys)
+        return {normalize_email(contact.email): contact for contact in found}
+
+    def contacts_by_external_ids(self, keys: Sequence[str]) -> dict[str, StoredContact] | None:
+        repository = self.repository
+        if not isinstance(repository, SupportsContactExternalIds):
+            return None
+        found = self._all("find_contacts_by_external_ids", repository.find_contacts_by_external_ids, keys)
+        by_id: dict[str, StoredContact] = {}
+        for contact in found:
+            external_id = contact.values.get(Field.CONTACT_EXTERNAL_ID)
+            if external_id is not None:
+                by_id[str(external_id)] = contact
+        return by_id
+
+    def known(self, name: str, method: Callable[[Sequence[str]], Collection[str] | None],
+              keys: Sequence[str]) -> set[str] | None:
+        known: set[str] = set()
+        for chunk in self._chunks(name, keys):
+            subset = method(chunk)
+            if subset is None:
+                return None
+            known.update(subset)
+        return known
+
+
+def _references(reader: _Reader, managers: Sequence[str], plans: Sequence[str]) -> References:
+    repository = reader.repository
+    known_managers = (reader.known("known_account_managers", repository.known_account_managers, managers)
+                      if managers else None)
+    known_plans = (reader.known("known_dunning_plans", repository.known_dunning_plans, plans)
+                   if plans else None)
+    all_managers: Sequence[str] = ()
+    all_plans: Sequence[str] = ()
+    if isinstance(repository, SupportsReferenceListing):
+        # Only asked when something is unknown: the full lists serve the "did you mean" hints.
+        if known_managers is not None and len(known_managers) < len(managers):
+            all_managers = list(repository.all_account_managers())
+        if known_plans is not None and len(known_plans) < len(plans):
+            all_plans = list(repository.all_dunning_plans())
+    return References(known_managers, known_plans, all_managers, all_plans)
+
+
+# -- building operations ---------------------------------------------------------------------------
+
+
+class _Builder:
+    """Turns a resolution into operations and per-row outcomes."""
+
+    def __init__(self, resolution: Resolution) -> None:
+        self.resolution = resolution
+        self.operations: list[Operation] = []
+        self.created: dict[int, int] = {}  # id(client entity) → index of its create operation
+        self.client_outcomes: dict[int, Outcome] = {}
+        self.contact_outcomes: dict[int, Outcome] = {}
+        self.demotions = 0
+
+    def build(self) -> None:
+        for entity in self.resolution.entities:
+            self.client_outcomes[id(entity)] = self._client(entity)
+        for entity in self.resolution.entities:
+            if not entity.dropped:
+                self._contacts(entity)
+        for contact in self.resolution.contacts:
+            if contact.dropped:
+                self.contact_outcomes[id(contact)] = Outcome.DROPPED
+
+    # clients -------------------------------------------------------------------------------------
+
+    def _parent(self, entity: ClientEntity) -> tuple[Target | None, dict[str, Change]]:
+        parent: ClientEntity | StoredClient | None = entity.parent_entity or entity.parent_stored
+        if parent is None:
+            return None, {}
+        if isinstance(parent, ClientEntity):
+            target = (Target(id=parent.stored.id) if parent.stored is not None
+                      else Target(op=self.created[id(parent)]))
+            external_id, name = parent.external_id, parent.name
+        else:
+            target = Target(id=parent.id)
+            external_id, name = parent.external_id, parent.name
+        stored = entity.stored
+        if stored is not None and target.id is not None and target.id == stored.parent_id:
+            return None, {}
+        field = Field.GROUP_EXTERNAL_ID if external_id is not None else Field.GROUP_NAME
+        new = external_id if external_id is not None else name
+        old: str | None = None
+        if stored is not None and stored.parent_id is not None:
+            previous = self.resolution.stored_by_id.get(stored.parent_id)
+            if previous is None:
+                old = str(stored.parent_id)
+            else:
+                old = previous.external_id if field is Field.GROUP_EXTERNAL_ID else previous.name
+        return target, {field.value: (old, new)}
+
+    def _client(self, entity: ClientEntity) -> Outcome:
+        if entity.dropped:
+            return Outcome.DROPPED
+        parent, parent_change = self._parent(entity)
+        depends_on = () if parent is None or parent.op is None else (parent.op,)
+        key = entity.external_id or entity.name or "?"
+        stored = entity.stored
+        if stored is None:
+            changes: dict[str, Change] = {f.value: (None, value) for f, value in entity.values.items()}
+            changes.update(parent_change)
+            record = ClientRecord.from_values(entity.numbers, entity.values, entity.parent_ref)
+            index = self._add(CreateClient(
+                index=len(self.operations), key=key, rows=entity.numbers, changes=changes,
+                depends_on=depends_on, record=record, parent=parent,
+            ))
+            self.created[id(entity)] = index
+            return Outcome.CREATE
+        values = {field: value for field, value in entity.values.items()
+                  if _stored_client_value(stored, field) != value}
+        if not values and not parent_change:
+            return Outcome.UNCHANGED
+        changes = {f.value: (_stored_client_value(stored, f), value) for f, value in values.items()}
+        changes.update(parent_change)
+        self._add(UpdateClient(
+            index=len(self.operations), key=key, rows=entity.numbers, changes=changes,
+            depends_on=depends_on, client_id=stored.id, values=values, parent=parent,
+        ))
+        return Outcome.UPDATE
+
+    def _add(self, operation: Operation) -> int:
+        self.operations.append(operation)
+        return operation.index
+
+    # contacts ------------------------------------------------------------------------------------
+
+    def _contacts(self, entity: ClientEntity) -> None:
+        client = (Target(id=entity.stored.id) if entity.stored is not None
+                  else Target(op=self.created[id(entity)]))
+        demotions: list[int] = []
+        for demotion in entity.demotions:
+            demotions.append(self._add(UpdateContact(
+                index=len(self.operations), key=demotion.email or str(demotion.contact_id),
+                rows=(demotion.row,), changes={Field.CONTACT_IS_MAIN.value: (True, False)},
+                contact_id=demotion.contact_id, values={Field.CONTACT_IS_MAIN: False},
+            )))
+            self.demotions += 1
+        # Demotions first, so that the promotion can wait for them.
+        for contact in sorted(entity.contacts, key=lambda c: not c.demoted):
+            promotes = contact.is_main and not contact.stored_is_main
+            after = tuple(demotions) if promotes else ()
+            outcome, index = self._contact(contact, client, after)
+            self.contact_outcomes[id(contact)] = outcome
+            if contact.demoted and index is not None:
+                demotions.append(index)
+
+    def _contact(self, contact: ContactEntity, client: Target,
+                 after: tuple[int, ...]) -> tuple[Outcome, int | None]:
+        stored = contact.stored
+        if stored is None:
+            depends_on = (*(() if client.op is None else (client.op,)), *after)
+            index = self._add(CreateContact(
+                index=len(self.operations), key=contact.email, rows=contact.numbers,
+                changes={field.value: (None, value) for field, value in contact.values.items()},
+                depends_on=depends_on, client=client,
+                record=ContactRecord.from_values(contact.numbers, contact.values),
+            ))
+            return Outcome.CREATE, index
+        changes: dict[str, Change] = {}
+        values: dict[Field, FieldValue] = {}
+        for field, value in contact.values.items():
+            old = contact.stored_is_main if field is Field.CONTACT_IS_MAIN else stored.values.get(field)
+            if field is Field.CONTACT_EMAIL:
+                old = stored.email
+                if normalize_email(str(value)) == normalize_email(stored.email):
+                    continue
+            if old != value:
+                changes[field.value] = (old, value)
+                values[field] = value
+        if not values:
+            return Outcome.UNCHANGED, None
+        index = self._add(UpdateContact(
+            index=len(self.operations), key=contact.email, rows=contact.numbers, changes=changes,
+            depends_on=after, contact_id=stored.id, values=values,
+        ))
+        return Outcome.UPDATE, index
+
+
+def _stored_client_value(stored: StoredClient, field: Field) -> FieldValue | None:
+    if field is Field.CLIENT_NAME:
+        return stored.name
+    if field is Field.CLIENT_EXTERNAL_ID:
+        return stored.external_id
+    return stored.values.get(field)
+
+
+# -- accounting ------------------------------------------------------------------------------------
+
+
+def _count(outcomes: Iterable[Outcome], extra_dropped: int = 0, extra_updates: int = 0) -> EntityCounts:
+    tally = dict.fromkeys(Outcome, 0)
+    for outcome in outcomes:
+        tally[outcome] += 1
+    return EntityCounts(tally[Outcome.CREATE], tally[Outcome.UPDATE] + extra_updates,
+                        tally[Outcome.UNCHANGED], tally[Outcome.DROPPED] + extra_dropped)
+
+
+def _unattached_contacts(rows: Iterable[ParsedRow]) -> int:
+    """Contacts on rows that reach no client: each email once, each email-less contact once."""
+    keys: set[str] = set()
+    without_email = 0
+    for row in rows:
+        if row.contact is None:
+            continue
+        key = row.contact.key
+        if key is None:
+            without_email += 1
+        else:
+            keys.add(key)
+    return len(keys) + without_email
+
+
+def _account(parsed: ParsedImport, resolution: Resolution, builder: _Builder,
+             operations: Sequence[Operation], aborted: bool) -> tuple[tuple[RowPlan, ...], EntityCounts,
+                                                                     EntityCounts]:
+    client_of_row: dict[int, Outcome] = {}
+    for entity in resolution.entities:
+        outcome = builder.client_outcomes[id(entity)]
+        for number in entity.numbers:
+            client_of_row[number] = outcome
+    contact_of_row = {row.number: Outcome.DROPPED for row in resolution.contacts_without_email}
+    for contact in resolution.contacts:
+        outcome = builder.contact_outcomes.get(id(contact), Outcome.DROPPED)
+        for number in contact.numbers:
+            contact_of_row[number] = outcome
+    operations_of_row: dict[int, list[int]] = {}
+    for operation in operations:
+        for number in operation.rows:
+            operations_of_row.setdefault(number, []).append(operation.index)
+
+    def final(outcome: Outcome) -> Outcome:
+        return Outcome.DROPPED if aborted and outcome in (Outcome.CREATE, Outcome.UPDATE) else outcome
+
+    log = resolution.log
+    rows = tuple(
+        RowPlan(
+            number=row.number,
+            issues=tuple(log.of(row.number)),
+            operations=tuple(operations_of_row.get(row.number, ())),
+            client=final(client_of_row.get(row.number, Outcome.DROPPED)),
+            contact=None if row.contact is None else final(contact_of_row.get(row.number, Outcome.DROPPED)),
+        )
+        for row in parsed.rows
+    )
+    unattached = [row for group in resolution.ambiguous for row in group] + resolution.index.orphans
+    clients = _count((final(builder.client_outcomes[id(e)]) for e in resolution.entities),
+                     extra_dropped=len(resolution.ambiguous) + len(resolution.index.orphans))
+    contact_outcomes = [final(builder.contact_outcomes.get(id(c), Outcome.DROPPED))
+                        for c in resolution.contacts]
+    demotions = builder.demotions
+    contacts = _count(
+        contact_outcomes,
+        extra_dropped=len(resolution.contacts_without_email) + _unattached_contacts(unattached)
+        + (demotions if aborted else 0),
+        extra_updates=0 if aborted else demotions,
+    )
+    return rows, clients, contacts
+
+
+def _unusable_file_plan(parsed: ParsedImport, on_error: OnError) -> Plan:
+    rows = tuple(
+        RowPlan(row.number, row.issues, (), Outcome.DROPPED, None if row.contact is None else Outcome.DROPPED)
+        for row in parsed.rows
+    )
+    clients = EntityCounts(dropped=len(parsed.rows))
+    contacts = EntityCounts(dropped=_unattached_contacts(parsed.rows))
+    return Plan((), rows, parsed.issues, clients, contacts, on_error, {})
+
+
+# -- the entry point -------------------------------------------------------------------------------
+
+
+def plan(
+    parsed: ParsedImport,
+    repository: Repository,
+    *,
+    on_error: OnError = "skip",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: Progress | None = None,
+) -> Plan:
+    """Plan the import of ``parsed`` into ``repository``, reading it but never writing.
+
+    The repository is read in batches of at most ``chunk_size`` keys per call
+    (clients by external ids, clients by names, contacts by emails, contacts
+    by external ids when the repository offers it, known account managers,
+    known dunning plans): the number of calls grows with the number of
+    distinct keys divided by ``chunk_size``, never with one call per row.
+
+    With ``on_error="abort"``, any error in the file means no operation at
+    all; with ``"skip"`` (the default) the valid clients and contacts are
+    planned and the others reported. ``progress(done, total)`` is called as
+    the rows are processed.
+
+    >>> from upflow_import import InMemoryRepository
+    >>> from upflow_import.testing import parsed_import
+    >>> result = plan(parsed_import([{"client.name": "Acme"}]), InMemoryRepository())
+    >>> [(op.op, op.key) for op in result.operations]
+    [('create_client', 'Acme')]
+    """
+    if on_error not in ("skip", "abort"):
+        raise ValueError(f"on_error must be 'skip' or 'abort', not {on_error!r}")
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    total = len(parsed.rows)
+    if parsed.has_file_errors:
+        if progress is not None:
+            progress(total, total)
+        return _unusable_file_plan(parsed, on_error)
+
+    reader = _Reader(repository, chunk_size)
+    index = index_rows(parsed, None if progress is None else lambda done: progress(done, total))
+    by_external_id = reader.clients_by_external_ids(external_ids_to_find(index))
+    managers, plans = reference_values(index)
+    references = _references(reader, managers, plans)
+    by_name = reader.clients_by_names(names_to_find(index, by_external_id))
+    resolution = resolve_clients(index, StoredClients(by_external_id, by_name), references)
+    emails, contact_ids = contact_keys_to_find(resolution)
+    by_email = reader.contacts_by_emails(emails)
+    by_contact_id = reader.contacts_by_external_ids(contact_ids) if contact_ids else (
+        None if not isinstance(repository, SupportsContactExternalIds) else {})
+    resolve_contacts(resolution, StoredContacts(by_email, by_contact_id))
+
+    builder = _Builder(resolution)
+    builder.build()
+    has_errors = any(issue.is_error for issue in parsed.issues) or any(
+        issue.is_error for row in parsed.rows for issue in resolution.log.of(row.number))
+    aborted = on_error == "abort" and has_errors
+    operations: tuple[Operation, ...] = () if aborted else tuple(builder.operations)
+    rows, clients, contacts = _account(parsed, resolution, builder, operations, aborted)
+    if progress is not None:
+        progress(total, total)
+    return Plan(operations, rows, parsed.issues, clients, contacts, on_error, dict(reader.calls))
