@@ -59,7 +59,8 @@ def repo(tmp_path: Path) -> SqliteRepository:
 def acme(**overrides: object) -> ClientRecord:
     fields: dict[str, object] = {
         "rows": (2,), "external_id": "C001", "name": "Acme\u00a0SA", "accounting_code": "411ACME",
-        "vat_number": "FR40303265045", "address": Address("1 rue de la Paix", "75002", "Paris", None, "FR"),
+        "vat_number": "FR40303265045",
+        "address": Address("1 rue de la Paix", "75002", "Paris", "Île-de-France", "FR"),
         "account_manager_emails": ("claire@example.com", "paul@example.com"), "dunning_plan": "Plan Standard",
         "payment_term_days": 45,
     }
@@ -181,6 +182,10 @@ def test_contacts_are_found_by_normalised_email_and_the_main_one_is_known(repo: 
     assert jean.is_main and jean.values[Field.CONTACT_POSITION] == "ACCOUNTING"
     (marie,) = repo.find_contacts_by_emails(["marie@acme.fr"])
     assert marie.values[Field.CONTACT_IS_MAIN] is False
+    full = ContactRecord(rows=(5,), email="paul@acme.fr", first_name="Paul", last_name="Roy",
+                         phone="+33123456789", external_id="K7", position=Position.SALES, is_main=False)
+    repo.create_contact(client, full)
+    assert repo.find_contacts_by_emails(["paul@acme.fr"])[0].values == full.values()
     assert repo.find_clients_by_external_ids(["C001"])[0].main_contact_id == first
     # Demote then promote, as apply does.
     repo.update_contact(first, ContactChanges({Field.CONTACT_IS_MAIN: False}))
@@ -277,7 +282,7 @@ def test_export_lists_clients_with_their_contacts(repo: SqliteRepository) -> Non
     assert first == {
         "id": parent, "external_id": "C001", "name": "Acme\u00a0SA", "accounting_code": "411ACME",
         "vat_number": "FR40303265045", "address": "1 rue de la Paix", "postal_code": "75002",
-        "city": "Paris", "state": None, "country": "FR",
+        "city": "Paris", "state": "Île-de-France", "country": "FR",
         "account_manager_email": ["claire@example.com", "paul@example.com"],
         "dunning_plan": "Plan Standard", "payment_term_days": 45, "parent_id": None,
         "contacts": [{"id": 1, "email": "jean@acme.fr", "first_name": None, "last_name": None, "phone": None,

@@ -137,8 +137,9 @@ def _column(field: Field) -> str:
 
 _CLIENT_FIELDS: tuple[Field, ...] = tuple(f for f in Field if f.entity == "client")
 _CONTACT_FIELDS: tuple[Field, ...] = tuple(f for f in Field if f.entity == "contact")
-_CLIENT_COLUMNS = ", ".join(_column(f) for f in _CLIENT_FIELDS)
-_CONTACT_COLUMNS = ", ".join(_column(f) for f in _CONTACT_FIELDS)
+_COLUMNS: dict[Field, str] = {field: _column(field) for field in (*_CLIENT_FIELDS, *_CONTACT_FIELDS)}
+_CLIENT_COLUMNS = ", ".join(_COLUMNS[f] for f in _CLIENT_FIELDS)
+_CONTACT_COLUMNS = ", ".join(_COLUMNS[f] for f in _CONTACT_FIELDS)
 
 _SELECT_CLIENTS = (
     f"SELECT id, parent_id, {_CLIENT_COLUMNS}, "
@@ -147,24 +148,51 @@ _SELECT_CLIENTS = (
 )
 _SELECT_CONTACTS = f"SELECT id, client_id, {_CONTACT_COLUMNS} FROM contacts"
 
+# One fixed statement per kind of insert, so that sqlite3 prepares it once
+# and reuses it for every row of an import.
+_INSERT_CLIENT = (
+    f"INSERT INTO clients ({_CLIENT_COLUMNS}, name_key, parent_id) "
+    f"VALUES ({', '.join('?' * (len(_CLIENT_FIELDS) + 2))})"
+)
+_INSERT_CONTACT = (
+    f"INSERT INTO contacts ({_CONTACT_COLUMNS}, email_key, client_id) "
+    f"VALUES ({', '.join('?' * (len(_CONTACT_FIELDS) + 2))})"
+)
+
+
+def _emails_to_json(emails: tuple[str, ...]) -> str | None:
+    return json.dumps(list(emails), ensure_ascii=False) if emails else None
+
 
 def _to_column(field: Field, value: FieldValue) -> Any:
     if field is Field.CLIENT_ACCOUNT_MANAGER_EMAIL:
-        emails = value if isinstance(value, tuple) else (str(value),)
-        return json.dumps(list(emails), ensure_ascii=False)
+        return _emails_to_json(value if isinstance(value, tuple) else (str(value),))
     if field is Field.CONTACT_IS_MAIN:
         return 1 if value is True else 0
     return value
 
 
-def _from_column(field: Field, value: Any) -> FieldValue:
-    if field is Field.CLIENT_ACCOUNT_MANAGER_EMAIL:
-        return tuple(str(email) for email in json.loads(value))
-    if field is Field.CONTACT_IS_MAIN:
-        return bool(value)
-    if field is Field.CLIENT_PAYMENT_TERM_DAYS:
-        return int(value)
-    return str(value)
+def _emails_from_json(value: str) -> tuple[str, ...]:
+    return tuple(str(email) for email in json.loads(value))
+
+
+# How a stored cell becomes a field value; text columns come back as str already.
+_FROM_COLUMN: dict[Field, Callable[[Any], FieldValue]] = {
+    Field.CLIENT_ACCOUNT_MANAGER_EMAIL: _emails_from_json,
+    Field.CLIENT_PAYMENT_TERM_DAYS: int,
+    Field.CONTACT_IS_MAIN: bool,
+}
+_CLIENT_READERS = tuple((f, _FROM_COLUMN.get(f)) for f in _CLIENT_FIELDS)
+_CONTACT_READERS = tuple((f, _FROM_COLUMN.get(f)) for f in _CONTACT_FIELDS)
+
+
+def _read(readers: tuple[tuple[Field, Callable[[Any], FieldValue] | None], ...],
+          cells: Sequence[Any]) -> dict[Field, FieldValue]:
+    return {
+        field: cell if convert is None else convert(cell)
+        for (field, convert), cell in zip(readers, cells, strict=True)
+        if cell is not None
+    }
 
 
 def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
@@ -325,30 +353,21 @@ class SqliteRepository:
 
     # -- reads ----------------------------------------------------------------
 
-    def _client(self, row: sqlite3.Row | tuple[Any, ...]) -> StoredClient:
+    def _client(self, row: tuple[Any, ...]) -> StoredClient:
         client_id, parent_id, *cells, main_contact_id = row
-        values = {
-            field: _from_column(field, cell)
-            for field, cell in zip(_CLIENT_FIELDS, cells, strict=True)
-            if cell is not None
-        }
         return StoredClient(
             id=client_id,
             external_id=cells[0],
             name=cells[1],
-            values=values,
+            values=_read(_CLIENT_READERS, cells),
             parent_id=parent_id,
             main_contact_id=main_contact_id,
         )
 
     def _contact(self, row: tuple[Any, ...]) -> StoredContact:
         contact_id, client_id, *cells = row
-        values = {
-            field: _from_column(field, cell)
-            for field, cell in zip(_CONTACT_FIELDS, cells, strict=True)
-            if cell is not None
-        }
-        return StoredContact(id=contact_id, client_id=client_id, email=cells[0], values=values)
+        return StoredContact(id=contact_id, client_id=client_id, email=cells[0],
+                             values=_read(_CONTACT_READERS, cells))
 
     def _select_in(self, select: str, column: str, keys: Iterable[str]) -> Iterator[tuple[Any, ...]]:
         for chunk in _chunks(keys):
@@ -437,13 +456,14 @@ class SqliteRepository:
         """Store a new client and return its id (an integer rowid)."""
         if record.name is None:
             raise ValueError("a client needs a name to be created")
-        values = record.values()
-        columns = [_column(field) for field in values]
-        cells = [_to_column(field, value) for field, value in values.items()]
-        columns += ["name_key", "parent_id"]
-        cells += [normalize_name(record.name), parent_id]
-        cursor = self._connection.execute(
-            f"INSERT INTO clients ({', '.join(columns)}) VALUES ({_placeholders(len(cells))})", cells)
+        address = record.address
+        # In the order of _CLIENT_FIELDS, then name_key and parent_id.
+        cursor = self._connection.execute(_INSERT_CLIENT, (
+            record.external_id, record.name, record.accounting_code, record.vat_number,
+            address.street, address.postal_code, address.city, address.state, address.country,
+            _emails_to_json(record.account_manager_emails), record.dunning_plan, record.payment_term_days,
+            normalize_name(record.name), parent_id,
+        ))
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
@@ -453,7 +473,7 @@ class SqliteRepository:
         for field, value in changes.values.items():
             if field.entity != "client":
                 raise ValueError(f"{field.value} is not a client field")
-            assignments[_column(field)] = _to_column(field, value)
+            assignments[_COLUMNS[field]] = _to_column(field, value)
             if field is Field.CLIENT_NAME:
                 assignments["name_key"] = normalize_name(str(value))
         if changes.parent_id is not None:
@@ -462,14 +482,14 @@ class SqliteRepository:
 
     def create_contact(self, client_id: Id, record: ContactRecord) -> int:
         """Store a new contact of ``client_id`` and return its id (an integer rowid)."""
-        if record.email is None or record.key is None:
+        if record.email is None:
             raise ValueError("a contact needs an email to be created")
-        values = record.values()
-        columns = [_column(field) for field in values] + ["email_key", "client_id"]
-        cells = [_to_column(field, value) for field, value in values.items()]
-        cells += [record.key, client_id]
-        cursor = self._connection.execute(
-            f"INSERT INTO contacts ({', '.join(columns)}) VALUES ({_placeholders(len(cells))})", cells)
+        position = None if record.position is None else record.position.value
+        # In the order of _CONTACT_FIELDS, then email_key and client_id.
+        cursor = self._connection.execute(_INSERT_CONTACT, (
+            record.email, record.first_name, record.last_name, record.phone, record.external_id,
+            position, 1 if record.is_main else 0, normalize_email(record.email), client_id,
+        ))
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
@@ -479,7 +499,7 @@ class SqliteRepository:
         for field, value in changes.values.items():
             if field.entity != "contact":
                 raise ValueError(f"{field.value} is not a contact field")
-            assignments[_column(field)] = _to_column(field, value)
+            assignments[_COLUMNS[field]] = _to_column(field, value)
             if field is Field.CONTACT_EMAIL:
                 assignments["email_key"] = normalize_email(str(value))
         self._update("contacts", contact_id, assignments)
@@ -514,15 +534,17 @@ class SqliteRepository:
         contacts: dict[int, list[dict[str, object]]] = {}
         for contact_id, client_id, *cells in self._connection.execute(f"{_SELECT_CONTACTS} ORDER BY id"):
             contact: dict[str, object] = {"id": contact_id}
-            for field, cell in zip(_CONTACT_FIELDS, cells, strict=True):
-                contact[_column(field)] = None if cell is None else _from_column(field, cell)
+            values = _read(_CONTACT_READERS, cells)
+            for field in _CONTACT_FIELDS:
+                contact[_COLUMNS[field]] = values.get(field)
             contacts.setdefault(client_id, []).append(contact)
         clients: list[dict[str, object]] = []
         for client_id, parent_id, *cells, _main in self._connection.execute(f"{_SELECT_CLIENTS} ORDER BY id"):
             client: dict[str, object] = {"id": client_id}
-            for field, cell in zip(_CLIENT_FIELDS, cells, strict=True):
-                value = None if cell is None else _from_column(field, cell)
-                client[_column(field)] = list(value) if isinstance(value, tuple) else value
+            values = _read(_CLIENT_READERS, cells)
+            for field in _CLIENT_FIELDS:
+                value = values.get(field)
+                client[_COLUMNS[field]] = list(value) if isinstance(value, tuple) else value
             client["parent_id"] = parent_id
             client["contacts"] = contacts.get(client_id, [])
             clients.append(client)
