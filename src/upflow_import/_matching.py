@@ -58,7 +58,8 @@ SAMPLE_ROWS = 50
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # Split API names (externalId, vatNumber, addressLine1) into words before the
 # case is folded, since afterwards the word boundary is gone.
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[A-Z])(?=[A-Z][a-z])")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)")
 _MARKER_WORDS = ("obligatoire|obligatoires|requis|requise|required|mandatory|optional|optionnel"
                  "|optionnelle|facultatif|facultative")
 _MARKERS = re.compile(r"[(\[]\s*(?:" + _MARKER_WORDS + r")\s*[)\]]")
@@ -85,14 +86,18 @@ def normalize_header(header: str) -> str:
     >>> normalize_header("accountingRef")
     'accounting ref'
     """
-    text = _INVISIBLE.sub("", header).translate(_LIGATURES)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    text = _CAMEL.sub(" ", text).casefold()
+    text = _strip_accents(_INVISIBLE.sub("", header).translate(_LIGATURES))
+    # Folding the case may bring accents back (İ becomes i + dot): strip twice.
+    text = _LETTER_DIGIT.sub(" ", _strip_accents(_CAMEL.sub(" ", text).casefold()))
     text = _MARKERS.sub(" ", text)
     tokens = [_TOKEN_ALIASES.get(t, t) for t in _NON_WORD.sub(" ", text).split()]
     while len(tokens) > 1 and tokens[-1] in _TRAILING_MARKERS:
         tokens.pop()
     return " ".join(_join_email(tokens))
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _join_email(tokens: list[str]) -> list[str]:
@@ -244,6 +249,8 @@ _NEVER_EMAILS = frozenset({Kind.POSTAL_CODE, Kind.INTEGER, Kind.FLAG, Kind.COUNT
                            Kind.CHOICE})
 _EMAIL_VALUE = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 _SPLIT_EMAILS = re.compile(r"[,;]")
+_REMARKS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_REMARK_FACTOR = 0.95
 #: The score given to an unrecognised header whose values are emails.
 EMAIL_VALUES_SCORE = 0.65
 
@@ -294,8 +301,6 @@ def _header_scores(normalised: str) -> tuple[dict[Field, float], frozenset[Field
         score = _containment_score(phrase, tokens)
         if score is not None:
             offer(phrase.field, score)
-    # A field matched by a real phrase as well is no longer a mere generic guess.
-    generic = {field for field in generic if scores[field] <= GENERIC_SCORE}
 
     words = set(tokens)
     for type_words, kinds in ((_EMAIL_WORDS, _EMAIL_KINDS), (_PHONE_WORDS, frozenset({Kind.PHONE}))):
@@ -335,6 +340,16 @@ def score_column(header: str, sample: Iterable[str | None] = ()) -> ColumnScores
     """Score one column against every field from its header and its first values."""
     normalised = normalize_header(header)
     scores, generic = _header_scores(normalised)
+    # A remark in brackets ("Identifiant Client (obligatoire si homonymes)",
+    # "Pays (code ISO)") qualifies the header; read without it as well.
+    core = normalize_header(_REMARKS.sub(" ", header))
+    if core and core != normalised:
+        core_scores, core_generic = _header_scores(core)
+        for field, score in core_scores.items():
+            if score * _REMARK_FACTOR > scores.get(field, 0.0):
+                scores[field] = score * _REMARK_FACTOR
+        generic |= core_generic
+    generic = frozenset(field for field in generic if scores.get(field, 1.0) <= GENERIC_SCORE)
     values = [value.strip() for value in sample if value is not None and value.strip()]
     if values:
         emails = sum(1 for value in values if _looks_like_emails(value))
@@ -357,7 +372,7 @@ def score_column(header: str, sample: Iterable[str | None] = ()) -> ColumnScores
             for field in list(scores):
                 if SPECS[field].kind in _EMAIL_KINDS and scores[field] < 0.9:
                     scores[field] *= 0.5
-    return ColumnScores(header, normalised, scores, generic & frozenset(scores))
+    return ColumnScores(header, normalised, scores, generic & scores.keys())
 
 
 def _looks_like_emails(value: str) -> bool:

@@ -111,8 +111,9 @@ class ColumnMapping:
         columns find another field, pass the overrides to :func:`auto_map`.
         """
         explicit = _as_mapping(overrides)
-        chosen = {m.column: m for m in explicit.matches}
-        claimed = {m.field for m in explicit.matches if m.field is not None}
+        own = set(self.columns)
+        chosen = {m.column: m for m in explicit.matches if m.column in own}
+        claimed = {m.field for m in chosen.values() if m.field is not None}
         merged = []
         for match in self.matches:
             if match.column in chosen:
