@@ -196,6 +196,11 @@ def test_contacts_are_found_by_normalised_email_and_the_main_one_is_known(repo: 
         repo.create_contact(client, ContactRecord(rows=(4,), email="MARIE@acme.fr"))
     repo.update_contact(second, ContactChanges({Field.CONTACT_EXTERNAL_ID: "K2"}))
     assert [c.id for c in repo.find_contacts_by_external_ids(["K2", "K9"])] == [second]
+    # The store itself keeps contact ids unique and one main contact per client.
+    with pytest.raises(sqlite3.IntegrityError):
+        repo.update_contact(first, ContactChanges({Field.CONTACT_EXTERNAL_ID: "K2"}))
+    with pytest.raises(sqlite3.IntegrityError):
+        repo.update_contact(first, ContactChanges({Field.CONTACT_IS_MAIN: True}))
 
 
 def test_an_external_id_is_unique_in_the_store(repo: SqliteRepository) -> None:

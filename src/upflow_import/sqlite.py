@@ -113,9 +113,11 @@ def _migrate_to_v1(connection: sqlite3.Connection) -> None:
 
 
 def _migrate_to_v2(connection: sqlite3.Connection) -> None:
-    """Index contacts by external id, so the planner can find a contact id used twice."""
-    connection.execute("CREATE INDEX contacts_external_id ON contacts(external_id) "
+    """Make a contact id unique and indexed (the planner looks contacts up by it), and
+    allow at most one main contact per client."""
+    connection.execute("CREATE UNIQUE INDEX contacts_external_id ON contacts(external_id) "
                        "WHERE external_id IS NOT NULL")
+    connection.execute("CREATE UNIQUE INDEX contacts_one_main ON contacts(client_id) WHERE is_main = 1")
 
 
 #: ``MIGRATIONS[n]`` takes a store from schema version ``n`` to ``n + 1``.
