@@ -143,7 +143,8 @@ class _Catalogue:
     by_key: Mapping[str, tuple[_Phrase, ...]]
     #: Non-generic phrases by each of their words, for the containment match.
     by_token: Mapping[str, tuple[_Phrase, ...]]
-    vocabulary: frozenset[str]
+    #: The words of ``by_token`` by first letter: a typo never changes it.
+    words_by_initial: Mapping[str, tuple[str, ...]]
 
 
 def _phrase(field: Field, text: str, score: float, generic: bool) -> _Phrase:
@@ -172,7 +173,11 @@ def _catalogue() -> _Catalogue:
     def freeze(index: dict[str, list[_Phrase]]) -> dict[str, tuple[_Phrase, ...]]:
         return {key: tuple(value) for key, value in index.items()}
 
-    return _Catalogue(freeze(by_compact), freeze(by_key), freeze(by_token), frozenset(by_token))
+    words_by_initial: dict[str, list[str]] = {}
+    for word in sorted(by_token):
+        words_by_initial.setdefault(word[0], []).append(word)
+    return _Catalogue(freeze(by_compact), freeze(by_key), freeze(by_token),
+                      {initial: tuple(words) for initial, words in words_by_initial.items()})
 
 
 # --- typos ----------------------------------------------------------------------
@@ -219,8 +224,8 @@ def _edit_distance(a: str, b: str, bound: int) -> int:
 @functools.lru_cache(maxsize=4096)
 def _similar_words(token: str) -> frozenset[str]:
     """The catalogue's words that ``token`` may be, typos included."""
-    vocabulary = _catalogue().vocabulary
-    return frozenset(word for word in vocabulary if _within_one_typo(token, word))
+    candidates = _catalogue().words_by_initial.get(token[:1], ())
+    return frozenset(word for word in candidates if _within_one_typo(token, word))
 
 
 # --- scoring one column ----------------------------------------------------------
@@ -376,6 +381,8 @@ def score_column(header: str, sample: Iterable[str | None] = ()) -> ColumnScores
 
 
 def _looks_like_emails(value: str) -> bool:
+    if "@" not in value:
+        return False
     parts = [part.strip() for part in _SPLIT_EMAILS.split(value)]
     return all(_EMAIL_VALUE.fullmatch(part) for part in parts if part) and any(parts)
 
@@ -399,15 +406,11 @@ class Assignment:
 def _with_context(columns: Sequence[ColumnScores]) -> list[dict[Field, float]]:
     """Scores adjusted for what the other columns are."""
     adjusted = [dict(column.scores) for column in columns]
+    first_names = {index for index, column in enumerate(columns)
+                   if (best := column.best()) is not None
+                   and best[0] is Field.CONTACT_FIRST_NAME and best[1] >= 0.9}
     for index, column in enumerate(columns):
-        if Field.CONTACT_LAST_NAME not in column.generic:
-            continue
-        beside_first_name = any(
-            other is not column and (best := other.best()) is not None
-            and best[0] is Field.CONTACT_FIRST_NAME and best[1] >= 0.9
-            for other in columns
-        )
-        if beside_first_name:
+        if Field.CONTACT_LAST_NAME in column.generic and first_names - {index}:
             adjusted[index][Field.CONTACT_LAST_NAME] += _LAST_NAME_CONTEXT_BOOST
     return adjusted
 
