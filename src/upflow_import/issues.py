@@ -144,6 +144,15 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_fr="Chaque ligne doit contenir le même nombre de séparateurs ; mettez entre "
                  "guillemets les cellules qui contiennent le séparateur.",
           example="Acme;Paris;extra"),
+    _info("csv.unclosed_quote", E,
+          "A quote opened on line {row} is never closed, so the rest of the file was read as one "
+          "cell.",
+          "Un guillemet ouvert à la ligne {row} n'est jamais fermé : la suite du fichier a été lue "
+          "comme une seule cellule.",
+          fix_en="Close the quote, or double the quote character inside a quoted cell (\"\").",
+          fix_fr="Fermez le guillemet, ou doublez le guillemet à l'intérieur d'une cellule entre "
+                 "guillemets (\"\").",
+          example='Acme;"Paris'),
     # -- header / mapping ---------------------------------------------------
     _info("header.title_row", E,
           "Row 1 looks like a document title ({value!r}), not column headers.",

@@ -29,10 +29,14 @@ class Limits:
     max_columns: int = 1_000
     #: Characters in one cell (Excel's own limit is 32,767).
     max_cell_chars: int = 32_767
+    #: Cells of the rectangle a workbook sheet's cells span (empty ones included): the
+    #: Excel reader allocates about 32 bytes for each before returning a single row, so
+    #: this bounds its memory (30 million cells: about 1 GB).
+    max_cells: int = 30_000_000
 
     def __attrs_post_init__(self) -> None:
         for name in ("max_bytes", "max_uncompressed_bytes", "max_rows", "max_columns",
-                     "max_cell_chars"):
+                     "max_cell_chars", "max_cells"):
             if getattr(self, name) < 1:
                 raise ValueError(f"Limits.{name} must be a positive integer")
         if self.max_compression_ratio < 1:
