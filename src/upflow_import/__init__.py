@@ -1,5 +1,6 @@
 """Import customer and contact spreadsheets into typed records and a create/update plan."""
 
+from upflow_import.apply import ApplyResult, OperationResult, OperationStatus, apply
 from upflow_import.errors import (
     FileTooLargeError,
     MappingError,
@@ -12,6 +13,7 @@ from upflow_import.identity import normalize_email, normalize_name
 from upflow_import.issues import Issue, Severity
 from upflow_import.limits import Limits
 from upflow_import.mapping import ColumnMapping, ColumnMatch, auto_map, normalize_header
+from upflow_import.memory import InMemoryRepository
 from upflow_import.model import (
     Address,
     ClientRecord,
@@ -21,6 +23,18 @@ from upflow_import.model import (
     ParsedRow,
     Position,
 )
+from upflow_import.planner import (
+    CreateClient,
+    CreateContact,
+    Operation,
+    Outcome,
+    Plan,
+    RowPlan,
+    UpdateClient,
+    UpdateContact,
+    plan,
+)
+from upflow_import.report import ImportReport, RowReport
 from upflow_import.repository import (
     ClientChanges,
     ContactChanges,
@@ -35,6 +49,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Address",
+    "ApplyResult",
     "ClientChanges",
     "ClientRecord",
     "ClientRef",
@@ -42,16 +57,27 @@ __all__ = [
     "ColumnMatch",
     "ContactChanges",
     "ContactRecord",
+    "CreateClient",
+    "CreateContact",
     "Field",
     "FileTooLargeError",
+    "ImportReport",
+    "InMemoryRepository",
     "Issue",
     "Limits",
     "MappingError",
+    "Operation",
+    "OperationResult",
+    "OperationStatus",
+    "Outcome",
     "ParsedImport",
     "ParsedRow",
+    "Plan",
     "Position",
     "Repository",
     "Row",
+    "RowPlan",
+    "RowReport",
     "Severity",
     "SqliteRepository",
     "StoreError",
@@ -59,9 +85,13 @@ __all__ = [
     "StoredContact",
     "Table",
     "UnreadableFileError",
+    "UpdateClient",
+    "UpdateContact",
     "UpflowImportError",
+    "apply",
     "auto_map",
     "normalize_email",
     "normalize_header",
     "normalize_name",
+    "plan",
 ]

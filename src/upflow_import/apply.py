@@ -153,8 +153,9 @@ class _Writer:
         """Re-label everything after the transaction was undone: nothing was written."""
         failure = self.first_failure
         assert failure is not None
+        operations = self.operations
         self.results = [
-            result if result.index == failure.index else _not_attempted(self.operations[result.index], failure)
+            result if result.index == failure.index else _not_attempted(operations[result.index], failure)
             for result in self.results
         ]
         self.results += [_not_attempted(op, failure) for op in self.operations[len(self.results):]]

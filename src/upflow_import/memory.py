@@ -220,14 +220,20 @@ class InMemoryRepository:
             del self._by_external_id[client.external_id]
         self._by_name[normalize_name(client.name)].pop(client.id, None)
 
-    def _set_main(self, client: StoredClient, contact_id: Id, is_main: FieldValue | None) -> None:
+    def _check_main(self, client: StoredClient, contact_id: Id | None, is_main: FieldValue | None) -> None:
+        # One main contact per client: promoting another one without demoting first is a caller bug.
+        if is_main is True and client.main_contact_id not in (None, contact_id):
+            raise ValueError(f"client {client.id!r} already has the main contact {client.main_contact_id!r}")
+
+    def _set_main(self, client_id: Id, contact: StoredContact, is_main: FieldValue | None) -> None:
+        client = self._clients[client_id]
         if is_main is True:
-            if client.main_contact_id not in (None, contact_id):
-                raise ValueError(
-                    f"client {client.id!r} already has the main contact {client.main_contact_id!r}")
-            self._clients[client.id] = attrs.evolve(client, main_contact_id=contact_id)
-        elif is_main is False and client.main_contact_id == contact_id:
-            self._clients[client.id] = attrs.evolve(client, main_contact_id=None)
+            self._clients[client_id] = attrs.evolve(
+                client, main_contact_id=contact.id, main_contact_email=contact.email)
+        elif client.main_contact_id == contact.id:
+            self._clients[client_id] = attrs.evolve(
+                client, main_contact_id=None if is_main is False else contact.id,
+                main_contact_email=None if is_main is False else contact.email)
 
     def create_contact(self, client_id: Id, record: ContactRecord) -> int:
         """Store a new contact of ``client_id`` and return its id."""
@@ -239,11 +245,12 @@ class InMemoryRepository:
             raise ValueError(f"a contact already has the email {record.email!r}")
         if record.external_id is not None and record.external_id in self._by_contact_external_id:
             raise ValueError(f"a contact already has the external id {record.external_id!r}")
+        self._check_main(client, None, record.is_main)
         contact_id = self._new_id()
-        self._set_main(client, contact_id, record.is_main)
         contact = StoredContact(id=contact_id, client_id=client.id, email=str(record.email),
                                 values=record.values())
         self._contacts[contact_id] = contact
+        self._set_main(client.id, contact, record.is_main)
         self._by_email[key] = contact_id
         if record.external_id is not None:
             self._by_contact_external_id[record.external_id] = contact_id
@@ -267,15 +274,15 @@ class InMemoryRepository:
         holder = None if external_id is None else self._by_contact_external_id.get(str(external_id))
         if holder not in (None, contact.id):
             raise ValueError(f"a contact already has the external id {external_id!r}")
-        if Field.CONTACT_IS_MAIN in changes.values:
-            is_main = changes.values[Field.CONTACT_IS_MAIN]
-            self._set_main(self._clients[contact.client_id], contact.id, is_main)
+        is_main = changes.values.get(Field.CONTACT_IS_MAIN)
+        self._check_main(self._clients[contact.client_id], contact.id, is_main)
         del self._by_email[normalize_email(contact.email)]
         old_external_id = contact.values.get(Field.CONTACT_EXTERNAL_ID)
         if old_external_id is not None:
             del self._by_contact_external_id[str(old_external_id)]
         updated = attrs.evolve(contact, email=email, values=values)
         self._contacts[contact.id] = updated
+        self._set_main(contact.client_id, updated, is_main)
         self._by_email[normalize_email(email)] = contact.id
         if external_id is not None:
             self._by_contact_external_id[str(external_id)] = contact.id

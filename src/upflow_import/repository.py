@@ -27,6 +27,9 @@ class StoredClient:
     parent_id: Id | None = None
     #: The client's current main contact, so that a new main contact can demote it.
     main_contact_id: Id | None = None
+    #: That contact's email, if the store has it at hand: reports then name the demoted
+    #: contact by its email rather than by its id.
+    main_contact_email: str | None = None
 
 
 @attrs.frozen

@@ -943,4 +943,5 @@ def _decide_main_contact(
             contact.values[Field.CONTACT_IS_MAIN] = False
             contact.demoted = True
             return
-    entity.demotions.append(Demotion(entity, current, emails_by_id.get(current), winner.main_row))
+    email = emails_by_id.get(current) or (None if entity.stored is None else entity.stored.main_contact_email)
+    entity.demotions.append(Demotion(entity, current, email, winner.main_row))

@@ -1,0 +1,204 @@
+"""The import report: what was (or would be) written, every row's fate, and the JSON document."""
+
+from __future__ import annotations
+
+import attrs
+
+from upflow_import.apply import ApplyResult, OperationStatus
+from upflow_import.issues import Issue, Lang
+from upflow_import.mapping import ColumnMapping
+from upflow_import.model import ParsedImport
+from upflow_import.planner import (
+    CreateClient,
+    CreateContact,
+    EntityCounts,
+    Operation,
+    Outcome,
+    Plan,
+    UpdateClient,
+)
+
+__all__ = ["FileInfo", "ImportReport", "RowReport", "Summary"]
+
+
+@attrs.frozen
+class FileInfo:
+    """What was read: the format, and the encoding, separator and sheet where they apply."""
+
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    #: Data rows (the header excluded).
+    rows: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"format": self.format, "encoding": self.encoding, "delimiter": self.delimiter,
+                "sheet": self.sheet, "rows": self.rows}
+
+
+@attrs.frozen
+class RowReport:
+    """One data row: its original cells, its issues, the operations it fed and
+    what became of its client and contact (``None``: the row has no contact)."""
+
+    number: int
+    cells: tuple[str | None, ...]
+    issues: tuple[Issue, ...]
+    operations: tuple[int, ...]
+    client: Outcome
+    contact: Outcome | None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(issue.is_error for issue in self.issues)
+
+
+@attrs.frozen
+class Summary:
+    """The counts of the report's ``summary`` section."""
+
+    rows: int
+    rows_with_errors: int
+    clients: EntityCounts
+    contacts: EntityCounts
+    errors: int
+    warnings: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rows": {"total": self.rows, "with_errors": self.rows_with_errors},
+            "clients": self.clients.to_dict(),
+            "contacts": self.contacts.to_dict(),
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+def _moved_to_dropped(counts: EntityCounts, unwritten_creates: int, unwritten_updates: int) -> EntityCounts:
+    return attrs.evolve(
+        counts,
+        create=counts.create - unwritten_creates,
+        update=counts.update - unwritten_updates,
+        dropped=counts.dropped + unwritten_creates + unwritten_updates,
+    )
+
+
+@attrs.frozen
+class ImportReport:
+    """The outcome of :func:`~upflow_import.import_file`.
+
+    ``ok`` is true when no error was reported. ``operations`` are the writes
+    made (or, in a dry run, planned). ``rows`` accounts for every data row of
+    the file. ``to_dict(lang=…)`` is the JSON document of the command line's
+    ``--json`` output.
+    """
+
+    file: FileInfo
+    mapping: ColumnMapping
+    headers: tuple[str, ...]
+    plan: Plan
+    #: ``None`` for a dry run.
+    result: ApplyResult | None
+    rows: tuple[RowReport, ...]
+    file_issues: tuple[Issue, ...]
+    #: The language :meth:`to_dict` uses by default.
+    lang: Lang = "en"
+
+    @classmethod
+    def build(cls, parsed: ParsedImport, plan: Plan, result: ApplyResult | None = None,
+              *, lang: Lang = "en") -> ImportReport:
+        """Assemble the report of ``parsed`` planned as ``plan`` and, unless a dry run, applied."""
+        unwritten = _unwritten(plan, result)
+        apply_issues: dict[int, list[Issue]] = {}
+        if result is not None:
+            for issue in result.issues:
+                if issue.row is not None:
+                    apply_issues.setdefault(issue.row, []).append(issue)
+        rows = []
+        for parsed_row, planned in zip(parsed.rows, plan.rows, strict=True):
+            client, contact = planned.client, planned.contact
+            for index in planned.operations:
+                if index in unwritten:
+                    if isinstance(plan.operations[index], CreateClient | UpdateClient):
+                        client = Outcome.FAILED
+                    else:
+                        contact = Outcome.FAILED
+            rows.append(RowReport(
+                number=planned.number,
+                cells=parsed_row.cells,
+                issues=planned.issues + tuple(apply_issues.get(planned.number, ())),
+                operations=planned.operations,
+                client=client,
+                contact=contact,
+            ))
+        file = FileInfo(parsed.format, parsed.encoding, parsed.delimiter, parsed.sheet, len(parsed.rows))
+        return cls(file, parsed.mapping, parsed.headers, plan, result, tuple(rows), plan.file_issues, lang)
+
+    @property
+    def dry_run(self) -> bool:
+        return self.result is None
+
+    @property
+    def issues(self) -> tuple[Issue, ...]:
+        """File issues, then every row's issues (apply's included), in row order."""
+        return self.file_issues + tuple(issue for row in self.rows for issue in row.issues)
+
+    @property
+    def ok(self) -> bool:
+        """True when no error was reported (a warning does not count)."""
+        return not any(issue.is_error for issue in self.issues)
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        """The operations written, or for a dry run the ones that would be."""
+        unwritten = _unwritten(self.plan, self.result)
+        return tuple(op for op in self.plan.operations if op.index not in unwritten)
+
+    @property
+    def failed_rows(self) -> tuple[RowReport, ...]:
+        """The rows with at least one error: the ones to fix and import again."""
+        return tuple(row for row in self.rows if row.has_errors)
+
+    @property
+    def summary(self) -> Summary:
+        """Rows, clients and contacts by outcome, errors and warnings."""
+        unwritten = _unwritten(self.plan, self.result)
+        kinds = [type(self.plan.operations[index]) for index in unwritten]
+        clients = _moved_to_dropped(self.plan.clients, kinds.count(CreateClient), kinds.count(UpdateClient))
+        contacts = _moved_to_dropped(self.plan.contacts, kinds.count(CreateContact),
+                                     len(kinds) - kinds.count(CreateClient) - kinds.count(UpdateClient)
+                                     - kinds.count(CreateContact))
+        issues = self.issues
+        errors = sum(1 for issue in issues if issue.is_error)
+        return Summary(
+            rows=len(self.rows),
+            rows_with_errors=sum(1 for row in self.rows if row.has_errors),
+            clients=clients,
+            contacts=contacts,
+            errors=errors,
+            warnings=len(issues) - errors,
+        )
+
+    def to_dict(self, lang: Lang | None = None) -> dict[str, object]:
+        """The JSON document of the report, as plain dicts and lists:
+        ``file``, ``mapping``, ``summary``, ``issues``, ``operations``."""
+        lang = self.lang if lang is None else lang
+        return {
+            "file": self.file.to_dict(),
+            "mapping": [
+                {"column": match.column, "field": None if match.field is None else match.field.value,
+                 "confidence": match.confidence}
+                for match in self.mapping.matches
+            ],
+            "summary": self.summary.to_dict(),
+            "issues": [issue.to_dict(lang) for issue in self.issues],
+            "operations": [operation.to_dict() for operation in self.operations],
+        }
+
+
+def _unwritten(plan: Plan, result: ApplyResult | None) -> set[int]:
+    if result is None:
+        return set()
+    return {r.index for r in result.results if r.status is not OperationStatus.APPLIED}
+
