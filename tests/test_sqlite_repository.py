@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from upflow_import.fields import Field
 from upflow_import.model import Address, ClientRecord, ContactRecord, Position
 from upflow_import.repository import ClientChanges, ContactChanges
 from upflow_import.sqlite import SCHEMA_VERSION, SqliteRepository
+from upflow_import.testing import RepositoryContract
 
 # The schema of version 1 exactly as it shipped, frozen here: stores in the
 # field have it, and every later version must open them without losing a row.
@@ -50,10 +52,9 @@ def make_v1_store(path: Path) -> None:
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> SqliteRepository:
-    repository = SqliteRepository(tmp_path / "store.db")
-    yield repository  # type: ignore[misc]
-    repository.close()
+def repo(tmp_path: Path) -> Iterator[SqliteRepository]:
+    with SqliteRepository(tmp_path / "store.db") as repository:
+        yield repository
 
 
 def acme(**overrides: object) -> ClientRecord:
@@ -187,6 +188,7 @@ def test_contacts_are_found_by_normalised_email_and_the_main_one_is_known(repo: 
     repo.create_contact(client, full)
     assert repo.find_contacts_by_emails(["paul@acme.fr"])[0].values == full.values()
     assert repo.find_clients_by_external_ids(["C001"])[0].main_contact_id == first
+    assert repo.find_clients_by_external_ids(["C001"])[0].main_contact_email == "Jean.Dupont@Acme.FR"
     # Demote then promote, as apply does.
     repo.update_contact(first, ContactChanges({Field.CONTACT_IS_MAIN: False}))
     repo.update_contact(second, ContactChanges({Field.CONTACT_IS_MAIN: True, Field.CONTACT_PHONE: "+33123"}))
@@ -294,3 +296,20 @@ def test_export_lists_clients_with_their_contacts(repo: SqliteRepository) -> Non
                       "external_id": None, "position": "PAYER", "is_main": True}],
     }
     assert second["parent_id"] == parent and second["payment_term_days"] == 0 and second["contacts"] == []
+
+
+class TestSqliteRepositoryContract(RepositoryContract):
+    """The test-kit every repository must pass, run against the SQLite store."""
+
+    @pytest.fixture
+    def repository(self, tmp_path: Path) -> Iterator[SqliteRepository]:
+        with SqliteRepository(tmp_path / "contract.db") as repository:
+            yield repository
+
+    def add_account_managers(self, repository: ui.Repository, emails: Collection[str]) -> None:
+        assert isinstance(repository, SqliteRepository)
+        repository.add_account_managers(emails)
+
+    def add_dunning_plans(self, repository: ui.Repository, names: Collection[str]) -> None:
+        assert isinstance(repository, SqliteRepository)
+        repository.add_dunning_plans(names)

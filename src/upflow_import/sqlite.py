@@ -143,10 +143,11 @@ _COLUMNS: dict[Field, str] = {field: _column(field) for field in (*_CLIENT_FIELD
 _CLIENT_COLUMNS = ", ".join(_COLUMNS[f] for f in _CLIENT_FIELDS)
 _CONTACT_COLUMNS = ", ".join(_COLUMNS[f] for f in _CONTACT_FIELDS)
 
+# At most one main contact per client (a unique index), found through that index.
 _SELECT_CLIENTS = (
-    f"SELECT id, parent_id, {_CLIENT_COLUMNS}, "
-    "(SELECT k.id FROM contacts k WHERE k.client_id = clients.id AND k.is_main = 1 "
-    "ORDER BY k.id DESC LIMIT 1) AS main_contact_id FROM clients"
+    f"SELECT clients.id, clients.parent_id, {', '.join(f'clients.{_COLUMNS[f]}' for f in _CLIENT_FIELDS)}, "
+    "main.id, main.email FROM clients "
+    "LEFT JOIN contacts AS main ON main.client_id = clients.id AND main.is_main = 1"
 )
 _SELECT_CONTACTS = f"SELECT id, client_id, {_CONTACT_COLUMNS} FROM contacts"
 
@@ -356,7 +357,7 @@ class SqliteRepository:
     # -- reads ----------------------------------------------------------------
 
     def _client(self, row: tuple[Any, ...]) -> StoredClient:
-        client_id, parent_id, *cells, main_contact_id = row
+        client_id, parent_id, *cells, main_contact_id, main_contact_email = row
         return StoredClient(
             id=client_id,
             external_id=cells[0],
@@ -364,6 +365,7 @@ class SqliteRepository:
             values=_read(_CLIENT_READERS, cells),
             parent_id=parent_id,
             main_contact_id=main_contact_id,
+            main_contact_email=main_contact_email,
         )
 
     def _contact(self, row: tuple[Any, ...]) -> StoredContact:
@@ -378,11 +380,12 @@ class SqliteRepository:
 
     def find_clients_by_external_ids(self, external_ids: Sequence[str]) -> list[StoredClient]:
         """Stored clients whose external id is one of ``external_ids`` (exact match)."""
-        return [self._client(row) for row in self._select_in(_SELECT_CLIENTS, "external_id", external_ids)]
+        rows = self._select_in(_SELECT_CLIENTS, "clients.external_id", external_ids)
+        return [self._client(row) for row in rows]
 
     def find_clients_by_names(self, names: Sequence[str]) -> list[StoredClient]:
         """Stored clients whose normalised name is one of ``names`` (normalised keys)."""
-        return [self._client(row) for row in self._select_in(_SELECT_CLIENTS, "name_key", names)]
+        return [self._client(row) for row in self._select_in(_SELECT_CLIENTS, "clients.name_key", names)]
 
     def find_contacts_by_emails(self, emails: Sequence[str]) -> list[StoredContact]:
         """Stored contacts whose normalised email is one of ``emails`` (normalised keys)."""
@@ -541,7 +544,8 @@ class SqliteRepository:
                 contact[_COLUMNS[field]] = values.get(field)
             contacts.setdefault(client_id, []).append(contact)
         clients: list[dict[str, object]] = []
-        for client_id, parent_id, *cells, _main in self._connection.execute(f"{_SELECT_CLIENTS} ORDER BY id"):
+        for client_id, parent_id, *cells, _, _ in self._connection.execute(
+                f"{_SELECT_CLIENTS} ORDER BY clients.id"):
             client: dict[str, object] = {"id": client_id}
             values = _read(_CLIENT_READERS, cells)
             for field in _CLIENT_FIELDS:
