@@ -23,6 +23,7 @@ from upflow_import.model import (
     ParsedRow,
     Position,
 )
+from upflow_import.parsing import parse
 from upflow_import.planner import (
     CreateClient,
     CreateContact,
@@ -93,5 +94,6 @@ __all__ = [
     "normalize_email",
     "normalize_header",
     "normalize_name",
+    "parse",
     "plan",
 ]
