@@ -465,9 +465,26 @@ class _ClientResolver:
         self.log = index.log
         self.stored = stored
         self.references = references
+        # Normalised once: the checks below run per client.
+        self.known_managers = (None if references.account_managers is None
+                               else {normalize_email(email) for email in references.account_managers})
+        self.known_plans = None if references.dunning_plans is None else set(references.dunning_plans)
         self.entities: dict[ClientKey, ClientEntity] = {}
         self.ambiguous: list[list[ParsedRow]] = []
         self.by_stored_id: dict[Id, ClientEntity] = {}
+        # External id → the normalised name the file gives that client, when it gives one.
+        self.file_names: dict[str, str] = {}
+        for key, group in index.groups.items():
+            name = group.last_name() if key[0] == _ID else None
+            if name is not None:
+                self.file_names[str(key[1])] = normalize_name(name)
+
+    def _stored_named(self, name_key: str) -> list[StoredClient]:
+        """Stored clients bearing ``name_key`` once the file is imported: a client the file
+        renames no longer answers to its old name (or a re-run would resolve differently)."""
+        file_names = self.file_names
+        return [client for client in self.stored.by_name.get(name_key, ())
+                if client.external_id is None or file_names.get(client.external_id, name_key) == name_key]
 
     def run(self) -> Resolution:
         self._build_entities()
@@ -517,7 +534,7 @@ class _ClientResolver:
             if in_file:
                 candidates = [(_ID, external_id) for external_id in sorted(in_file)]
             else:
-                stored = self.stored.by_name.get(name_key, ())
+                stored = self._stored_named(name_key)
                 candidates = list(dict.fromkeys(self._canonical(client) for client in stored))
             if len(candidates) > 1:
                 self._ambiguous(group, len(candidates))
@@ -530,9 +547,8 @@ class _ClientResolver:
             if target[0] == _ID:
                 stored_client = by_external_id.get(str(target[1]))
             if stored_client is None:
-                stored_client = next(
-                    (c for c in self.stored.by_name.get(name_key, ()) if self._canonical(c) == target), None
-                )
+                named = self._stored_named(name_key)
+                stored_client = next((c for c in named if self._canonical(c) == target), None)
             self._entity(target, stored_client).rows.extend(group.rows)
 
     def _ambiguous(self, group: RawGroup, count: int) -> None:
@@ -588,7 +604,7 @@ class _ClientResolver:
             for row in entity.rows:
                 self._error(entity, "client.not_found", row.number, Field.CLIENT_EXTERNAL_ID, external_id)
             return
-        same_name = self.stored.by_name.get(normalize_name(str(name)), ())
+        same_name = self._stored_named(normalize_name(str(name)))
         others = [c for c in same_name if c.external_id != external_id]
         if others:
             other = others[0]
@@ -600,8 +616,8 @@ class _ClientResolver:
     def _check_references(self, entity: ClientEntity) -> None:
         refs = self.references
         managers = entity.values.get(Field.CLIENT_ACCOUNT_MANAGER_EMAIL)
-        if refs.account_managers is not None and isinstance(managers, tuple):
-            known = {normalize_email(email) for email in refs.account_managers}
+        known = self.known_managers
+        if known is not None and isinstance(managers, tuple):
             for email in managers:
                 if normalize_email(email) not in known:
                     self._unknown_reference(
@@ -609,7 +625,7 @@ class _ClientResolver:
                         email, suggest(email, refs.all_account_managers, normalize_email),
                     )
         plan = entity.values.get(Field.CLIENT_DUNNING_PLAN)
-        if refs.dunning_plans is not None and plan is not None and plan not in refs.dunning_plans:
+        if self.known_plans is not None and plan is not None and plan not in self.known_plans:
             self._unknown_reference(
                 entity, "reference.unknown_dunning_plan", Field.CLIENT_DUNNING_PLAN, str(plan),
                 suggest(str(plan), refs.all_dunning_plans, normalize_name),
@@ -656,7 +672,7 @@ class _ClientResolver:
             candidates.extend(name_index.get(name_key, ()))
             if not candidates:
                 found: dict[int, ClientEntity | StoredClient] = {}
-                for client in self.stored.by_name.get(name_key, ()):
+                for client in self._stored_named(name_key):
                     target = self.by_stored_id.get(client.id, client)
                     found[id(target)] = target
                 candidates = list(found.values())
