@@ -1,0 +1,244 @@
+"""parse(): rows to records, with every problem located by row, column, field and value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+import upflow_import as ui
+from upflow_import import (
+    Address,
+    ClientRef,
+    ColumnMapping,
+    Issue,
+    Position,
+    Row,
+    Table,
+    parse,
+)
+
+HEADERS = [
+    "Identifiant Client", "Nom du client", "Pays", "Code postal", "Délai", "Responsable",
+    "Nom du groupe", "Email du contact", "Prénom", "Téléphone", "Poste", "Principal", "Notes",
+]
+MAPPING = ColumnMapping.from_dict({
+    "Identifiant Client": "client.external_id",
+    "Nom du client": "client.name",
+    "Pays": "client.country",
+    "Code postal": "client.postal_code",
+    "Délai": "client.payment_term_days",
+    "Responsable": "client.account_manager_email",
+    "Nom du groupe": "group.name",
+    "Email du contact": "contact.email",
+    "Prénom": "contact.first_name",
+    "Téléphone": "contact.phone",
+    "Poste": "contact.position",
+    "Principal": "contact.is_main",
+    "Notes": None,
+})
+
+
+def row(**cells: str) -> list[str | None]:
+    """A row of HEADERS from keyword cells (spaces and accents spelled as in the keys below)."""
+    names = {
+        "id": "Identifiant Client", "name": "Nom du client", "country": "Pays",
+        "postal_code": "Code postal", "term": "Délai", "manager": "Responsable",
+        "group": "Nom du groupe", "email": "Email du contact", "first_name": "Prénom",
+        "phone": "Téléphone", "position": "Poste", "main": "Principal", "notes": "Notes",
+    }
+    by_header = {names[key]: value for key, value in cells.items()}
+    return [by_header.get(header, "") for header in HEADERS]
+
+
+def parse_rows(*rows: Sequence[str | None]) -> ui.ParsedImport:
+    return parse(Table.from_rows(HEADERS, rows), MAPPING)
+
+
+def located(issue: Issue) -> tuple[str, int | None, str | None, str | None, str | None]:
+    return (issue.code, issue.row, issue.column, issue.field, issue.value)
+
+
+def test_a_full_row_becomes_a_client_and_a_contact() -> None:
+    parsed = parse_rows(row(
+        id=" C001 ", name="Acme\u00a0 SAS", country="France", postal_code="1000", term="30.0",
+        manager="Anne@Upflow.io; bob@upflow.io", group="Acme Group", email="Jean@Acme.fr",
+        first_name="Jean", phone="01 23 45 67 89", position="Comptable", main="1", notes="VIP"))
+    (parsed_row,) = parsed.rows
+    assert parsed_row.number == 2
+    client = parsed_row.client
+    assert client is not None
+    assert client.rows == (2,)
+    assert (client.external_id, client.name) == ("C001", "Acme SAS")
+    assert client.address == Address(postal_code="01000", country="FR")
+    assert client.payment_term_days == 30
+    assert client.account_manager_emails == ("anne@upflow.io", "bob@upflow.io")
+    assert client.parent == ClientRef(name="Acme Group")
+    contact = parsed_row.contact
+    assert contact is not None
+    assert (contact.email, contact.key) == ("Jean@Acme.fr", "jean@acme.fr")
+    assert (contact.first_name, contact.phone) == ("Jean", "+33123456789")
+    assert (contact.position, contact.is_main) == (Position.ACCOUNTING, True)
+    # The padded postal code is the only remark: a warning, so the row stays usable.
+    assert [located(i) for i in parsed_row.issues] == [
+        ("value.postal_code_padded", 2, "Code postal", "client.postal_code", "1000")]
+    assert parsed_row.client_ok and parsed_row.contact_ok
+    assert parsed_row.cells[-1] == "VIP"
+
+
+def test_every_bad_cell_is_reported_where_it_is_and_other_rows_still_parse() -> None:
+    parsed = parse_rows(
+        row(id="C001", name="Acme", term="trente", email="jean@"),
+        row(id="C002", name="Globex", country="Frence", phone="01 23", position="Manager",
+            main="peut-être"),
+        row(id="C003", name="Initech", term="-5", manager="anne@upflow.io, bob@"),
+        row(id="C004", name="Umbrella", term="45"),
+    )
+    assert [r.number for r in parsed.rows] == [2, 3, 4, 5]
+    assert [located(i) for r in parsed.rows for i in r.issues] == [
+        ("value.invalid_integer", 2, "Délai", "client.payment_term_days", "trente"),
+        ("value.invalid_email", 2, "Email du contact", "contact.email", "jean@"),
+        ("value.unknown_country", 3, "Pays", "client.country", "Frence"),
+        ("value.invalid_phone", 3, "Téléphone", "contact.phone", "01 23"),
+        ("value.invalid_choice", 3, "Poste", "contact.position", "Manager"),
+        ("value.invalid_flag", 3, "Principal", "contact.is_main", "peut-être"),
+        ("contact.email_required", 3, "Email du contact", "contact.email", None),
+        ("value.out_of_range", 4, "Délai", "client.payment_term_days", "-5"),
+        ("value.invalid_email", 4, "Responsable", "client.account_manager_email", "bob@"),
+    ]
+    first, second, third, fourth = parsed.rows
+    # An error on a client field makes the client unusable; on a contact field, only the contact.
+    assert not first.client_ok and not first.contact_ok
+    assert second.client_ok and not second.contact_ok
+    assert second.client is not None and second.client.address.country == "Frence"
+    assert not third.client_ok and third.contact is None
+    assert fourth.client_ok and fourth.client is not None and fourth.client.payment_term_days == 45
+    assert not parsed.has_file_errors
+
+
+def test_a_row_without_contact_cells_has_no_contact() -> None:
+    parsed = parse_rows(row(id="C001", name="Acme", main="0"), row(name="Globex", notes="x"))
+    assert [r.contact for r in parsed.rows] == [None, None]
+    assert all(r.client_ok and not r.issues for r in parsed.rows)
+
+
+def test_contact_without_email_is_reported_and_kept_without_email() -> None:
+    parsed = parse_rows(row(id="C001", name="Acme", first_name="Jean", phone="06 12 34 56 78"))
+    (parsed_row,) = parsed.rows
+    assert [located(i) for i in parsed_row.issues] == [
+        ("contact.email_required", 2, "Email du contact", "contact.email", None)]
+    assert parsed_row.contact is not None
+    assert parsed_row.contact.email is None and parsed_row.contact.first_name == "Jean"
+    assert parsed_row.client_ok and not parsed_row.contact_ok
+
+
+def test_an_invalid_email_is_not_also_reported_as_missing() -> None:
+    parsed = parse_rows(row(name="Acme", email="jean at acme"))
+    assert [i.code for i in parsed.rows[0].issues] == ["value.invalid_email"]
+
+
+def test_a_row_that_names_no_client_cannot_be_used() -> None:
+    parsed = parse_rows(row(email="jean@acme.fr", first_name="Jean"), row(notes="total: 3"))
+    assert [located(i) for r in parsed.rows for i in r.issues] == [
+        ("value.required", 2, "Nom du client", "client.name", None),
+        ("value.required", 3, "Nom du client", "client.name", None),
+    ]
+    assert not parsed.rows[0].client_ok and parsed.rows[0].contact is not None
+
+
+def test_an_id_alone_is_enough_at_parse_time() -> None:
+    parsed = parse_rows(row(id="C001", email="jean@acme.fr"))
+    assert parsed.rows[0].issues == ()
+    assert parsed.rows[0].client is not None and parsed.rows[0].client.name is None
+
+
+def test_a_bad_name_is_not_also_reported_as_missing() -> None:
+    parsed = parse_rows(row(name="x" * 300))
+    assert [(i.code, dict(i.params)) for i in parsed.rows[0].issues] == [
+        ("value.too_long", {"length": 300, "maximum": 255})]
+
+
+def test_blank_rows_are_skipped() -> None:
+    parsed = parse_rows(row(name="Acme"), [""] * len(HEADERS), [None] * len(HEADERS),
+                        row(name="  ", notes="\u00a0"), row(name="Globex"))
+    assert [r.number for r in parsed.rows] == [2, 6]
+
+
+def test_the_country_of_the_row_decides_phones_and_postal_codes() -> None:
+    parsed = parse_rows(row(name="Acme", country="Belgique", postal_code="1000",
+                            email="jan@acme.be", phone="02 511 45 67"))
+    (parsed_row,) = parsed.rows
+    assert parsed_row.issues == ()
+    assert parsed_row.client is not None and parsed_row.client.address.postal_code == "1000"
+    assert parsed_row.contact is not None and parsed_row.contact.phone == "+3225114567"
+
+
+def test_issue_messages_follow_the_language() -> None:
+    parsed = parse_rows(row(name="Acme", term="trente"))
+    (issue,) = parsed.rows[0].issues
+    assert issue.message_in("en") == "'trente' is not a whole number."
+    assert issue.message_in("fr") == "'trente' n'est pas un nombre entier."
+    assert issue.to_dict("fr")["code"] == "value.invalid_integer"
+
+
+def test_unmapped_columns_and_mapping_errors_are_file_issues() -> None:
+    table = Table.from_rows(["Nom", "Société", "Ville"], [["Acme", "Acme SA", "Paris"]])
+    parsed = parse(table, ColumnMapping.from_dict({"Nom": "client.name", "Société": "client.name"}))
+    assert {(i.code, i.column) for i in parsed.issues} >= {
+        ("mapping.field_mapped_twice", "Société"), ("mapping.unmapped_column", "Ville")}
+    assert parsed.has_file_errors
+    # The rows are parsed all the same (the first column feeds the field) so every problem shows.
+    assert parsed.rows[0].client is not None and parsed.rows[0].client.name == "Acme"
+
+
+def test_no_client_column_is_a_file_error() -> None:
+    table = Table.from_rows(["Ville"], [["Paris"]])
+    parsed = parse(table, ColumnMapping.from_dict({"Ville": "client.city"}))
+    assert "mapping.required_field_missing" in [i.code for i in parsed.issues]
+    assert parsed.has_file_errors
+
+
+def _table_with_a_broken_line() -> Table:
+    headers = ["Nom du client", "Ville"]
+    table: Table
+
+    def rows() -> Iterator[Row]:
+        yield Row(2, ("Acme", "Paris"))
+        # What a CSV reader does with a line it could not align: report it, skip it.
+        table.add_row_issue(Issue.make("csv.inconsistent_columns", row=3, actual=3, expected=2))
+        yield Row(4, ("Globex", "Lyon", "extra"))
+        table.add_row_issue(Issue.make("csv.inconsistent_columns", row=4, actual=3, expected=2))
+        yield Row(5, ("Initech", "Nice"))
+
+    table = Table(format="csv", headers=headers, rows=rows, encoding="utf-8", delimiter=";",
+                  issues=[Issue.make("header.title_row", value="Clients")])
+    return table
+
+
+def test_reading_problems_are_attached_to_their_rows() -> None:
+    table = _table_with_a_broken_line()
+    parsed = parse(table, ColumnMapping.from_dict({"Nom du client": "client.name", "Ville": "client.city"}))
+    assert [(r.number, r.client is not None, [i.code for i in r.issues], r.row_ok) for r in parsed.rows] == [
+        (2, True, [], True),
+        (3, False, ["csv.inconsistent_columns"], False),
+        (4, True, ["csv.inconsistent_columns"], False),
+        (5, True, [], True),
+    ]
+    assert [i.code for i in parsed.issues] == ["header.title_row"]
+    assert (parsed.format, parsed.encoding, parsed.delimiter) == ("csv", "utf-8", ";")
+    # The row that was too wide is still read, its extra cell ignored.
+    assert parsed.rows[2].client is not None and parsed.rows[2].client.address.city == "Lyon"
+    assert not parsed.rows[2].client_ok
+
+
+def test_parse_twice_gives_the_same_result() -> None:
+    table = _table_with_a_broken_line()
+    mapping = ColumnMapping.from_dict({"Nom du client": "client.name", "Ville": "client.city"})
+    assert parse(table, mapping) == parse(table, mapping)
+
+
+def test_max_rows_bounds_tables_built_in_code() -> None:
+    table = Table.from_rows(["Nom"], [["A"], ["B"], ["C"]])
+    with pytest.raises(ui.FileTooLargeError) as caught:
+        parse(table, ColumnMapping.from_dict({"Nom": "client.name"}), limits=ui.Limits(max_rows=2))
+    assert caught.value.code == "file.too_large"
