@@ -1,0 +1,319 @@
+"""The ``upflow-import`` command line: the import pipeline against the embedded SQLite store.
+
+Commands (DESIGN §9): ``check``, ``plan``, ``apply``, ``template``,
+``export``, and ``account-managers`` / ``dunning-plans`` to register the
+reference data the import checks. Exit status: 0 no error, 1 the import
+reported errors, 2 the file or the command line could not be used.
+
+The human output is rendered from the report's JSON document
+(``report.to_dict()``), the same one ``--json`` prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import json
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from upflow_import._render import Mode, ProgressBar, render_error, render_export, render_report, say
+from upflow_import.api import import_file
+from upflow_import.errors import UpflowImportError
+from upflow_import.lang import LANGS, Lang
+from upflow_import.mapping import ColumnMapping
+from upflow_import.memory import InMemoryRepository
+from upflow_import.repository import Repository
+from upflow_import.sqlite import SqliteRepository
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_IMPORT_ERRORS = 1
+EXIT_UNUSABLE = 2
+
+DEFAULT_DB = "upflow.db"
+
+_DELIMITER_NAMES = {"semicolon": ";", "comma": ",", "pipe": "|", "tab": "\t", "\\t": "\t"}
+
+
+class _Stop(Exception):
+    """The command cannot go on: the file, an option or the store is unusable (exit 2)."""
+
+    def __init__(self, message: str, *, code: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.hint = hint
+
+
+# -- parser -------------------------------------------------------------------
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=LANGS, default="en",
+                        help="language of messages and labels (default: en)")
+    json_option = argparse.ArgumentParser(add_help=False)
+    json_option.add_argument("--json", action="store_true",
+                             help="print only the JSON document on stdout")
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", default=DEFAULT_DB, metavar="PATH",
+                    help=f"the SQLite store (default: {DEFAULT_DB} in the current folder)")
+    reading = argparse.ArgumentParser(add_help=False)
+    reading.add_argument("file", metavar="FILE", help="the CSV, XLSX, XLS or XLSB file to import")
+    reading.add_argument("--sheet", help="the worksheet to read (default: the first visible one)")
+    reading.add_argument("--mapping", metavar="M.json",
+                         help='a JSON object {"column": "field key" or null} overriding the '
+                              "automatic mapping")
+    reading.add_argument("--encoding", help="the CSV encoding (default: detected)")
+    reading.add_argument("--delimiter", help="the CSV separator: ; , | tab (default: detected)")
+
+    parser = argparse.ArgumentParser(
+        prog="upflow-import",
+        description="Import customers and contacts from a spreadsheet into an SQLite store.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", parents=[reading, common, json_option],
+                                help="read and validate a file, without any store")
+    check.set_defaults(handler=_check)
+    plan = commands.add_parser("plan", parents=[reading, db, common, json_option],
+                               help="what apply would do to the store (writes nothing)")
+    plan.set_defaults(handler=_plan)
+    apply = commands.add_parser("apply", parents=[reading, db, common, json_option],
+                                help="import the file into the store")
+    apply.add_argument("--on-error", choices=("skip", "abort"), default="skip",
+                       help="skip: import the valid rows (default); abort: import nothing if any error")
+    apply.add_argument("--failed-rows", metavar="OUT", help="write the rows with errors to OUT.csv|OUT.xlsx")
+    apply.set_defaults(handler=_apply)
+
+    template = commands.add_parser("template", parents=[common], help="write an empty template file")
+    template.add_argument("out", metavar="OUT", help="OUT.csv or OUT.xlsx")
+    template.set_defaults(handler=_template)
+
+    export = commands.add_parser("export", parents=[db, common, json_option],
+                                 help="print what the store holds")
+    export.set_defaults(handler=_export)
+
+    for name, noun, value in (("account-managers", "account managers", "EMAIL"),
+                              ("dunning-plans", "dunning plans", "NAME")):
+        group = commands.add_parser(name, help=f"register or list the {noun} the import checks")
+        actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+        add = actions.add_parser("add", parents=[db, common], help=f"register {noun}")
+        add.add_argument("values", nargs="+", metavar=value)
+        add.set_defaults(handler=_add_references, kind=name)
+        listing = actions.add_parser("list", parents=[db, common, json_option], help=f"list the {noun}")
+        listing.set_defaults(handler=_list_references, kind=name)
+    return parser
+
+
+# -- helpers ------------------------------------------------------------------
+
+def _print_json(document: object) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def _mapping(path: str | None, lang: Lang) -> ColumnMapping | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise _Stop(say("error.mapping_file", lang, path=path, detail=error)) from None
+    if not isinstance(data, dict) or not all(
+            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in data.items()):
+        raise _Stop(say("error.mapping_file", lang, path=path, detail="not a JSON object of strings"))
+    return ColumnMapping.from_dict(data)
+
+
+def _delimiter(value: str | None, lang: Lang) -> str | None:
+    if value is None:
+        return None
+    delimiter = _DELIMITER_NAMES.get(value.lower(), value)
+    if len(delimiter) != 1:
+        raise _Stop(say("error.delimiter", lang, value=value))
+    return delimiter
+
+
+def _encoding(value: str | None, lang: Lang) -> str | None:
+    if value is not None:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise UpflowImportError.of("file.encoding", encoding=value) from None
+    return value
+
+
+def _unchecked_notes(document: dict[str, Any], repository: Repository, lang: Lang) -> list[str]:
+    """One line per reference column the file fills but the store cannot check."""
+    mapped = {entry.get("field") for entry in document.get("mapping", []) if isinstance(entry, dict)}
+    notes = []
+    if "client.account_manager_email" in mapped and repository.known_account_managers([]) is None:
+        notes.append(say("note.account_managers_unchecked", lang))
+    if "client.dunning_plan" in mapped and repository.known_dunning_plans([]) is None:
+        notes.append(say("note.dunning_plans_unchecked", lang))
+    return notes
+
+
+def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
+                outcome: Callable[[bool], list[str]]) -> int:
+    """Import ``args.file`` into ``repository``, print the report, return the exit status."""
+    lang: Lang = args.lang
+    if not Path(args.file).is_file():
+        raise _Stop(say("error.file_missing", lang, path=args.file))
+    mapping = _mapping(args.mapping, lang)
+    delimiter = _delimiter(args.delimiter, lang)
+    encoding = _encoding(args.encoding, lang)
+    bar = ProgressBar(sys.stderr, lang) if not args.json and sys.stderr.isatty() else None
+    try:
+        with ExitStack() as stack:
+            if mode == "apply" and isinstance(repository, SqliteRepository):
+                # One write lock across planning and writing: a second import
+                # waits and then plans against what the first one wrote.
+                stack.enter_context(repository.transaction())
+            report = import_file(
+                args.file, repository, mapping=mapping, sheet=args.sheet, encoding=encoding,
+                delimiter=delimiter, dry_run=mode != "apply",
+                on_error=getattr(args, "on_error", "skip"), progress=bar, lang=lang)
+    finally:
+        if bar is not None:
+            bar.close()
+    document = report.to_dict(lang=lang)
+    if args.json:
+        _print_json(document)
+    else:
+        notes = _unchecked_notes(document, repository, lang) + outcome(report.ok)
+        sys.stdout.write(render_report(document, lang, mode, name=Path(args.file).name, notes=notes))
+    return EXIT_OK if report.ok else EXIT_IMPORT_ERRORS
+
+
+def _open_store(db: str, *, read_only: bool) -> SqliteRepository:
+    """The store at ``db``; for reading, a missing file is an empty in-memory store."""
+    if read_only and not Path(db).exists():
+        return SqliteRepository(":memory:")
+    return SqliteRepository(db, read_only=read_only)
+
+
+# -- commands -----------------------------------------------------------------
+
+def _check(args: argparse.Namespace) -> int:
+    lang: Lang = args.lang
+
+    def outcome(ok: bool) -> list[str]:
+        return [say("outcome.check_ok" if ok else "outcome.check_errors", lang),
+                say("outcome.check_scope", lang)]
+
+    return _run_import(args, InMemoryRepository(), "check", outcome)
+
+
+def _plan(args: argparse.Namespace) -> int:
+    lang: Lang = args.lang
+    exists = Path(args.db).exists()
+    with _open_store(args.db, read_only=True) as repository:
+        def outcome(ok: bool) -> list[str]:
+            key = "outcome.plan" if exists else "outcome.plan_no_store"
+            return [say(key, lang, db=args.db)]
+
+        return _run_import(args, repository, "plan", outcome)
+
+
+def _apply(args: argparse.Namespace) -> int:
+    lang: Lang = args.lang
+    if args.failed_rows is not None:
+        raise _Stop(say("error.not_available", lang, feature="--failed-rows"))
+    with _open_store(args.db, read_only=False) as repository:
+        def outcome(ok: bool) -> list[str]:
+            if ok:
+                return [say("outcome.applied", lang, db=args.db)]
+            if args.on_error == "abort":
+                return [say("outcome.aborted", lang)]
+            return [say("outcome.skipped", lang), say("outcome.applied", lang, db=args.db)]
+
+        return _run_import(args, repository, "apply", outcome)
+
+
+def _template(args: argparse.Namespace) -> int:
+    raise _Stop(say("error.not_available", args.lang, feature="template"))
+
+
+def _export(args: argparse.Namespace) -> int:
+    with _open_store(args.db, read_only=True) as repository:
+        export = repository.export()
+    if args.json:
+        _print_json(export)
+    else:
+        sys.stdout.write(render_export(export, args.lang))
+    return EXIT_OK
+
+
+def _valid_email(value: str, lang: Lang) -> str:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise _Stop(say("error.invalid_account_manager", lang, value=value)) from None
+    return value.strip()
+
+
+def _add_references(args: argparse.Namespace) -> int:
+    lang: Lang = args.lang
+    managers = args.kind == "account-managers"
+    values = [_valid_email(v, lang) if managers else v.strip() for v in args.values]
+    with _open_store(args.db, read_only=False) as repository:
+        added = repository.add_account_managers(values) if managers else repository.add_dunning_plans(values)
+    sys.stdout.write(say("references.added", lang, count=len(added),
+                         known=len(dict.fromkeys(values)) - len(added)) + "\n")
+    return EXIT_OK
+
+
+def _list_references(args: argparse.Namespace) -> int:
+    lang: Lang = args.lang
+    managers = args.kind == "account-managers"
+    with _open_store(args.db, read_only=True) as repository:
+        values = repository.all_account_managers() if managers else repository.all_dunning_plans()
+    if args.json:
+        _print_json(values)
+    elif values:
+        sys.stdout.write("".join(f"{value}\n" for value in values))
+    else:
+        none = "references.none_managers" if managers else "references.none_plans"
+        sys.stdout.write(say(none, lang) + "\n")
+    return EXIT_OK
+
+
+# -- entry point --------------------------------------------------------------
+
+def _report_stop(args: argparse.Namespace, code: str | None, message: str, hint: str | None) -> int:
+    lang: Lang = getattr(args, "lang", "en")
+    sys.stderr.write(render_error(code, message, hint, lang) + "\n")
+    if getattr(args, "json", False):
+        _print_json({"error": {"code": code, "message": message, "hint": hint}})
+    return EXIT_UNUSABLE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:
+        # argparse exits 2 on a bad command line and 0 after --help.
+        return exit_.code if isinstance(exit_.code, int) else EXIT_UNUSABLE
+    lang: Lang = args.lang
+    try:
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except UpflowImportError as error:
+        return _report_stop(args, error.code, error.message_in(lang), error.issue.hint_in(lang))
+    except _Stop as stop:
+        return _report_stop(args, stop.code, stop.message, stop.hint)
+    except sqlite3.OperationalError as error:
+        # The usual cause: another import held the write lock past the timeout.
+        return _report_stop(args, "store.unusable", say("error.store_busy", lang, db=args.db, detail=error),
+                            None)
+    except KeyboardInterrupt:
+        return 130
