@@ -6,15 +6,15 @@ from collections.abc import Mapping, Sequence
 
 import upflow_import as ui
 from upflow_import.fields import Field
-from upflow_import.model import FieldValue
-from upflow_import.repository import Id
+from upflow_import.model import ClientRecord, ContactRecord, FieldValue
+from upflow_import.repository import ClientChanges, ContactChanges, Id
 from upflow_import.testing import parsed_import
 
 Rows = Sequence[Mapping[str, FieldValue | None]]
 
 __all__ = [
-    "Rows", "codes", "issues_of", "parsed_import", "plan_rows", "run", "seed_client", "seed_contact",
-    "with_issues",
+    "FailingRepository", "Rows", "codes", "issues_of", "parsed_import", "plan_rows", "run", "seed_client",
+    "seed_contact", "with_issues",
 ]
 
 
@@ -64,3 +64,33 @@ def with_issues(parsed: ui.ParsedImport, issues: Mapping[int, Sequence[ui.Issue]
         attrs.evolve(row, issues=(*row.issues, *issues.get(row.number, ()))) for row in parsed.rows
     )
     return attrs.evolve(parsed, rows=rows)
+
+
+class FailingRepository(ui.InMemoryRepository):
+    """Raises on the write attempts whose numbers (from 1) are in ``fail_at``."""
+
+    def __init__(self, *, transactional: bool = False) -> None:
+        super().__init__(transactional=transactional)
+        self.fail_at: set[int] = set()
+        self.attempts = 0
+
+    def _attempt(self) -> None:
+        self.attempts += 1
+        if self.attempts in self.fail_at:
+            raise ConnectionError("the database went away")
+
+    def create_client(self, record: ClientRecord, parent_id: Id | None) -> int:
+        self._attempt()
+        return super().create_client(record, parent_id)
+
+    def update_client(self, client_id: Id, changes: ClientChanges) -> None:
+        self._attempt()
+        super().update_client(client_id, changes)
+
+    def create_contact(self, client_id: Id, record: ContactRecord) -> int:
+        self._attempt()
+        return super().create_contact(client_id, record)
+
+    def update_contact(self, contact_id: Id, changes: ContactChanges) -> None:
+        self._attempt()
+        super().update_contact(contact_id, changes)
