@@ -315,6 +315,12 @@ def test_each_way_of_being_unusable_names_its_cause(tmp_path: Path, capsys: pyte
         assert status == 2, (args, out, err)
         assert expected in err, (args, err)
         assert out == ""
+    # A file whose errors concern it as a whole cannot be used either; its report says why.
+    no_name = write_csv(tmp_path / "no_name.csv", ["Ville", "Pays"], [["Paris", "France"]])
+    status, out, _ = in_process(["apply", no_name, "--db", "store.db"], capsys)
+    assert status == 2
+    assert "mapping.required_field_missing" in out and "nothing was imported" in out
+    assert counts(tmp_path / "store.db") == (0, 0)
     status, _, err = in_process(["check", tmp_path / "absent.csv", "--lang", "fr"], capsys)
     assert status == 2 and "n'existe pas" in err
     assert not (tmp_path / "upflow.db").exists() and not (tmp_path / "failed.csv").exists()

@@ -76,6 +76,10 @@ STRINGS: Mapping[str, Text] = {
                          "Simulation : rien n'a été écrit dans {db}."),
     "outcome.plan_no_store": Text("{db} does not exist yet: planned against an empty store.",
                                   "{db} n'existe pas encore : plan calculé sur une base vide."),
+    "outcome.unusable": Text(
+        "The file cannot be imported as it is (see the whole-file errors above): nothing was imported.",
+        "Le fichier ne peut pas être importé tel quel (voir les erreurs sur le fichier entier "
+        "ci-dessus) : rien n'a été importé."),
     "outcome.applied": Text("Written to {db}.", "Écrit dans {db}."),
     "outcome.aborted": Text(
         "Nothing was written: the file has errors and --on-error abort was given.",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -185,12 +186,23 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
         if bar is not None:
             bar.close()
     document = report.to_dict(lang=lang)
+    unusable = _file_unusable(document)
     if args.json:
         _print_json(document)
     else:
-        notes = _unchecked_notes(document, repository, lang) + outcome(report.ok)
+        notes = [say("outcome.unusable", lang)] if unusable else (
+            _unchecked_notes(document, repository, lang) + outcome(report.ok))
         sys.stdout.write(render_report(document, lang, mode, name=Path(args.file).name, notes=notes))
+    if unusable:
+        return EXIT_UNUSABLE
     return EXIT_OK if report.ok else EXIT_IMPORT_ERRORS
+
+
+def _file_unusable(document: dict[str, Any]) -> bool:
+    """True when an error concerns the file as a whole (a title row, no name column…):
+    then no row could be imported, which is exit status 2 like an unreadable file."""
+    return any(isinstance(issue, dict) and issue.get("severity") == "error" and issue.get("row") is None
+               for issue in document.get("issues", []))
 
 
 def _open_store(db: str, *, read_only: bool) -> SqliteRepository:
@@ -296,8 +308,18 @@ def _report_stop(args: argparse.Namespace, code: str | None, message: str, hint:
     return EXIT_UNUSABLE
 
 
+def _tolerant_output() -> None:
+    # A console or a redirection in a legacy code page (cp1252 on Windows) cannot
+    # encode every character of a report; a replaced character beats a crash.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if callable(reconfigure):
+            reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
+    _tolerant_output()
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:
@@ -317,3 +339,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                             None)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``upflow-import export | head``): not an error of ours.
+        # Point stdout at nothing so that the interpreter's final flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
