@@ -71,3 +71,35 @@ def test_the_main_contact_email_follows_the_main_contact() -> None:
     client_id = seed_client(repository, "C1", "Acme")
     seed_contact(repository, client_id, "Jean@acme.fr", is_main=True)
     assert repository.client(client_id).main_contact_email == "Jean@acme.fr"
+
+
+def _documented_repository() -> type:
+    """The example repository of the "Writing a repository" page, run as the docs show it."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "repository.md").read_text(encoding="utf-8")
+    example = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)[0]
+    namespace: dict[str, object] = {}
+    exec(compile(example, "docs/repository.md", "exec"), namespace)
+    repository_class = namespace["SqlRepository"]
+    assert isinstance(repository_class, type)
+    return repository_class
+
+
+class TestTheDocumentedExampleRepository(RepositoryContract):
+    @pytest.fixture
+    def repository(self) -> Repository:
+        import sqlite3
+
+        return _documented_repository()(sqlite3.connect(":memory:"))  # type: ignore[no-any-return]
+
+    # The example tracks no references and has no lookup by contact id: check it says so.
+    def test_known_account_managers_is_the_registered_subset(self, repository: Repository) -> None:
+        assert repository.known_account_managers(["anne@example.com"]) is None
+
+    def test_known_dunning_plans_is_the_registered_subset(self, repository: Repository) -> None:
+        assert repository.known_dunning_plans(["Plan VIP"]) is None
+
+    def test_contacts_by_external_id_when_offered(self, repository: Repository) -> None:
+        assert not hasattr(repository, "find_contacts_by_external_ids")
