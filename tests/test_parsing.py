@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import upflow_import as ui
 from upflow_import import (
@@ -242,3 +244,31 @@ def test_max_rows_bounds_tables_built_in_code() -> None:
     with pytest.raises(ui.FileTooLargeError) as caught:
         parse(table, ColumnMapping.from_dict({"Nom": "client.name"}), limits=ui.Limits(max_rows=2))
     assert caught.value.code == "file.too_large"
+
+
+_CELLS = st.one_of(
+    st.sampled_from(["", " ", "\u00a0", "Acme", "C001", "30", "30.5", "-5", "France", "Frence", "1000",
+                     "75001.0", "jean@acme.fr", "jean@", "a@x.fr; b@", "06 12 34 56 78", "01 23",
+                     "Comptable", "Boss", "1", "0", "oui", "peut-être", "x" * 300]),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_CELLS, min_size=len(HEADERS), max_size=len(HEADERS)), max_size=6))
+def test_any_table_parses_with_every_issue_located_and_renderable(rows: list[list[str]]) -> None:
+    parsed = parse_rows(*rows)
+    non_blank = [number for number, cells in enumerate(rows, start=2)
+                 if any(cell.strip() for cell in cells)]
+    assert [r.number for r in parsed.rows] == non_blank
+    for parsed_row in parsed.rows:
+        assert parsed_row.client is not None
+        assert parsed_row.cells == tuple(rows[parsed_row.number - 2])
+        for issue in parsed_row.issues:
+            assert issue.row == parsed_row.number
+            if issue.column is not None:
+                assert MAPPING.field_for(issue.column) is not None
+                assert MAPPING.field_for(issue.column).value == issue.field  # type: ignore[union-attr]
+            for lang in ("en", "fr"):
+                message = issue.message_in(lang)
+                assert message and "{" + "field_label}" not in message

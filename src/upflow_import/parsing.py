@@ -31,7 +31,7 @@ from collections.abc import Sequence
 import attrs
 
 from upflow_import.errors import FileTooLargeError
-from upflow_import.fields import Field
+from upflow_import.fields import SPECS, Field, Kind
 from upflow_import.issues import Issue
 from upflow_import.limits import DEFAULT_LIMITS, Limits
 from upflow_import.mapping import ColumnMapping
@@ -45,7 +45,7 @@ from upflow_import.model import (
     ParsedRow,
 )
 from upflow_import.table import Table
-from upflow_import.values import ColumnParser, parser_for
+from upflow_import.values import ColumnParser, Result, parser_for
 
 __all__ = ["parse"]
 
@@ -78,6 +78,7 @@ _IS_MAIN = _SLOT[Field.CONTACT_IS_MAIN]
 _NO_ADDRESS = Address()
 _NAMING_KEYS = frozenset({Field.CLIENT_EXTERNAL_ID.value, Field.CLIENT_NAME.value})
 _EMAIL_KEY = Field.CONTACT_EMAIL.value
+_CONTACT_KEYS = frozenset(field.value for field in Field if field.is_contact)
 
 
 def _blank(cells: Sequence[str | None], values: list[FieldValue | None]) -> bool:
@@ -88,15 +89,25 @@ def _blank(cells: Sequence[str | None], values: list[FieldValue | None]) -> bool
 # A mapped column, everything its cells need decided once: (cell index, header,
 # field key, slot, parser). Plain tuples, unpacked in the loop, are the cheapest.
 _Column = tuple[int, str, str, int, ColumnParser]
+# The same with the column's memo of already parsed cells.
+_MemoColumn = tuple[int, str, str, int, ColumnParser, dict[str, Result]]
+
+# Kinds whose cells rarely repeat (one per contact) or whose reading depends on
+# the row's country: parsed every time. The others (names, cities, countries,
+# terms, positions, flags, managers, VAT numbers repeated on a client's rows…)
+# repeat a lot, and parsers are pure, so each distinct cell is parsed once.
+_NOT_MEMOISED = frozenset({Kind.EMAIL, Kind.PHONE, Kind.POSTAL_CODE})
+# A memo is emptied when full: it stays bounded, and repeats are mostly close together.
+_MEMO_SIZE = 4096
 
 
 def _columns(headers: Sequence[str], mapping: ColumnMapping) -> tuple[
-        _Column | None, list[_Column], list[_Column]]:
-    """The country column, the other client columns, the contact columns."""
+        _Column | None, list[_MemoColumn], list[_Column]]:
+    """The country column, the memoised columns, the other columns."""
     position = {header: index for index, header in reversed(list(enumerate(headers)))}
     country: _Column | None = None
-    client: list[_Column] = []
-    contact: list[_Column] = []
+    memoised: list[_MemoColumn] = []
+    plain: list[_Column] = []
     seen: set[Field] = set()
     for match in mapping.matches:
         field = match.field
@@ -109,9 +120,11 @@ def _columns(headers: Sequence[str], mapping: ColumnMapping) -> tuple[
         if field is Field.CLIENT_COUNTRY:
             # Read first: phone numbers and postal codes are read in its light.
             country = column
+        elif SPECS[field].kind in _NOT_MEMOISED:
+            plain.append(column)
         else:
-            (contact if field.is_contact else client).append(column)
-    return country, client, contact
+            memoised.append((*column, {}))
+    return country, memoised, plain
 
 
 def _mapping_issues(headers: Sequence[str], mapping: ColumnMapping) -> list[Issue]:
@@ -146,10 +159,11 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
     max_rows = (limits or DEFAULT_LIMITS).max_rows
     headers = table.headers
     width = len(headers)
-    country_column, client_columns, contact_columns = _columns(headers, mapping)
+    country_column, memoised_columns, plain_columns = _columns(headers, mapping)
     name_column = mapping.fields().get(Field.CLIENT_NAME)
     email_column = mapping.fields().get(Field.CONTACT_EMAIL)
     parsed: list[ParsedRow] = []
+    order: dict[str | None, int] = {header: index for index, header in enumerate(headers)}
 
     for row in table.rows:
         if len(parsed) >= max_rows:
@@ -171,15 +185,19 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
                     issues.extend(p.to_issue(number, header, key, raw) for p in problems)
                 values[slot] = value
                 country = value  # type: ignore[assignment]
-        for index, header, key, slot, parser in client_columns:
+        for index, header, key, slot, parser, memo in memoised_columns:
             raw = cells[index]
             if raw:
-                value, problems = parser(raw, country)
+                result = memo.get(raw)
+                if result is None:
+                    if len(memo) >= _MEMO_SIZE:
+                        memo.clear()
+                    result = memo[raw] = parser(raw, country)
+                value, problems = result
                 if problems:
                     issues.extend(p.to_issue(number, header, key, raw) for p in problems)
                 values[slot] = value
-        client_issues = len(issues)
-        for index, header, key, slot, parser in contact_columns:
+        for index, header, key, slot, parser in plain_columns:
             raw = cells[index]
             if raw:
                 value, problems = parser(raw, country)
@@ -187,12 +205,15 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
                     issues.extend(p.to_issue(number, header, key, raw) for p in problems)
                 values[slot] = value
 
+        if len(issues) > 1:
+            issues.sort(key=lambda issue: order.get(issue.column, width))  # as the columns read
         # A main-contact cell saying "no" alone is not a contact.
         has_contact = (
             values[_EMAIL] is not None or values[_FIRST_NAME] is not None
             or values[_LAST_NAME] is not None or values[_PHONE] is not None
             or values[_CONTACT_ID] is not None or values[_POSITION] is not None
-            or values[_IS_MAIN] is True or len(issues) > client_issues
+            or values[_IS_MAIN] is True
+            or (bool(issues) and any(issue.field in _CONTACT_KEYS for issue in issues))
         )
         if values[_EXTERNAL_ID] is None and values[_NAME] is None and not any(
                 issue.field in _NAMING_KEYS for issue in issues):
