@@ -338,6 +338,7 @@ def test_the_human_report_is_french_with_lang_fr(tmp_path: Path, capsys: pytest.
     assert status == 1
     for expected in ("Association des colonnes", "client.name (Nom du client)", "Résumé",
                      "à créer : 2", "Problèmes par code", "erreur  value.invalid_email  ×1 — lignes 2",
-                     "'jean@' n'est pas une adresse email valide", "plan calculé sur une base vide"):
+                     "ligne 2 · Email du contact : 'jean@' n'est pas une adresse email valide",
+                     "plan calculé sur une base vide"):
         assert expected in out, expected
     assert io.StringIO(out).read().count("Traceback") == 0

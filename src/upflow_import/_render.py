@@ -61,6 +61,8 @@ STRINGS: Mapping[str, Text] = {
     "issues.more_examples": Text("… {more} more like this", "… {more} autres du même type"),
     "issues.file_level": Text("whole file", "fichier entier"),
     "issues.row": Text("row {row}", "ligne {row}"),
+    # French typography puts a space before a colon.
+    "issues.located": Text("{where}: {message}", "{where} : {message}"),
     "issues.none": Text("No issues.", "Aucun problème."),
     # outcome lines
     "outcome.check_ok": Text("The file can be imported.", "Le fichier peut être importé."),
@@ -98,7 +100,7 @@ STRINGS: Mapping[str, Text] = {
         "Les plans de relance ne sont pas vérifiés : la base n'en connaît aucun "
         "(upflow-import dunning-plans add NOM…)."),
     # errors that stop the command
-    "error.prefix": Text("Error", "Erreur"),
+    "error.line": Text("Error{code}: {message}", "Erreur{code} : {message}"),
     "error.not_available": Text(
         "{feature} is not available yet in this version of upflow-import.",
         "{feature} n'est pas encore disponible dans cette version d'upflow-import."),
@@ -263,7 +265,8 @@ def render_issues(
                      else say("issues.file_level", lang))
             if issue.get("column"):
                 where += f" · {issue['column']}"
-            lines.append(f"      {where}: {issue.get('message', '')}")
+            message = issue.get("message", "")
+            lines.append("      " + say("issues.located", lang, where=where, message=message))
             if shared_hint is None and issue.get("hint"):
                 lines.append(f"        → {issue['hint']}")
         if len(issues) > examples_per_code:
@@ -291,7 +294,7 @@ def render_report(
 
 def render_error(code: str | None, message: str, hint: str | None, lang: Lang) -> str:
     """One error that stopped the command: its issue code, its message and how to fix it."""
-    text = f"{say('error.prefix', lang)}{f' [{code}]' if code else ''}: {message}"
+    text = say("error.line", lang, code=f" [{code}]" if code else "", message=message)
     return text + (f"\n  → {hint}" if hint else "")
 
 
