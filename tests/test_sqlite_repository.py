@@ -268,6 +268,14 @@ def test_a_reader_is_not_blocked_by_an_import_in_progress(tmp_path: Path) -> Non
             assert reader.count()["clients"] == 2
 
 
+def test_a_read_only_open_of_an_old_store_migrates_it_first(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    make_v1_store(path)
+    with SqliteRepository(path, read_only=True) as reader:
+        assert reader.schema_version == SCHEMA_VERSION
+        assert [c.name for c in reader.find_clients_by_external_ids(["C001"])] == ["Acme  SA"]
+
+
 def test_a_read_only_store_refuses_writes_and_a_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     SqliteRepository(path).close()
