@@ -1,5 +1,6 @@
 """Import customer and contact spreadsheets into typed records and a create/update plan."""
 
+from upflow_import.api import import_file
 from upflow_import.apply import ApplyResult, OperationResult, OperationStatus, apply
 from upflow_import.errors import (
     FileTooLargeError,
@@ -35,6 +36,7 @@ from upflow_import.planner import (
     UpdateContact,
     plan,
 )
+from upflow_import.readers import read_table
 from upflow_import.report import ImportReport, RowReport
 from upflow_import.repository import (
     ClientChanges,
@@ -91,9 +93,11 @@ __all__ = [
     "UpflowImportError",
     "apply",
     "auto_map",
+    "import_file",
     "normalize_email",
     "normalize_header",
     "normalize_name",
     "parse",
     "plan",
+    "read_table",
 ]

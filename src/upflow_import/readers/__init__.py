@@ -1,0 +1,68 @@
+"""Readers: any spreadsheet a person sends becomes a :class:`~upflow_import.Table`.
+
+:func:`read_table` is the only entry point. It loads the source (bounded by
+:class:`~upflow_import.Limits`), sniffs the format from the bytes, and hands
+them to the CSV reader or, for workbooks, to the archive inspection and then
+python-calamine. Each module documents its own decisions:
+
+- :mod:`~upflow_import.readers.source` — path, bytes or file object to bytes;
+- :mod:`~upflow_import.readers.sniff` — which format, from the bytes;
+- :mod:`~upflow_import.readers.csv_format` — encoding, separator, lazy rows;
+- :mod:`~upflow_import.readers.excel` — XLSX, XLSM, XLSB, XLS and ODS through
+  python-calamine, after the safety checks of
+  :mod:`~upflow_import.readers.archive`, :mod:`~upflow_import.readers.reach_xlsx`,
+  :mod:`~upflow_import.readers.reach_xlsb`, :mod:`~upflow_import.readers.reach_ods`
+  and :mod:`~upflow_import.readers.reach_xls`;
+- :mod:`~upflow_import.readers.cells` — cell values to text;
+- :mod:`~upflow_import.readers.headers` — header cleaning, duplicates, title rows.
+"""
+
+from __future__ import annotations
+
+from upflow_import.limits import DEFAULT_LIMITS, Limits
+from upflow_import.readers.csv_format import read_csv
+from upflow_import.readers.excel import read_workbook
+from upflow_import.readers.sniff import sniff
+from upflow_import.readers.source import SourceLike, load_source
+from upflow_import.table import Table
+
+__all__ = ["SourceLike", "read_table"]
+
+
+def read_table(
+    source: SourceLike,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    limits: Limits | None = None,
+) -> Table:
+    """Read a CSV, XLSX, XLSM, XLSB, XLS or ODS file into a :class:`~upflow_import.Table`.
+
+    ``source`` is a path, ``bytes`` or a binary file object. The format comes
+    from the bytes, not from the file name. ``sheet`` names the worksheet of a
+    workbook (default: the first visible one); ``encoding`` and ``delimiter``
+    override the CSV detection. ``limits`` bound the work (default:
+    :class:`~upflow_import.Limits()`).
+
+    A CSV table's rows are read lazily, each time ``table.rows`` is iterated;
+    a workbook's rows are read once, here. ``table.issues`` is complete once
+    the rows have been iterated.
+
+    Raises an :class:`~upflow_import.UpflowImportError` whose ``code`` says why
+    the file cannot be read (``file.*``, ``header.title_row``); a missing path
+    raises the usual :class:`FileNotFoundError`.
+
+    >>> table = read_table("Nom du client;Ville\\nAcme;Paris\\n".encode())
+    >>> (table.format, table.delimiter, table.headers)
+    ('csv', ';', ('Nom du client', 'Ville'))
+    >>> [(row.number, row.values) for row in table.rows]
+    [(2, ('Acme', 'Paris'))]
+    """
+    limits = limits or DEFAULT_LIMITS
+    loaded = load_source(source, limits)
+    kind = sniff(loaded.data, loaded.name)
+    if kind == "csv":
+        return read_csv(loaded.data, encoding=encoding, delimiter=delimiter, limits=limits,
+                        name=loaded.name)
+    return read_workbook(loaded.data, kind, sheet=sheet, limits=limits, name=loaded.name)

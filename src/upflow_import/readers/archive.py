@@ -1,0 +1,103 @@
+"""Zip-level checks of XLSX, XLSM, XLSB and ODS files, before any parser sees them.
+
+What is checked, from the archive's central directory:
+
+- the number of entries (at most :data:`MAX_ENTRIES`);
+- the declared uncompressed size of all entries together, against
+  :attr:`Limits.max_uncompressed_bytes`;
+- each entry's declared compression ratio, against
+  :attr:`Limits.max_compression_ratio` (entries under :data:`RATIO_FLOOR`
+  bytes are exempt: small repetitive XML parts legitimately compress well);
+- zip-level encryption, and ODS encryption (``manifest:encryption-data``):
+  ``file.password_protected``.
+
+Why declared sizes can be trusted: both readers of the archive stop at them.
+Python's :mod:`zipfile`, used here to stream the parts that are inspected,
+never inflates an entry past its declared size (and then fails its CRC
+check), and the Rust ``zip`` crate behind python-calamine refuses an entry
+"larger than its declared uncompressed size". A lying header therefore
+yields ``file.corrupt``, never unbounded inflation. The streaming helper
+counts the bytes it inflates as well, so the bound holds even if that
+behaviour changed.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from collections.abc import Iterator
+
+from upflow_import.errors import FileTooLargeError, UnreadableFileError
+from upflow_import.limits import Limits
+
+__all__ = ["CHUNK", "MAX_ENTRIES", "RATIO_FLOOR", "open_archive", "read_small", "stream_entry"]
+
+#: More entries than any real workbook has (pictures and all), fewer than a zip bomb made of many.
+MAX_ENTRIES = 10_000
+#: Entries smaller than this are not checked for their compression ratio.
+RATIO_FLOOR = 1024 * 1024
+#: Bytes inflated at a time when streaming an entry.
+CHUNK = 1024 * 1024
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+               NotImplementedError, RuntimeError, KeyError)
+
+
+def open_archive(data: bytes, limits: Limits) -> zipfile.ZipFile:
+    """Open ``data`` as a zip archive and check its entries against ``limits``."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except _ZIP_ERRORS as error:
+        raise UnreadableFileError.of("file.corrupt", detail=f"broken zip archive: {error}") from None
+    if len(infos) > MAX_ENTRIES:
+        raise FileTooLargeError.of("file.too_large", limit="archive entries", actual=len(infos),
+                                   maximum=MAX_ENTRIES)
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise UnreadableFileError.of("file.password_protected")
+        total += info.file_size
+        if total > limits.max_uncompressed_bytes:
+            raise FileTooLargeError.of("file.too_large", limit="max_uncompressed_bytes",
+                                       actual=sum(i.file_size for i in infos),
+                                       maximum=limits.max_uncompressed_bytes)
+        if info.file_size > RATIO_FLOOR:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_compression_ratio:
+                raise FileTooLargeError.of("file.too_large", limit="max_compression_ratio",
+                                           actual=round(ratio, 1), maximum=limits.max_compression_ratio)
+    manifest = read_small(archive, "META-INF/manifest.xml", 1024 * 1024)
+    if manifest is not None and b"encryption-data" in manifest:
+        raise UnreadableFileError.of("file.password_protected")
+    return archive
+
+
+def read_small(archive: zipfile.ZipFile, name: str, limit: int) -> bytes | None:
+    """The content of entry ``name``, or ``None`` when it is absent or larger than ``limit``."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > limit:
+        return None
+    return b"".join(stream_entry(archive, info))
+
+
+def stream_entry(archive: zipfile.ZipFile, entry: str | zipfile.ZipInfo) -> Iterator[bytes]:
+    """The inflated content of ``entry`` in chunks, never more than its declared size."""
+    try:
+        info = entry if isinstance(entry, zipfile.ZipInfo) else archive.getinfo(entry)
+        left = info.file_size
+        with archive.open(info) as file:
+            while True:
+                chunk = file.read(CHUNK)
+                if not chunk:
+                    return
+                left -= len(chunk)
+                if left < 0:
+                    raise UnreadableFileError.of("file.corrupt",
+                                                 detail=f"{info.filename} is larger than declared")
+                yield chunk
+    except _ZIP_ERRORS as error:
+        raise UnreadableFileError.of("file.corrupt", detail=f"broken zip entry: {error}") from None

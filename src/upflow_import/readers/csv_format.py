@@ -1,0 +1,363 @@
+"""CSV files: encoding, separator, header and lazily produced rows.
+
+Decisions:
+
+- **Encoding.** An explicit ``encoding=`` wins (a file it cannot decode is
+  ``file.encoding``, naming the first line that fails). Otherwise: a BOM says
+  UTF-8 or UTF-16; UTF-16 without BOM is recognised by its NUL bytes; then
+  strict UTF-8; then cp1252, the encoding of Excel's "CSV (separator: ;)" on
+  French Windows. cp1252 leaves five bytes undefined (0x81 0x8D 0x8F 0x90
+  0x9D); they are read as the control characters of the same number, as
+  browsers and Windows do, so that automatic detection never fails on a
+  stray byte. The encoding reported is the codec's normal name:
+  ``'utf-8'``, ``'utf-8-sig'`` (UTF-8 with BOM), ``'utf-16'``, ``'cp1252'``…
+- **Separator.** ``;``, ``,`` or ``|``: each splits a sample of the file (the
+  first 64 KiB, at most 200 records) with the csv module, quotes respected;
+  the one that gives the most records with the same number (≥ 2) of cells
+  wins, then the one giving more cells, then ``;`` over ``,`` over ``|``. A
+  ``;`` file whose quoted cells are full of commas is still ``;``. An
+  explicit ``delimiter=`` wins.
+- **Rows.** The header is the first non-blank record. Blank lines (and lines
+  of empty cells) are skipped but counted: a row's number is the physical
+  line where its record starts, so a cell with a line break makes the next
+  number jump. Cells are stripped; empty cells are ``None``.
+- **Width.** A row with a different number of cells than the header is still
+  produced, padded with ``None`` or cut to the header's width, and
+  ``csv.inconsistent_columns`` is recorded for its line. Empty cells beyond
+  the header's width are tolerated silently (``a;b;c;;`` is how Excel saves
+  a sheet whose formatting goes further right than its data); trailing blank
+  headers are dropped for the same reason.
+- **Broken quoting.** A quote that is never closed swallows the rest of the
+  file into one cell: that row gets ``csv.unclosed_quote``.
+- **Limits.** Columns of the header are checked at once; cell length and row
+  count while the rows are read (so ``file.too_large`` for them is raised
+  during iteration, as the file is only read then). The csv module's
+  process-wide ``field_size_limit`` is raised to ``max_cell_chars`` when it
+  is lower, never lowered.
+- A NUL character makes the file ``file.corrupt`` (a binary file renamed
+  ``.csv``, or a damaged one).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
+from upflow_import.issues import Issue
+from upflow_import.limits import Limits
+from upflow_import.readers.headers import check_title_row, layout_headers
+from upflow_import.readers.sniff import utf16_byte_order
+from upflow_import.table import Row, Table
+
+__all__ = ["SEPARATORS", "decode_text", "detect_delimiter", "read_csv"]
+
+#: The separators recognised automatically, in order of preference.
+SEPARATORS = (";", ",", "|")
+_SAMPLE_CHARS = 64 * 1024
+_SAMPLE_RECORDS = 200
+_CP1252_UNDEFINED = "upflow_import.cp1252_undefined_as_c1"
+_NONE_IF_EMPTY = {"": None}.get
+
+
+def _undefined_as_c1(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return "".join(map(chr, error.object[error.start:error.end])), error.end
+
+
+codecs.register_error(_CP1252_UNDEFINED, _undefined_as_c1)
+
+
+def read_csv(data: bytes, *, encoding: str | None, delimiter: str | None, limits: Limits,
+             name: str | None = None) -> Table:
+    """Read CSV ``data`` into a :class:`~upflow_import.Table` whose rows are produced lazily."""
+    text, used_encoding = decode_text(data, encoding)
+    del data
+    if "\x00" in text:
+        line = _line_of(text, text.index("\x00"))
+        raise UnreadableFileError.of("file.corrupt", row=line, detail=f"NUL character on line {line}")
+    if delimiter is None:
+        delimiter = detect_delimiter(text)
+    elif len(delimiter) != 1:
+        raise ValueError(f"delimiter must be one character, not {delimiter!r}")
+    if csv.field_size_limit() <= limits.max_cell_chars:
+        csv.field_size_limit(limits.max_cell_chars + 1)
+    head = _head(text)
+    reader = csv.reader(_lines(head), delimiter=delimiter)
+    header, header_line, skip = _first_record(reader, limits)
+    following, _, _ = _first_record(reader, limits)
+    if head is not text and reader.line_num >= _line_count(head) - 1:
+        # The first records run past the sample: read them from the whole text.
+        reader = csv.reader(_lines(text), delimiter=delimiter)
+        header, header_line, skip = _first_record(reader, limits)
+        following, _, _ = _first_record(reader, limits)
+    if header is None:
+        raise UnreadableFileError.of("file.empty")
+    if len(header) > limits.max_columns:
+        raise FileTooLargeError.of("file.too_large", limit="max_columns", actual=len(header),
+                                   maximum=limits.max_columns)
+    check_title_row(header, following, row=header_line)
+    layout = layout_headers(header, position=lambda index: str(index + 1))
+    reading = _Rows(text, delimiter=delimiter, skip=skip, width=len(layout.names), unnamed=layout.unnamed,
+                    positions=layout.positions, limits=limits)
+    table = Table(format="csv", headers=layout.names, rows=reading.__iter__, encoding=used_encoding,
+                  delimiter=delimiter, issues=layout.issues, name=name)
+    reading.table = table
+    return table
+
+
+def decode_text(data: bytes, encoding: str | None) -> tuple[str, str]:
+    """Decode ``data`` with ``encoding``, or the detected encoding; return the text and the
+    encoding's normal name."""
+    if encoding is not None:
+        try:
+            codec = codecs.lookup(encoding).name
+        except LookupError:
+            raise UnreadableFileError.of("file.encoding", encoding=encoding) from None
+        if not codec.startswith(("utf-16", "utf-32")) and data.startswith(codecs.BOM_UTF8):
+            data = data[len(codecs.BOM_UTF8):]
+        return _strict(data, codec), codec
+    if data.startswith(codecs.BOM_UTF8):
+        return _strict(data, "utf-8-sig"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _strict(data, "utf-16"), "utf-16"
+    byte_order = utf16_byte_order(data[:4096])
+    if byte_order is not None:
+        return _strict(data, byte_order), byte_order
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors=_CP1252_UNDEFINED), "cp1252"
+
+
+def _strict(data: bytes, codec: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise UnreadableFileError.of("file.encoding", encoding=codec, row=line) from None
+    except (UnicodeError, LookupError):
+        raise UnreadableFileError.of("file.encoding", encoding=codec) from None
+
+
+# Line breaks of str.splitlines() that the csv module does not treat as line breaks.
+_OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _lines(text: str) -> Iterable[str]:
+    """The physical lines of ``text`` as the csv module sees them (``\r``, ``\n`` or ``\r\n``).
+
+    ``str.splitlines`` is the fastest way to cut them, but also cuts at form
+    feeds and a few Unicode separators, which may sit inside a cell: then an
+    ``io.StringIO`` (slower: it copies the text) does the cutting.
+    """
+    if any(character in text for character in _OTHER_BREAKS):
+        return io.StringIO(text, newline="")
+    return text.splitlines(keepends=True)
+
+
+def _head(text: str) -> str:
+    """The first 64 KiB of ``text``, cut after a line break (the whole text when shorter)."""
+    if len(text) <= _SAMPLE_CHARS:
+        return text
+    head = text[:_SAMPLE_CHARS]
+    cut = max(head.rfind("\n"), head.rfind("\r"))
+    return head[:cut + 1] if cut > 0 else text
+
+
+def _line_count(text: str) -> int:
+    """Physical lines of ``text``, as the csv reader counts them."""
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks + (0 if text.endswith(("\n", "\r")) else 1)
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def detect_delimiter(text: str) -> str:
+    """The separator among :data:`SEPARATORS` that splits ``text`` most consistently."""
+    sample = _head(text)
+    truncated = sample is not text
+    best = SEPARATORS[0]
+    best_key: tuple[bool, float, int, int] | None = None
+    for preference, candidate in enumerate(SEPARATORS):
+        key = (*_consistency(sample, candidate, truncated), -preference)
+        if best_key is None or key > best_key:
+            best, best_key = candidate, key
+    return best
+
+
+def _consistency(sample: str, delimiter: str, truncated: bool) -> tuple[bool, float, int]:
+    """(splits into several cells, share of records agreeing on the width, that width)."""
+    reader = csv.reader(_lines(sample), delimiter=delimiter)
+    try:
+        records = list(islice(reader, _SAMPLE_RECORDS))
+    except csv.Error:
+        return False, 0.0, 0
+    if truncated and len(records) < _SAMPLE_RECORDS and len(records) > 1:
+        records.pop()  # may have been cut in the middle
+    shapes = []
+    for record in records:
+        filled = [bool(cell.strip()) for cell in record]
+        if not any(filled):
+            continue
+        trimmed = len(filled)
+        while not filled[trimmed - 1]:
+            trimmed -= 1
+        shapes.append((trimmed, len(record)))
+    if not shapes:
+        return False, 0.0, 0
+    counts = Counter(width for _, width in shapes)
+    width = max(counts, key=lambda count: (counts[count], count))
+    agreeing = sum(1 for trimmed, full in shapes if trimmed <= width <= full)
+    return width >= 2, agreeing / len(shapes), width
+
+
+def _first_record(reader: Iterator[list[str]], limits: Limits) -> tuple[list[str | None] | None, int, int]:
+    """The next non-blank record (stripped), the line it starts on, and how many records
+    were read to reach it."""
+    line = reader.line_num  # type: ignore[attr-defined]
+    read = 0
+    try:
+        for fields in reader:
+            read += 1
+            start, line = line + 1, reader.line_num  # type: ignore[attr-defined]
+            stripped = list(map(str.strip, fields))
+            if any(stripped):
+                return list(map(_NONE_IF_EMPTY, stripped, stripped)), start, read
+    except csv.Error as error:
+        raise _csv_error(error, line + 1, limits) from None
+    return None, line, read
+
+
+def _csv_error(error: csv.Error, line: int, limits: Limits) -> UpflowImportError:
+    if "field larger than field limit" in str(error):
+        return FileTooLargeError.of("file.too_large", row=line, limit="max_cell_chars",
+                                    actual=f"> {limits.max_cell_chars}", maximum=limits.max_cell_chars)
+    return UnreadableFileError.of("file.corrupt", row=line, detail=f"line {line}: {error}")
+
+
+class _Rows:
+    """One pass over the data rows; each ``iter()`` parses the text again."""
+
+    def __init__(self, text: str, *, delimiter: str, skip: int, width: int, unnamed: tuple[int, ...],
+                 positions: tuple[str, ...], limits: Limits) -> None:
+        self.text = text
+        self.delimiter = delimiter
+        self.skip = skip
+        self.width = width
+        self.unnamed = unnamed
+        self.positions = positions
+        self.limits = limits
+        #: The table the rows belong to, where row issues are recorded.
+        self.table = Table(format="csv", headers=(), rows=())
+        self._lines: int | None = None
+
+    @property
+    def lines(self) -> int:
+        """Physical lines of the text, as the csv reader counts them."""
+        if self._lines is None:
+            self._lines = _line_count(self.text)
+        return self._lines
+
+    def __iter__(self) -> Iterator[Row]:
+        limits = self.limits
+        cell_limit = limits.max_cell_chars
+        if csv.field_size_limit() <= cell_limit:
+            # Process-wide, so only ever raised; the precise check is ours, below.
+            csv.field_size_limit(cell_limit + 1)
+        lines = _lines(self.text)
+        # A cell is never longer than its line unless it spans several lines: when no line is
+        # over the limit, only the (rare) records spanning lines need their cells measured.
+        every_row = not isinstance(lines, list) or max(map(len, lines), default=0) > cell_limit
+        reader = csv.reader(lines, delimiter=self.delimiter)
+        records: Iterator[list[str | None]] = reader  # type: ignore[assignment]
+        width = self.width
+        max_rows = limits.max_rows
+        unnamed_empty = set(self.unnamed)
+        produced = 0
+        line = 0
+        try:
+            for _ in islice(records, self.skip):
+                pass
+            line = reader.line_num
+            for values in records:
+                number = line + 1
+                line = reader.line_num
+                # Empty cells become None; the rest is kept as written (the parser trims values).
+                if all(values):
+                    cells = values
+                else:
+                    cells = [value or None for value in values]
+                    if not any(cells):
+                        continue
+                if len(cells) == width:
+                    row = Row(number, tuple(cells))
+                else:
+                    fitted = self._fit(cells, number)
+                    if fitted is None:
+                        continue
+                    row = Row(number, fitted)
+                produced += 1
+                if produced > max_rows:
+                    raise FileTooLargeError.of("file.too_large", limit="max_rows",
+                                               actual=f"> {max_rows}", maximum=max_rows)
+                if every_row or line > number:
+                    self._check_cells(cells, number)
+                    if line > number and line == self.lines:
+                        self._check_closed(number)
+                if unnamed_empty:
+                    for index in [index for index in unnamed_empty if row.values[index] is not None]:
+                        unnamed_empty.discard(index)
+                yield row
+        except csv.Error as error:
+            if "unexpected end of data" in str(error):
+                self.table.add_row_issue(Issue.make("csv.unclosed_quote", row=line + 1))
+            else:
+                raise _csv_error(error, line + 1, limits) from None
+        names = self.table.headers
+        for index in self.unnamed:
+            if index not in unnamed_empty:
+                self.table.add_row_issue(Issue.make("header.empty", column=names[index],
+                                                    position=self.positions[index]))
+
+    def _fit(self, values: list[str | None], number: int) -> tuple[str | None, ...] | None:
+        """A row of the header's width; ``None`` for a line of blanks (skipped, not an error)."""
+        if all(value is None or not value.strip() for value in values):
+            return None
+        width = self.width
+        actual = len(values)
+        if actual > width:
+            if any(value is not None and value.strip() for value in values[width:]):
+                self.table.add_row_issue(Issue.make("csv.inconsistent_columns", row=number,
+                                                    actual=actual, expected=width))
+            return tuple(values[:width])
+        self.table.add_row_issue(Issue.make("csv.inconsistent_columns", row=number, actual=actual,
+                                            expected=width))
+        return (*values, *(None,) * (width - actual))
+
+    def _check_cells(self, cells: list[str | None], number: int) -> None:
+        limit = self.limits.max_cell_chars
+        if sum(map(len, filter(None, cells))) <= limit:
+            return
+        longest = max(map(len, filter(None, cells)))
+        if longest > limit:
+            raise FileTooLargeError.of("file.too_large", row=number, limit="max_cell_chars",
+                                       actual=longest, maximum=limit)
+
+    def _check_closed(self, number: int) -> None:
+        """The record starting on line ``number`` runs to the end of the file: make sure
+        it is not an unclosed quote that swallowed the rest."""
+        tail = "".join(islice(io.StringIO(self.text, newline=""), number - 1, None))
+        try:
+            for _ in csv.reader(io.StringIO(tail, newline=""), delimiter=self.delimiter, strict=True):
+                pass
+        except csv.Error as error:
+            if "unexpected end of data" in str(error):
+                self.table.add_row_issue(Issue.make("csv.unclosed_quote", row=number))

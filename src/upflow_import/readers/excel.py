@@ -1,0 +1,199 @@
+"""Workbooks (XLSX, XLSM, XLSB, XLS, ODS) through python-calamine, after the safety checks.
+
+Order of work, so that calamine only ever sees a file whose cost is bounded:
+
+1. zip-based files: the archive checks of :mod:`~upflow_import.readers.archive`;
+   ODS: the reach of every table (calamine reads them all on opening);
+   XLS: the reach of every sheet (same reason), see
+   :mod:`~upflow_import.readers.reach_xls`;
+2. calamine opens the workbook (XLSX/XLSB: shared strings and styles only);
+3. the sheet is chosen: ``sheet=`` by name (exact, else ignoring case and
+   surrounding spaces), else the first visible worksheet;
+4. XLSX/XLSB: the reach of that sheet's cells
+   (:mod:`~upflow_import.readers.reach_xlsx`, ``reach_xlsb``);
+5. calamine reads the sheet once; its rows become text (see
+   :mod:`~upflow_import.readers.cells`) and are kept in the table.
+
+Rows: the header is the first non-blank row (row 1 in a well-made file; if
+the sheet starts lower, its real row number is kept, as every row keeps the
+number Excel shows). Blank rows are skipped. A first row with a single
+filled cell over a wider row is ``header.title_row``.
+
+Every calamine exception becomes an :class:`~upflow_import.UpflowImportError`:
+``PasswordError`` is ``file.password_protected``, anything else
+``file.corrupt`` with calamine's message as detail.
+"""
+
+from __future__ import annotations
+
+import io
+import operator
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from python_calamine import (
+    CalamineWorkbook,
+    PasswordError,
+    SheetTypeEnum,
+    SheetVisibleEnum,
+)
+
+from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
+from upflow_import.limits import Limits
+from upflow_import.readers.archive import open_archive
+from upflow_import.readers.cells import cell_text
+from upflow_import.readers.headers import check_title_row, column_letter, layout_headers
+from upflow_import.readers.reach_ods import check_ods_tables
+from upflow_import.readers.reach_xls import check_xls
+from upflow_import.readers.reach_xlsb import binary_worksheet_parts, check_binary_worksheet
+from upflow_import.readers.reach_xlsx import check_worksheet, worksheet_parts
+from upflow_import.readers.sniff import Kind
+from upflow_import.table import Row, Table
+
+__all__ = ["read_workbook"]
+
+_NONE_IF_EMPTY = {"": None}.get
+
+
+def read_workbook(data: bytes, kind: Kind, *, sheet: str | None, limits: Limits,
+                  name: str | None = None) -> Table:
+    """Read one sheet of workbook ``data`` (already sniffed as ``kind``) into a table."""
+    archive = None
+    if kind in ("xlsx", "xlsb", "ods"):
+        archive = open_archive(data, limits)
+        if kind == "ods":
+            check_ods_tables(archive, limits)
+    elif kind == "xls":
+        check_xls(data, limits)
+    with _calamine_errors():
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    chosen = _choose_sheet(workbook, sheet)
+    if archive is not None and kind == "xlsx":
+        for part in _parts(archive, worksheet_parts, chosen, ".xml"):
+            check_worksheet(archive, part, limits)
+    elif archive is not None and kind == "xlsb":
+        for part in _parts(archive, binary_worksheet_parts, chosen, ".bin"):
+            check_binary_worksheet(archive, part, limits)
+    with _calamine_errors():
+        calamine_sheet = workbook.get_sheet_by_name(chosen)
+        start = calamine_sheet.start
+        offset = start[1] if start is not None else 0
+        rows = _text_rows(calamine_sheet.iter_rows(), limits)
+    return _table(rows, offset, kind=kind, sheet=chosen, limits=limits, name=name)
+
+
+@contextmanager
+def _calamine_errors() -> Iterator[None]:
+    """Turn whatever calamine raises into an :class:`~upflow_import.UpflowImportError`."""
+    try:
+        yield
+    except UpflowImportError:
+        raise
+    except PasswordError:
+        raise UnreadableFileError.of("file.password_protected") from None
+    except MemoryError:
+        raise FileTooLargeError.of("file.too_large", limit="memory", actual="?", maximum="?") from None
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as error:  # Rust panics surface as BaseException subclasses
+        detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+        raise UnreadableFileError.of("file.corrupt", detail=detail) from None
+
+
+def _choose_sheet(workbook: CalamineWorkbook, wanted: str | None) -> str:
+    metadata = workbook.sheets_metadata
+    worksheets = [meta for meta in metadata if meta.typ == SheetTypeEnum.WorkSheet] or list(metadata)
+    names = [meta.name for meta in worksheets]
+    if wanted is None:
+        visible = [meta.name for meta in worksheets if meta.visible == SheetVisibleEnum.Visible]
+        if not names:
+            raise UnreadableFileError.of("file.empty")
+        return (visible or names)[0]
+    if wanted in names:
+        return wanted
+    loose = [name for name in names if name.strip().casefold() == wanted.strip().casefold()]
+    if len(loose) == 1:
+        return loose[0]
+    raise UnreadableFileError.of("file.sheet_not_found", sheet=wanted,
+                                 sheets=", ".join(repr(name) for name in names))
+
+
+def _parts(archive: zipfile.ZipFile, mapping: Callable[[zipfile.ZipFile], dict[str, str] | None],
+           sheet: str, suffix: str) -> list[str]:
+    """The zip entries to check for ``sheet``: its own part, or every worksheet part when the
+    workbook's map of parts cannot be read."""
+    entries = set(archive.namelist())
+    parts = mapping(archive)
+    if parts is not None and parts.get(sheet) in entries:
+        return [parts[sheet]]
+    return [entry for entry in entries if "worksheets/" in entry.lower() and entry.lower().endswith(suffix)]
+
+
+def _text_rows(rows: Iterator[list[Any]], limits: Limits) -> list[tuple[int, list[str | None]]]:
+    """Calamine's rows as text, with their sheet row numbers; blank rows left out."""
+    strip = str.strip
+    none_if_empty = _NONE_IF_EMPTY
+    max_chars = limits.max_cell_chars
+    kept: list[tuple[int, list[str | None]]] = []
+    number = 0
+    for values in rows:
+        number += 1
+        try:
+            stripped = list(map(strip, values))
+        except TypeError:
+            texts = [cell_text(value) for value in values]
+            if any(texts):
+                _check_chars(texts, number, max_chars)
+                kept.append((number, texts))
+            continue
+        if any(stripped):
+            if sum(map(len, stripped)) > max_chars:
+                _check_chars(stripped, number, max_chars)
+            kept.append((number, list(map(none_if_empty, stripped, stripped))))
+    return kept
+
+
+def _check_chars(texts: Sequence[str | None], number: int, max_chars: int) -> None:
+    longest = max((len(text) for text in texts if text), default=0)
+    if longest > max_chars:
+        raise FileTooLargeError.of("file.too_large", row=number, limit="max_cell_chars", actual=longest,
+                                   maximum=max_chars)
+
+
+def _table(rows: list[tuple[int, list[str | None]]], offset: int, *, kind: Kind, sheet: str,
+           limits: Limits, name: str | None) -> Table:
+    if not rows:
+        raise UnreadableFileError.of("file.empty")
+    header_number, header = rows[0]
+    check_title_row(header, rows[1][1] if len(rows) > 1 else None, row=header_number)
+    data = rows[1:]
+    if len(data) > limits.max_rows:
+        raise FileTooLargeError.of("file.too_large", limit="max_rows", actual=len(data),
+                                   maximum=limits.max_rows)
+    width = max((len(values) for _, values in rows), default=0)
+
+    def has_data(index: int) -> bool:
+        return any(index < len(values) and values[index] is not None for _, values in data)
+
+    padded_header = [*header, *([None] * (width - len(header)))]
+    layout = layout_headers(padded_header, position=lambda index: column_letter(offset + index),
+                            has_data=has_data)
+    if len(layout.names) > limits.max_columns:
+        raise FileTooLargeError.of("file.too_large", limit="max_columns", actual=len(layout.names),
+                                   maximum=limits.max_columns)
+    built = [Row(number, _project(values, layout.sources)) for number, values in data]
+    return Table(format=kind, headers=layout.names, rows=built, sheet=sheet, issues=layout.issues,
+                 name=name)
+
+
+def _project(values: list[str | None], sources: tuple[int, ...]) -> tuple[str | None, ...]:
+    if len(values) == len(sources) and (not sources or sources[-1] == len(sources) - 1):
+        return tuple(values)
+    if len(values) <= sources[-1]:
+        values = [*values, *([None] * (sources[-1] + 1 - len(values)))]
+    if len(sources) == 1:
+        return (values[sources[0]],)
+    picked: tuple[str | None, ...] = operator.itemgetter(*sources)(values)
+    return picked

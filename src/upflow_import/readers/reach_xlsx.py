@@ -1,0 +1,255 @@
+"""XLSX and XLSM worksheets: how far their cells reach, found before calamine reads them.
+
+The worksheet XML is inflated in 1 MiB chunks (bounded by its declared size,
+see :mod:`~upflow_import.readers.archive`) and scanned with regular
+expressions; it is never held whole in memory.
+
+- **Fast path** (every file written by Excel, LibreOffice, XlsxWriter or
+  openpyxl). The ``<dimension ref="A1:S100001"/>`` near the top of the sheet
+  is the rectangle the writer claims; it is checked against the limits at
+  once (so the classic ``A1:XFD1048576`` file is refused after reading a few
+  hundred bytes). Then one regular-expression pass over the rest proves the
+  claim: every cell tag must start with an ``r`` attribute inside that
+  rectangle, and no cell may hide behind a namespace prefix. Measured cost:
+  about 0.3 s for a 100,000-row × 19-column sheet (60 MB of XML), against
+  2.5 s for python-calamine to read it.
+- **Exact path** (no dimension, a cell outside it, cells without ``r``,
+  prefixed tags, attributes in another order). Every ``<row>`` and ``<c>`` tag
+  is walked and placed exactly as calamine places it: a cell's ``r`` gives
+  its position, a cell without one follows the previous cell, a row's ``r``
+  sets the current row and the end of a row moves to the next one. Cells
+  written as ``<c …/>`` hold no value and calamine stores nothing for them, so
+  they do not count. A tag longer than 1 MiB is ``file.corrupt``.
+
+Which part holds which sheet comes from ``workbook.xml`` and its
+relationships; when they cannot be read, every worksheet part is checked.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from xml.etree import ElementTree
+
+from upflow_import.errors import UpflowImportError
+from upflow_import.limits import Limits
+from upflow_import.readers.archive import read_small, stream_entry
+from upflow_import.readers.reach import Reach, check_reach, column_index, iter_tags
+
+__all__ = ["check_worksheet", "relationship_targets", "worksheet_parts"]
+
+_DIMENSION = re.compile(
+    rb"<(?:[\w.-]+:)?dimension\s[^>]*?\bref\s*=\s*[\"']([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?[\"']")
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_TAG_START = re.compile(rb"<(?:[\w.-]+:)?(?:row|c)[\s/>]")
+_R_ATTRIBUTE = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_REFERENCE = re.compile(rb"([A-Za-z]+)(\d+)")
+_DIGITS = re.compile(rb"\d+")
+# Room for the longest cell reference the fast path accepts after a match.
+_OVERLAP = 64
+_MAX_PART = 16 * 1024 * 1024
+
+
+def check_worksheet(archive: zipfile.ZipFile, part: str, limits: Limits) -> None:
+    """Raise ``file.too_large`` when the cells of worksheet ``part`` reach beyond ``limits``."""
+    claimed = _claimed_rectangle(archive, part)
+    if claimed is not None and _within_limits(claimed, limits) and _cells_within(archive, part, claimed):
+        return
+    check_reach(_walk(archive, part), limits)
+
+
+def _within_limits(rectangle: Reach, limits: Limits) -> bool:
+    try:
+        check_reach(rectangle, limits)
+    except UpflowImportError:
+        return False
+    return True
+
+
+def _claimed_rectangle(archive: zipfile.ZipFile, part: str) -> Reach | None:
+    for chunk in stream_entry(archive, part):
+        match = _DIMENSION.search(chunk)
+        if match is None:
+            return None
+        first_letters, first_digits, last_letters, last_digits = match.groups()
+        reach = Reach()
+        reach.add(int(first_digits) - 1, column_index(first_letters.decode()))
+        if last_letters is not None:
+            reach.add(int(last_digits) - 1, column_index(last_letters.decode()))
+        if reach.first_row < 0 or reach.first_column < 0:
+            return None
+        return Reach(0, reach.last_row, 0, reach.last_column)
+    return None
+
+
+def _cells_within(archive: zipfile.ZipFile, part: str, rectangle: Reach) -> bool:
+    """Whether every cell tag of ``part`` starts with an ``r`` inside ``rectangle``."""
+    columns = _labels_up_to(_column_label(rectangle.last_column))
+    rows = _numbers_up_to(rectangle.last_row + 1)
+    outside = re.compile(rb'<c(?=[\s/>])(?!\s+r="(?:' + columns + rb")(?:" + rows + rb')")')
+    carry = b""
+    chunks = stream_entry(archive, part)
+    chunk = next(chunks, b"")
+    while chunk:
+        following = next(chunks, b"")
+        buffer = carry + chunk
+        final = not following
+        limit = len(buffer) if final else len(buffer) - _OVERLAP
+        found = outside.search(buffer)
+        if found is not None and found.start() < limit:
+            return False
+        found = _PREFIXED_CELL.search(buffer)
+        if found is not None and found.start() < limit:
+            return False
+        carry = buffer[-_OVERLAP:]
+        chunk = following
+    return True
+
+
+def _column_label(index: int) -> bytes:
+    letters = b""
+    number = index + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = bytes([65 + remainder]) + letters
+    return letters
+
+
+def _labels_up_to(label: bytes) -> bytes:
+    """A regular expression for the column labels from ``A`` to ``label``."""
+    size = len(label)
+    options = [rb"[A-Z]{1,%d}" % (size - 1)] if size > 1 else []
+    for position, letter in enumerate(label):
+        if letter > ord("A"):
+            options.append(label[:position] + b"[A-%c][A-Z]{%d}" % (letter - 1, size - position - 1))
+    options.append(label)
+    return b"|".join(options)
+
+
+def _numbers_up_to(number: int) -> bytes:
+    """A regular expression for the numbers from 1 to ``number``, without leading zeros."""
+    digits = b"%d" % number
+    size = len(digits)
+    options = [rb"[1-9]\d{0,%d}" % (size - 2)] if size > 1 else []
+    for position, digit in enumerate(digits):
+        lowest = ord("1") if position == 0 else ord("0")
+        if digit > lowest:
+            options.append(digits[:position] + b"[%c-%c]\\d{%d}" % (lowest, digit - 1, size - position - 1))
+    options.append(digits)
+    return b"|".join(options)
+
+
+def _walk(archive: zipfile.ZipFile, part: str) -> Reach:
+    """The exact rectangle of the cells holding a value, placed as calamine places them."""
+    reach = Reach()
+    row = 0
+    column = 0
+    for match in iter_tags(stream_entry(archive, part), _TAG, _TAG_START, part):
+        closing, name, attributes = match.groups()
+        if name == b"row":
+            if closing:
+                row += 1
+                column = 0
+                continue
+            number = _r_value(attributes)
+            if number is not None and _DIGITS.fullmatch(number):
+                row = int(number) - 1
+            if attributes.endswith(b"/"):
+                row += 1
+                column = 0
+            continue
+        if closing:
+            continue
+        position = (row, column)
+        reference = _r_value(attributes)
+        if reference is not None:
+            parsed = _REFERENCE.fullmatch(reference)
+            if parsed is not None:
+                position = (int(parsed[2]) - 1, column_index(parsed[1].upper().decode()))
+        if not attributes.endswith(b"/"):
+            reach.add(*position)
+        column = position[1] + 1
+    return reach
+
+
+def _r_value(attributes: bytes) -> bytes | None:
+    match = _R_ATTRIBUTE.search(attributes)
+    if match is None:
+        return None
+    return match[1] if match[1] is not None else match[2]
+
+
+def worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str] | None:
+    """Sheet name → zip entry of its XML, from the workbook and its relationships
+    (``None`` when they cannot be read)."""
+    workbook = _office_document(archive) or "xl/workbook.xml"
+    folder, base = posixpath.split(workbook)
+    content = read_small(archive, workbook, _MAX_PART)
+    relations = read_small(archive, posixpath.join(folder, "_rels", base + ".rels"), _MAX_PART)
+    if content is None or relations is None:
+        return None
+    targets = relationship_targets(relations, folder)
+    root = _parse(content)
+    if targets is None or root is None:
+        return None
+    parts: dict[str, str] = {}
+    for element in root.iter():
+        if _local(element.tag) != "sheet":
+            continue
+        name = element.get("name")
+        ident = next((value for key, value in element.attrib.items() if _local(key) == "id"), None)
+        if name is None or ident is None or ident not in targets:
+            return None
+        parts[name] = targets[ident]
+    return parts
+
+
+def _office_document(archive: zipfile.ZipFile) -> str | None:
+    relations = read_small(archive, "_rels/.rels", _MAX_PART)
+    if relations is None:
+        return None
+    root = _parse(relations)
+    if root is None:
+        return None
+    for element in root.iter():
+        if _local(element.tag) == "Relationship" and element.get("Type", "").endswith("/officeDocument"):
+            target = element.get("Target")
+            if target:
+                return _resolve("", target)
+    return None
+
+
+def relationship_targets(relations: bytes, folder: str) -> dict[str, str] | None:
+    """Relationship id → zip entry it points to, from a ``.rels`` part in ``folder``."""
+    root = _parse(relations)
+    if root is None:
+        return None
+    targets = {}
+    for element in root.iter():
+        if _local(element.tag) == "Relationship" and element.get("TargetMode") != "External":
+            ident, target = element.get("Id"), element.get("Target")
+            if ident and target:
+                targets[ident] = _resolve(folder, target)
+    return targets
+
+
+def _resolve(folder: str, target: str) -> str:
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(folder, target))
+
+
+def _parse(content: bytes) -> ElementTree.Element | None:
+    # Entity declarations are the XML bombs of small parts: such a part is not trusted.
+    if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
+        return None
+    try:
+        return ElementTree.fromstring(content)
+    except ElementTree.ParseError:
+        return None
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
