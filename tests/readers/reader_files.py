@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import xlsxwriter
 import xlwt
@@ -128,7 +128,7 @@ def raw_zip(entries: Sequence[tuple[str, bytes, int, int, int]]) -> bytes:
     return out.getvalue()
 
 
-def deflated(chunks: Sequence[bytes] | object, *, level: int = 1) -> tuple[bytes, int, int]:
+def deflated(chunks: Iterable[bytes], *, level: int = 1) -> tuple[bytes, int, int]:
     """Raw-deflate an iterable of chunks: (deflated data, crc32, uncompressed size)."""
     import zlib
 
@@ -136,7 +136,7 @@ def deflated(chunks: Sequence[bytes] | object, *, level: int = 1) -> tuple[bytes
     parts = []
     crc = 0
     size = 0
-    for chunk in chunks:  # type: ignore[attr-defined]
+    for chunk in chunks:
         parts.append(compressor.compress(chunk))
         crc = zlib.crc32(chunk, crc)
         size += len(chunk)
@@ -144,11 +144,9 @@ def deflated(chunks: Sequence[bytes] | object, *, level: int = 1) -> tuple[bytes
     return b"".join(parts), crc, size
 
 
-def xlsx_with_sheet_stream(chunks: object, *, declared: int | None = None) -> bytes:
+def xlsx_with_sheet_stream(chunks: Iterable[bytes], *, declared: int | None = None) -> bytes:
     """A real XlsxWriter workbook whose first sheet's XML is the streamed ``chunks``, written
     byte by byte; ``declared`` replaces the sheet's true uncompressed size in the headers."""
-    import zlib
-
     base = zipfile.ZipFile(io.BytesIO(xlsx_bytes({"Sheet1": [["Nom", "Ville"]]})))
     entries = []
     for info in base.infolist():
@@ -159,7 +157,6 @@ def xlsx_with_sheet_stream(chunks: object, *, declared: int | None = None) -> by
             content = base.read(info)
             data, crc, size = deflated([content], level=6)
             entries.append((info.filename, data, crc, size, size))
-    del zlib
     return raw_zip(entries)
 
 

@@ -58,10 +58,10 @@ def test_any_written_table_reads_back_identical(table: tuple[list[str], list[lis
     assume(not any(character in cell and character not in terminator
                    for row in rows for cell in row for character in "\r\n"))
     records = []
-    for record in [header, *rows]:
-        text = io.StringIO(newline="")
-        csv.writer(text, delimiter=separator, lineterminator=terminator).writerow(record)
-        records.append(text.getvalue())
+    for cells_of_record in [header, *rows]:
+        written = io.StringIO(newline="")
+        csv.writer(written, delimiter=separator, lineterminator=terminator).writerow(cells_of_record)
+        records.append(written.getvalue())
     text = "".join(records)
     # A table that another separator also splits into a consistent table is genuinely
     # ambiguous: either answer is right, so it proves nothing here.
@@ -76,13 +76,13 @@ def test_any_written_table_reads_back_identical(table: tuple[list[str], list[lis
 
     assert read.delimiter == separator
     assert read.headers == tuple(header)
-    expected = []
+    numbered = []
     line = 1 + line_count(records[0])
     for record, row in zip(records[1:], rows, strict=True):
         if any(row):
-            expected.append((line, tuple(cell or None for cell in row)))
+            numbered.append((line, tuple(cell or None for cell in row)))
         line += line_count(record)
-    assert [(row.number, row.values) for row in read.rows] == expected
+    assert [(row.number, row.values) for row in read.rows] == numbered
     assert read.issues == []
 
 
@@ -91,10 +91,10 @@ def test_any_written_table_reads_back_identical(table: tuple[list[str], list[lis
 def test_an_explicit_separator_always_reads_back_identical(table: tuple[list[str], list[list[str]]],
                                                             separator: str) -> None:
     header, rows = table
-    text = io.StringIO(newline="")
-    csv.writer(text, delimiter=separator).writerows([header, *rows])
+    written = io.StringIO(newline="")
+    csv.writer(written, delimiter=separator).writerows([header, *rows])
 
-    read = ui.read_table(text.getvalue().encode(), delimiter=separator)
+    read = ui.read_table(written.getvalue().encode(), delimiter=separator)
 
     assert read.headers == tuple(header)
     expected = [tuple(cell or None for cell in row) for row in rows if any(row)]
