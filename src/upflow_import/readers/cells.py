@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
-__all__ = ["cell_text", "row_texts"]
+from upflow_import.errors import FileTooLargeError
+
+__all__ = ["cell_text", "texts_of_rows"]
 
 # Below 10**15 a whole float is exact and Excel shows all its digits.
 _EXACT_INTEGERS = 1e15
-_NONE_IF_EMPTY = {"": None}.get
 
 
 def cell_text(value: object) -> str | None:
@@ -46,9 +48,7 @@ def cell_text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime.datetime):
-        if value.time() == datetime.time(0, 0) and value.tzinfo is None:
-            return value.date().isoformat()
-        return value.isoformat(sep=" ", timespec="seconds")
+        return _datetime_text(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, datetime.time):
@@ -59,13 +59,49 @@ def cell_text(value: object) -> str | None:
     return text or None
 
 
-def row_texts(values: Sequence[object]) -> list[str | None]:
-    """:func:`cell_text` of every value of a row, with a fast path for all-text rows."""
-    try:
-        stripped = list(map(str.strip, values))  # type: ignore[arg-type]
-    except TypeError:
-        return [cell_text(value) for value in values]
-    return list(map(_NONE_IF_EMPTY, stripped, stripped))
+def texts_of_rows(rows: Iterable[list[Any]], max_cell_chars: int) -> list[tuple[int, tuple[str | None, ...]]]:
+    """Every non-blank row of a sheet as text, with its row number (the first row is 1).
+
+    Raises ``file.too_large`` for a cell longer than ``max_cell_chars``.
+    Works row by row with C-level list operations: most cells are text and
+    need only stripping; the few others are found by type and converted one
+    by one (a Python call per cell would cost more than calamine's reading).
+    """
+    strip = str.strip
+    converters = _CONVERTERS
+    kept: list[tuple[int, tuple[str | None, ...]]] = []
+    number = 0
+    for values in rows:
+        number += 1
+        kinds = list(map(type, values))
+        if kinds.count(str) != len(kinds):
+            for kind in set(kinds):
+                if kind is str:
+                    continue
+                convert = converters.get(kind, _other_text)
+                index = -1
+                for _ in range(kinds.count(kind)):
+                    index = kinds.index(kind, index + 1)
+                    values[index] = convert(values[index])
+        texts = list(map(strip, values))
+        if sum(map(len, texts)) > max_cell_chars:
+            _check_length(texts, number, max_cell_chars)
+        if all(texts):
+            kept.append((number, tuple(texts)))
+        elif any(texts):
+            kept.append((number, tuple([text or None for text in texts])))
+    return kept
+
+
+def _check_length(texts: list[str], number: int, max_cell_chars: int) -> None:
+    longest = max(map(len, texts))
+    if longest > max_cell_chars:
+        raise FileTooLargeError.of("file.too_large", row=number, limit="max_cell_chars", actual=longest,
+                                   maximum=max_cell_chars)
+
+
+def _other_text(value: object) -> str:
+    return cell_text(value) or ""
 
 
 def _float_text(number: float) -> str:
@@ -85,3 +121,22 @@ def _duration_text(duration: datetime.timedelta) -> str:
     minutes, second = divmod(abs(seconds), 60)
     hours, minute = divmod(minutes, 60)
     return f"{sign}{hours}:{minute:02d}:{second:02d}"
+
+
+def _datetime_text(moment: datetime.datetime) -> str:
+    if moment.hour == moment.minute == moment.second == moment.microsecond == 0 and moment.tzinfo is None:
+        return moment.date().isoformat()
+    return moment.isoformat(sep=" ", timespec="seconds")
+
+
+# How each non-text value python-calamine gives becomes text ("" for nothing).
+_CONVERTERS: dict[type, Callable[[Any], str]] = {
+    float: _float_text,
+    int: str,
+    bool: lambda value: "1" if value else "0",
+    datetime.datetime: _datetime_text,
+    datetime.date: datetime.date.isoformat,
+    datetime.time: lambda value: value.isoformat(timespec="seconds"),
+    datetime.timedelta: _duration_text,
+    type(None): lambda value: "",
+}

@@ -17,10 +17,14 @@ Decisions:
   wins, then the one giving more cells, then ``;`` over ``,`` over ``|``. A
   ``;`` file whose quoted cells are full of commas is still ``;``. An
   explicit ``delimiter=`` wins.
-- **Rows.** The header is the first non-blank record. Blank lines (and lines
-  of empty cells) are skipped but counted: a row's number is the physical
-  line where its record starts, so a cell with a line break makes the next
-  number jump. Cells are stripped; empty cells are ``None``.
+- **Rows.** The header is the first non-blank record (its cells cleaned, see
+  :mod:`~upflow_import.readers.headers`). Blank lines (and lines of empty
+  cells) are skipped but counted: a row's number is the physical line where
+  its record starts, so a cell with a line break makes the next number jump.
+  Empty cells are ``None``; other cells are kept exactly as written, spaces
+  included: trimming is the parser's job, and doing it here would cost a
+  third of the csv module's own reading time. The text is decoded once and
+  kept; each iteration of ``table.rows`` parses it again, lazily.
 - **Width.** A row with a different number of cells than the header is still
   produced, padded with ``None`` or cut to the header's width, and
   ``csv.inconsistent_columns`` is recorded for its line. Empty cells beyond
@@ -31,9 +35,11 @@ Decisions:
   file into one cell: that row gets ``csv.unclosed_quote``.
 - **Limits.** Columns of the header are checked at once; cell length and row
   count while the rows are read (so ``file.too_large`` for them is raised
-  during iteration, as the file is only read then). The csv module's
-  process-wide ``field_size_limit`` is raised to ``max_cell_chars`` when it
-  is lower, never lowered.
+  during iteration, as the rows are only read then). A cell is never longer
+  than its line unless it spans lines, so cells are only measured when some
+  line is longer than ``max_cell_chars`` or a record spans lines. The csv
+  module's process-wide ``field_size_limit`` is raised above
+  ``max_cell_chars`` when it is lower, never lowered.
 - A NUL character makes the file ``file.corrupt`` (a binary file renamed
   ``.csv``, or a damaged one).
 """
@@ -50,7 +56,7 @@ from itertools import islice
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
 from upflow_import.issues import Issue
 from upflow_import.limits import Limits
-from upflow_import.readers.headers import check_title_row, layout_headers
+from upflow_import.readers.headers import check_title_row, clean_header, layout_headers
 from upflow_import.readers.sniff import utf16_byte_order
 from upflow_import.table import Row, Table
 
@@ -61,7 +67,6 @@ SEPARATORS = (";", ",", "|")
 _SAMPLE_CHARS = 64 * 1024
 _SAMPLE_RECORDS = 200
 _CP1252_UNDEFINED = "upflow_import.cp1252_undefined_as_c1"
-_NONE_IF_EMPTY = {"": None}.get
 
 
 def _undefined_as_c1(error: UnicodeError) -> tuple[str, int]:
@@ -220,17 +225,17 @@ def _consistency(sample: str, delimiter: str, truncated: bool) -> tuple[bool, fl
 
 
 def _first_record(reader: Iterator[list[str]], limits: Limits) -> tuple[list[str | None] | None, int, int]:
-    """The next non-blank record (stripped), the line it starts on, and how many records
-    were read to reach it."""
+    """The next non-blank record (cells cleaned like headers), the line it starts on, and how
+    many records were read to reach it."""
     line = reader.line_num  # type: ignore[attr-defined]
     read = 0
     try:
         for fields in reader:
             read += 1
             start, line = line + 1, reader.line_num  # type: ignore[attr-defined]
-            stripped = list(map(str.strip, fields))
-            if any(stripped):
-                return list(map(_NONE_IF_EMPTY, stripped, stripped)), start, read
+            cleaned = [clean_header(field) or None for field in fields]
+            if any(cleaned):
+                return cleaned, start, read
     except csv.Error as error:
         raise _csv_error(error, line + 1, limits) from None
     return None, line, read

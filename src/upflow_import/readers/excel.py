@@ -27,11 +27,9 @@ Every calamine exception becomes an :class:`~upflow_import.UpflowImportError`:
 from __future__ import annotations
 
 import io
-import operator
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from python_calamine import (
     CalamineWorkbook,
@@ -43,7 +41,7 @@ from python_calamine import (
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
 from upflow_import.limits import Limits
 from upflow_import.readers.archive import open_archive
-from upflow_import.readers.cells import cell_text
+from upflow_import.readers.cells import texts_of_rows
 from upflow_import.readers.headers import check_title_row, column_letter, layout_headers
 from upflow_import.readers.reach_ods import check_ods_tables
 from upflow_import.readers.reach_xls import check_xls
@@ -54,7 +52,6 @@ from upflow_import.table import Row, Table
 
 __all__ = ["read_workbook"]
 
-_NONE_IF_EMPTY = {"": None}.get
 
 
 def read_workbook(data: bytes, kind: Kind, *, sheet: str | None, limits: Limits,
@@ -80,7 +77,7 @@ def read_workbook(data: bytes, kind: Kind, *, sheet: str | None, limits: Limits,
         calamine_sheet = workbook.get_sheet_by_name(chosen)
         start = calamine_sheet.start
         offset = start[1] if start is not None else 0
-        rows = _text_rows(calamine_sheet.iter_rows(), limits)
+        rows = texts_of_rows(calamine_sheet.iter_rows(), limits.max_cell_chars)
     return _table(rows, offset, kind=kind, sheet=chosen, limits=limits, name=name)
 
 
@@ -131,38 +128,7 @@ def _parts(archive: zipfile.ZipFile, mapping: Callable[[zipfile.ZipFile], dict[s
     return [entry for entry in entries if "worksheets/" in entry.lower() and entry.lower().endswith(suffix)]
 
 
-def _text_rows(rows: Iterator[list[Any]], limits: Limits) -> list[tuple[int, list[str | None]]]:
-    """Calamine's rows as text, with their sheet row numbers; blank rows left out."""
-    strip = str.strip
-    none_if_empty = _NONE_IF_EMPTY
-    max_chars = limits.max_cell_chars
-    kept: list[tuple[int, list[str | None]]] = []
-    number = 0
-    for values in rows:
-        number += 1
-        try:
-            stripped = list(map(strip, values))
-        except TypeError:
-            texts = [cell_text(value) for value in values]
-            if any(texts):
-                _check_chars(texts, number, max_chars)
-                kept.append((number, texts))
-            continue
-        if any(stripped):
-            if sum(map(len, stripped)) > max_chars:
-                _check_chars(stripped, number, max_chars)
-            kept.append((number, list(map(none_if_empty, stripped, stripped))))
-    return kept
-
-
-def _check_chars(texts: Sequence[str | None], number: int, max_chars: int) -> None:
-    longest = max((len(text) for text in texts if text), default=0)
-    if longest > max_chars:
-        raise FileTooLargeError.of("file.too_large", row=number, limit="max_cell_chars", actual=longest,
-                                   maximum=max_chars)
-
-
-def _table(rows: list[tuple[int, list[str | None]]], offset: int, *, kind: Kind, sheet: str,
+def _table(rows: list[tuple[int, tuple[str | None, ...]]], offset: int, *, kind: Kind, sheet: str,
            limits: Limits, name: str | None) -> Table:
     if not rows:
         raise UnreadableFileError.of("file.empty")
@@ -172,7 +138,7 @@ def _table(rows: list[tuple[int, list[str | None]]], offset: int, *, kind: Kind,
     if len(data) > limits.max_rows:
         raise FileTooLargeError.of("file.too_large", limit="max_rows", actual=len(data),
                                    maximum=limits.max_rows)
-    width = max((len(values) for _, values in rows), default=0)
+    width = max(len(values) for _, values in rows)
 
     def has_data(index: int) -> bool:
         return any(index < len(values) and values[index] is not None for _, values in data)
@@ -183,17 +149,16 @@ def _table(rows: list[tuple[int, list[str | None]]], offset: int, *, kind: Kind,
     if len(layout.names) > limits.max_columns:
         raise FileTooLargeError.of("file.too_large", limit="max_columns", actual=len(layout.names),
                                    maximum=limits.max_columns)
-    built = [Row(number, _project(values, layout.sources)) for number, values in data]
+    sources = layout.sources
+    if sources == tuple(range(width)) and all(len(values) == width for _, values in data):
+        built = [Row(number, values) for number, values in data]
+    else:
+        built = [Row(number, _project(values, sources)) for number, values in data]
     return Table(format=kind, headers=layout.names, rows=built, sheet=sheet, issues=layout.issues,
                  name=name)
 
 
-def _project(values: list[str | None], sources: tuple[int, ...]) -> tuple[str | None, ...]:
-    if len(values) == len(sources) and (not sources or sources[-1] == len(sources) - 1):
-        return tuple(values)
-    if len(values) <= sources[-1]:
-        values = [*values, *([None] * (sources[-1] + 1 - len(values)))]
-    if len(sources) == 1:
-        return (values[sources[0]],)
-    picked: tuple[str | None, ...] = operator.itemgetter(*sources)(values)
-    return picked
+def _project(values: tuple[str | None, ...], sources: tuple[int, ...]) -> tuple[str | None, ...]:
+    """The cells of ``values`` at ``sources`` (``None`` past the row's end)."""
+    size = len(values)
+    return tuple(values[index] if index < size else None for index in sources)
