@@ -173,3 +173,22 @@ def xlsb_with_far_cell(base: bytes, row: int, column: int) -> bytes:
     assert sheet.count(end_of_sheet_data) == 1
     patched = sheet.replace(end_of_sheet_data, row_header + real_cell + end_of_sheet_data)
     return replace_entry(base, "xl/worksheets/sheet1.bin", patched)
+
+
+def xlsx_with_sheet_at(part: str, target: str, body: bytes, dimension: bytes | None = None) -> bytes:
+    """An XlsxWriter workbook whose only sheet is stored at ``part`` (relationship ``target``
+    from ``xl/``) with ``body`` as its cells."""
+    base = zipfile.ZipFile(io.BytesIO(xlsx_bytes({"Sheet1": [["Nom", "Ville"]]})))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in base.infolist():
+            content = base.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                archive.writestr(part, sheet_xml(body, dimension))
+                continue
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(b'Target="worksheets/sheet1.xml"', f'Target="{target}"'.encode())
+            if info.filename == "[Content_Types].xml":
+                content = content.replace(b"/xl/worksheets/sheet1.xml", f"/{part}".encode())
+            archive.writestr(info.filename, content)
+    return buffer.getvalue()

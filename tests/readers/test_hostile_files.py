@@ -12,7 +12,13 @@ import pytest
 import xlsxwriter
 import xlwt
 from isolation import read_in_child
-from reader_files import crafted_xlsx, xlsb_with_far_cell, xlsx_bytes, xlsx_with_sheet_stream
+from reader_files import (
+    crafted_xlsx,
+    xlsb_with_far_cell,
+    xlsx_bytes,
+    xlsx_with_sheet_at,
+    xlsx_with_sheet_stream,
+)
 
 MEMORY_CEILING_MIB = 500
 VALUE = b'<v>1</v></c>'
@@ -99,6 +105,10 @@ def test_cells_reaching_too_far_are_refused_before_calamine_sees_them(tmp_path: 
         "too_many_cells.xlsx": crafted_xlsx(b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
                                             b'<row r="900000"><c r="ALL900000">' + VALUE + b"</row>"),
         "four_far_sheets.xls": xls_with_far_cells(4),
+        # The sheet stored away from xl/worksheets/, found through the workbook's relationships.
+        "sheet_elsewhere.xlsx": xlsx_with_sheet_at("xl/data/clients.xml", "/xl/data/clients.xml",
+                                                   b'<row r="1"><c r="A1" t="s"><v>0</v></c>'
+                                                   b'<c r="XFD1048576">' + VALUE + b"</row>"),
     }
 
     outcome = read_in_child(write(tmp_path, files))

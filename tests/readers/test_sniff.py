@@ -27,6 +27,8 @@ def code_of(source: object, **options: object) -> str:
     (PNG, "a PNG image"),
     (b"<!DOCTYPE html><html><body><table><tr><td>Nom</td></tr></table></body></html>", "an HTML page"),
     (random.Random(7).randbytes(4096), "binary data"),
+    (b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">',
+     "an Excel 2003 XML spreadsheet"),
 ])
 def test_what_is_not_a_spreadsheet_is_unsupported(data: bytes, detected: str) -> None:
     with pytest.raises(ui.UnreadableFileError) as raised:
@@ -87,3 +89,14 @@ def test_an_encrypted_office_file_is_password_protected(corpus_dir: Path) -> Non
 def test_a_missing_path_raises_the_usual_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         ui.read_table(tmp_path / "absent.csv")
+
+
+def test_a_zip_with_two_entries_of_one_name_is_corrupt() -> None:
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes({"S": [["Nom"], ["Acme"]]})))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, source.read(info))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            archive.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
+    assert code_of(buffer.getvalue()) == "file.corrupt"

@@ -9,7 +9,9 @@ What is checked, from the archive's central directory:
   :attr:`Limits.max_compression_ratio` (entries under :data:`RATIO_FLOOR`
   bytes are exempt: small repetitive XML parts legitimately compress well);
 - zip-level encryption, and ODS encryption (``manifest:encryption-data``):
-  ``file.password_protected``.
+  ``file.password_protected``;
+- entries sharing a name (``file.corrupt``): readers could disagree on which
+  one they read, and the one checked must be the one parsed.
 
 Why declared sizes can be trusted: both readers of the archive stop at them.
 Python's :mod:`zipfile`, used here to stream the parts that are inspected,
@@ -50,6 +52,10 @@ def open_archive(data: bytes, limits: Limits) -> zipfile.ZipFile:
         infos = archive.infolist()
     except _ZIP_ERRORS as error:
         raise UnreadableFileError.of("file.corrupt", detail=f"broken zip archive: {error}") from None
+    names = [info.filename for info in infos]
+    if len(set(names)) != len(names):
+        # Two entries of one name: readers may disagree on which one is the sheet.
+        raise UnreadableFileError.of("file.corrupt", detail="two zip entries have the same name")
     if len(infos) > MAX_ENTRIES:
         raise FileTooLargeError.of("file.too_large", limit="archive entries", actual=len(infos),
                                    maximum=MAX_ENTRIES)

@@ -119,13 +119,15 @@ def _choose_sheet(workbook: CalamineWorkbook, wanted: str | None) -> str:
 
 def _parts(archive: zipfile.ZipFile, mapping: Callable[[zipfile.ZipFile], dict[str, str] | None],
            sheet: str, suffix: str) -> list[str]:
-    """The zip entries to check for ``sheet``: its own part, or every worksheet part when the
-    workbook's map of parts cannot be read."""
-    entries = set(archive.namelist())
+    """The zip entries to check for ``sheet``: its own part (and any entry whose name differs
+    only by case, in case the reader matches names loosely), or, when the workbook's map of
+    parts cannot be read, every entry that could be a sheet."""
+    entries = archive.namelist()
     parts = mapping(archive)
-    if parts is not None and parts.get(sheet) in entries:
-        return [parts[sheet]]
-    return [entry for entry in entries if "worksheets/" in entry.lower() and entry.lower().endswith(suffix)]
+    own = parts.get(sheet) if parts is not None else None
+    if own is not None and own in entries:
+        return [entry for entry in entries if entry.lower() == own.lower()]
+    return [entry for entry in entries if entry.lower().endswith(suffix)]
 
 
 def _table(rows: list[tuple[int, tuple[str | None, ...]]], offset: int, *, kind: Kind, sheet: str,

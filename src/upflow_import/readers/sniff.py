@@ -137,7 +137,9 @@ def _check_text(data: bytes) -> None:
     if stripped.startswith((b"<!doctype html", b"<html", b"<table")):
         raise UnreadableFileError.of("file.unsupported_format", detected="an HTML page")
     if stripped.startswith(b"<?xml"):
-        raise UnreadableFileError.of("file.unsupported_format", detected="an XML file")
+        detected = ("an Excel 2003 XML spreadsheet" if b"urn:schemas-microsoft-com:office:spreadsheet"
+                    in sample else "an XML file")
+        raise UnreadableFileError.of("file.unsupported_format", detected=detected)
     if _looks_utf16(sample):
         return
     if b"\x00" in sample:
