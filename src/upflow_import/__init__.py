@@ -1,5 +1,6 @@
 """Import customer and contact spreadsheets into typed records and a create/update plan."""
 
+from upflow_import.api import import_file
 from upflow_import.apply import ApplyResult, OperationResult, OperationStatus, apply
 from upflow_import.errors import (
     FileTooLargeError,
@@ -92,6 +93,7 @@ __all__ = [
     "UpflowImportError",
     "apply",
     "auto_map",
+    "import_file",
     "normalize_email",
     "normalize_header",
     "normalize_name",

@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 #: several account-manager emails.
 FieldValue = str | int | bool | tuple[str, ...]
 
+# The fields of ClientRecord.values() and ContactRecord.values(), in their order.
+_CLIENT_FIELDS = (
+    Field.CLIENT_EXTERNAL_ID, Field.CLIENT_NAME, Field.CLIENT_ACCOUNTING_CODE, Field.CLIENT_VAT_NUMBER,
+    Field.CLIENT_ADDRESS, Field.CLIENT_POSTAL_CODE, Field.CLIENT_CITY, Field.CLIENT_STATE,
+    Field.CLIENT_COUNTRY, Field.CLIENT_ACCOUNT_MANAGER_EMAIL, Field.CLIENT_DUNNING_PLAN,
+    Field.CLIENT_PAYMENT_TERM_DAYS,
+)
+_CONTACT_FIELDS = (
+    Field.CONTACT_EMAIL, Field.CONTACT_FIRST_NAME, Field.CONTACT_LAST_NAME, Field.CONTACT_PHONE,
+    Field.CONTACT_EXTERNAL_ID, Field.CONTACT_POSITION, Field.CONTACT_IS_MAIN,
+)
+
 
 class Position(str, enum.Enum):
     """A contact's role, as Upflow names it."""
@@ -88,21 +100,13 @@ class ClientRecord:
     def values(self) -> dict[Field, FieldValue]:
         """The filled-in client fields (group fields excluded: see ``parent``)."""
         a = self.address
-        pairs: tuple[tuple[Field, FieldValue | None], ...] = (
-            (Field.CLIENT_EXTERNAL_ID, self.external_id),
-            (Field.CLIENT_NAME, self.name),
-            (Field.CLIENT_ACCOUNTING_CODE, self.accounting_code),
-            (Field.CLIENT_VAT_NUMBER, self.vat_number),
-            (Field.CLIENT_ADDRESS, a.street),
-            (Field.CLIENT_POSTAL_CODE, a.postal_code),
-            (Field.CLIENT_CITY, a.city),
-            (Field.CLIENT_STATE, a.state),
-            (Field.CLIENT_COUNTRY, a.country),
-            (Field.CLIENT_ACCOUNT_MANAGER_EMAIL, self.account_manager_emails or None),
-            (Field.CLIENT_DUNNING_PLAN, self.dunning_plan),
-            (Field.CLIENT_PAYMENT_TERM_DAYS, self.payment_term_days),
+        cells: tuple[FieldValue | None, ...] = (
+            self.external_id, self.name, self.accounting_code, self.vat_number, a.street, a.postal_code,
+            a.city, a.state, a.country, self.account_manager_emails or None, self.dunning_plan,
+            self.payment_term_days,
         )
-        return {field: value for field, value in pairs if value is not None}
+        # Called for every row by the planner: fields are zipped from a constant, not looked up.
+        return {field: value for field, value in zip(_CLIENT_FIELDS, cells, strict=True) if value is not None}
 
     @classmethod
     def from_values(
@@ -162,16 +166,12 @@ class ContactRecord:
 
     def values(self) -> dict[Field, FieldValue]:
         """The filled-in contact fields."""
-        pairs: tuple[tuple[Field, FieldValue | None], ...] = (
-            (Field.CONTACT_EMAIL, self.email),
-            (Field.CONTACT_FIRST_NAME, self.first_name),
-            (Field.CONTACT_LAST_NAME, self.last_name),
-            (Field.CONTACT_PHONE, self.phone),
-            (Field.CONTACT_EXTERNAL_ID, self.external_id),
-            (Field.CONTACT_POSITION, None if self.position is None else self.position.value),
-            (Field.CONTACT_IS_MAIN, self.is_main),
+        cells: tuple[FieldValue | None, ...] = (
+            self.email, self.first_name, self.last_name, self.phone, self.external_id,
+            None if self.position is None else self.position.value, self.is_main,
         )
-        return {field: value for field, value in pairs if value is not None}
+        return {field: value for field, value in zip(_CONTACT_FIELDS, cells, strict=True)
+                if value is not None}
 
     @classmethod
     def from_values(cls, rows: tuple[int, ...], values: dict[Field, FieldValue]) -> ContactRecord:

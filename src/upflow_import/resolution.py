@@ -80,7 +80,9 @@ class RowIssues:
     """The issues of every data row, parse issues first, planner issues appended."""
 
     def __init__(self, rows: Iterable[ParsedRow], columns: Mapping[Field, str]) -> None:
-        self._by_row: dict[int, list[Issue]] = {row.number: list(row.issues) for row in rows}
+        # Most rows have no issue: they share the parse tuple until a planner issue is added.
+        self._parsed: dict[int, tuple[Issue, ...]] = {row.number: row.issues for row in rows}
+        self._added: dict[int, list[Issue]] = {}
         self._columns = columns
 
     def add(
@@ -100,17 +102,24 @@ class RowIssues:
             value=value,
             **params,  # type: ignore[arg-type]
         )
-        self._by_row[row].append(issue)
+        self._added.setdefault(row, []).append(issue)
         return issue
 
-    def of(self, row: int) -> list[Issue]:
-        return self._by_row[row]
+    def of(self, row: int) -> tuple[Issue, ...]:
+        """Every issue of ``row``: parsing's, then the planner's."""
+        added = self._added.get(row)
+        return self._parsed[row] if added is None else self._parsed[row] + tuple(added)
 
     def has_error_on(self, row: int, fields: Collection[str], codes: Collection[str] = ()) -> bool:
         """True when ``row`` already has an error on one of ``fields`` or with one of ``codes``."""
         return any(
-            issue.is_error and (issue.field in fields or issue.code in codes) for issue in self._by_row[row]
+            issue.is_error and (issue.field in fields or issue.code in codes) for issue in self.of(row)
         )
+
+    def any_error(self) -> bool:
+        """True when any row has an error."""
+        return any(issue.is_error for issues in self._parsed.values() for issue in issues) or any(
+            issue.is_error for issues in self._added.values() for issue in issues)
 
 
 # -- file index ------------------------------------------------------------------------------------
@@ -122,14 +131,12 @@ class RawGroup:
 
     key: ClientKey
     rows: list[ParsedRow] = attrs.Factory(list)
+    #: The last non-empty name the file gives this group.
+    name: str | None = None
 
     def last_name(self) -> str | None:
         """The last non-empty name the file gives this group."""
-        for row in reversed(self.rows):
-            assert row.client is not None
-            if row.client.name is not None:
-                return row.client.name
-        return None
+        return self.name
 
 
 @attrs.define(eq=False)
@@ -142,6 +149,8 @@ class FileIndex:
     groups: dict[ClientKey, RawGroup]
     #: Rows that refer to no client at all (unreadable, or neither id nor name): dropped.
     orphans: list[ParsedRow]
+    #: The last :func:`_id_names` computed, with the stored clients it was computed from.
+    id_names: tuple[Mapping[str, StoredClient], dict[str, set[str]]] | None = None
 
 
 def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = None) -> FileIndex:
@@ -178,6 +187,8 @@ def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = No
         if group is None:
             group = groups[key] = RawGroup(key)
         group.rows.append(row)
+        if client.name is not None:
+            group.name = client.name
     return FileIndex(parsed.rows, log, columns, groups, orphans)
 
 
@@ -198,6 +209,8 @@ def external_ids_to_find(index: FileIndex) -> list[str]:
 def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> dict[str, set[str]]:
     """Normalised name → external ids of the file's clients known by that name
     (the last name the file gives them, else their stored name)."""
+    if index.id_names is not None and index.id_names[0] is by_external_id:
+        return index.id_names[1]
     names: dict[str, set[str]] = {}
     for key, group in index.groups.items():
         if key[0] != _ID:
@@ -208,6 +221,7 @@ def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> d
             name = by_external_id[external_id].name
         if name is not None:
             names.setdefault(normalize_name(name), set()).add(external_id)
+    index.id_names = (by_external_id, names)
     return names
 
 
@@ -317,14 +331,12 @@ class ClientEntity:
     dropped_by: ClientEntity | None = None
     contacts: list[ContactEntity] = attrs.Factory(list)
     demotions: list[Demotion] = attrs.Factory(list)
+    #: Its row numbers, in order (set once its rows are all known).
+    numbers: tuple[int, ...] = ()
 
     @property
     def first_row(self) -> int:
         return self.rows[0].number
-
-    @property
-    def numbers(self) -> tuple[int, ...]:
-        return tuple(row.number for row in self.rows)
 
     @property
     def external_id(self) -> str | None:
@@ -373,10 +385,10 @@ class ContactEntity:
     main_row: int | None = None
     #: It loses its main status so that another contact can be promoted.
     demoted: bool = False
-
-    @property
-    def numbers(self) -> tuple[int, ...]:
-        return tuple(row.number for row in self.rows)
+    #: Its values differ from what its rows say (it lost the main status).
+    modified: bool = False
+    #: Its row numbers, in order.
+    numbers: tuple[int, ...] = ()
 
     @property
     def email(self) -> str:
@@ -490,7 +502,9 @@ class _ClientResolver:
         self._build_entities()
         entities = sorted(self.entities.values(), key=lambda e: e.first_row)
         for entity in entities:
-            entity.rows.sort(key=lambda row: row.number)
+            if len(entity.rows) > 1:
+                entity.rows.sort(key=lambda row: row.number)
+            entity.numbers = tuple(row.number for row in entity.rows)
             if entity.stored is not None:
                 self.by_stored_id[entity.stored.id] = entity
             self._merge(entity)
@@ -560,35 +574,52 @@ class _ClientResolver:
     # merging -------------------------------------------------------------------------------------
 
     def _merge(self, entity: ClientEntity) -> None:
-        values, value_rows = entity.values, entity.value_rows
-        for row in entity.rows:
-            assert row.client is not None
+        name_field = Field.CLIENT_NAME
+        rows = entity.rows
+        if len(rows) == 1:
+            # The usual case, one row per client: its values as they are.
+            row = rows[0]
+            client = row.client
+            assert client is not None
             if not row.client_ok:
                 entity.error_rows.add(row.number)
-            by_name_only = row.client.external_id is None and entity.key[0] != _NAME
-            for field, value in row.client.values().items():
-                if by_name_only and field is Field.CLIENT_NAME:
+            entity.values = client.values()
+            if client.external_id is None and entity.key[0] != _NAME:
+                entity.values.pop(name_field, None)
+            entity.value_rows = dict.fromkeys(entity.values, row.number)
+            if client.parent:
+                entity.parent_ref, entity.parent_ref_row = client.parent, row.number
+            return
+        values, value_rows = entity.values, entity.value_rows
+        for row in rows:
+            client = row.client
+            assert client is not None
+            number = row.number
+            if not row.client_ok:
+                entity.error_rows.add(number)
+            by_name_only = client.external_id is None and entity.key[0] != _NAME
+            for field, value in client.values().items():
+                if by_name_only and field is name_field:
                     # The row only refers to the client by name: it identifies, never renames.
                     continue
                 previous = values.get(field)
                 if previous is not None and previous != value and not _same_name(field, previous, value):
                     self.log.add(
-                        "client.value_overridden", row.number, field, _text(value),
+                        "client.value_overridden", number, field, _text(value),
                         previous=_text(previous), previous_row=value_rows[field],
                     )
                 values[field] = value
-                value_rows[field] = row.number
-            parent = row.client.parent
+                value_rows[field] = number
+            parent = client.parent
             if parent:
-                assert parent is not None
                 if entity.parent_ref is not None and entity.parent_ref != parent:
                     field = Field.GROUP_EXTERNAL_ID if parent.external_id else Field.GROUP_NAME
                     assert entity.parent_ref_row is not None
                     self.log.add(
-                        "client.value_overridden", row.number, field, parent.describe(),
+                        "client.value_overridden", number, field, parent.describe(),
                         previous=entity.parent_ref.describe(), previous_row=entity.parent_ref_row,
                     )
-                entity.parent_ref, entity.parent_ref_row = parent, row.number
+                entity.parent_ref, entity.parent_ref_row = parent, number
 
     def _error(self, entity: ClientEntity, code: str, row: int, field: Field | None,
                value: str | None, **params: object) -> None:
@@ -794,7 +825,8 @@ def _build_contacts(resolution: Resolution) -> None:
     """Group every contact part by normalised email, and report the file-level conflicts."""
     log = resolution.log
     by_key: dict[str, ContactEntity] = {}
-    clients_of: dict[str, list[ClientEntity]] = {}
+    # Emails given under more than one client: every client, in order of appearance.
+    conflicts: dict[str, list[ClientEntity]] = {}
     email_fields = (Field.CONTACT_EMAIL.value,)
     for entity in resolution.entities:
         for row in entity.rows:
@@ -809,47 +841,63 @@ def _build_contacts(resolution: Resolution) -> None:
                 continue
             found = by_key.get(key)
             if found is None:
-                found = by_key[key] = ContactEntity(key, entity)
-                clients_of[key] = [entity]
-            elif entity not in clients_of[key]:
-                clients_of[key].append(entity)
+                by_key[key] = ContactEntity(key, entity, [row])
+                continue
             found.rows.append(row)
-    for key, entity_contact in by_key.items():
-        entity_contact.rows.sort(key=lambda row: row.number)
-        clients = clients_of[key]
-        if len(clients) > 1:
+            if found.client is not entity:
+                clients = conflicts.setdefault(key, [found.client])
+                if entity not in clients:
+                    clients.append(entity)
+    for key, found in by_key.items():
+        rows = found.rows
+        if len(rows) > 1:
+            rows.sort(key=lambda row: row.number)
+        found.numbers = tuple(row.number for row in rows)
+        clients = conflicts.get(key, [])
+        if clients:
             names = ", ".join(client.describe() for client in clients)
-            for row in entity_contact.rows:
+            for row in rows:
                 assert row.contact is not None
                 log.add("contact.client_conflict", row.number, Field.CONTACT_EMAIL, row.contact.email,
                         clients=names)
-                entity_contact.error_rows.add(row.number)
-        elif entity_contact.client.dropped:
-            entity_contact.dropped_with_client = True
-        for row in entity_contact.rows:
-            if row.client_ok and not row.contact_ok:
-                entity_contact.error_rows.add(row.number)
-    resolution.contacts = sorted(by_key.values(), key=lambda c: c.rows[0].number)
+                found.error_rows.add(row.number)
+        elif found.client.dropped:
+            found.dropped_with_client = True
+        for row in rows:
+            if row.issues and row.client_ok and not row.contact_ok:
+                found.error_rows.add(row.number)
+    resolution.contacts = sorted(by_key.values(), key=lambda c: c.numbers[0])
     _merge_contacts(resolution)
     _check_file_external_ids(resolution)
 
 
 def _merge_contacts(resolution: Resolution) -> None:
     log = resolution.log
+    email_field = Field.CONTACT_EMAIL
     for contact in resolution.contacts:
+        rows = contact.rows
+        if len(rows) == 1:
+            record = rows[0].contact
+            assert record is not None
+            contact.values = record.values()
+            contact.value_rows = dict.fromkeys(contact.values, rows[0].number)
+            if record.is_main is True:
+                contact.main_row = rows[0].number
+            continue
         values, value_rows = contact.values, contact.value_rows
-        for row in contact.rows:
-            assert row.contact is not None
-            for field, value in row.contact.values().items():
+        for row in rows:
+            record = row.contact
+            assert record is not None
+            for field, value in record.values().items():
                 previous = values.get(field)
                 if previous is not None and previous != value and not (
-                    field is Field.CONTACT_EMAIL and normalize_email(str(previous)) == contact.key
+                    field is email_field and normalize_email(str(previous)) == contact.key
                 ):
                     log.add("contact.value_overridden", row.number, field, _text(value),
                             email=contact.email, previous=_text(previous), previous_row=value_rows[field])
                 values[field] = value
                 value_rows[field] = row.number
-            if row.contact.is_main is True:
+            if record.is_main is True:
                 contact.main_row = row.number
 
 
@@ -950,6 +998,7 @@ def _decide_main_contact(
         for loser in marked:
             if loser is not winner:
                 loser.values[Field.CONTACT_IS_MAIN] = False
+                loser.modified = True
     current = None if entity.stored is None else entity.stored.main_contact_id
     if current is None or (winner.stored is not None and winner.stored.id == current):
         return
@@ -957,7 +1006,7 @@ def _decide_main_contact(
     for contact in entity.contacts:
         if contact.stored is not None and contact.stored.id == current:
             contact.values[Field.CONTACT_IS_MAIN] = False
-            contact.demoted = True
+            contact.demoted = contact.modified = True
             return
     email = emails_by_id.get(current) or (None if entity.stored is None else entity.stored.main_contact_email)
     entity.demotions.append(Demotion(entity, current, email, winner.main_row))

@@ -1,0 +1,63 @@
+"""The one-shot entry point: :func:`import_file`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from upflow_import.apply import apply
+from upflow_import.fields import Field
+from upflow_import.lang import Lang
+from upflow_import.limits import Limits
+from upflow_import.mapping import ColumnMapping, auto_map
+from upflow_import.parsing import parse
+from upflow_import.planner import OnError, Progress, paused_gc, plan
+from upflow_import.readers import SourceLike, read_table
+from upflow_import.report import ImportReport
+from upflow_import.repository import Repository
+
+__all__ = ["import_file"]
+
+def import_file(
+    source: SourceLike,
+    repository: Repository,
+    *,
+    mapping: ColumnMapping | Mapping[str, str | Field | None] | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    dry_run: bool = False,
+    on_error: OnError = "skip",
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+    lang: Lang = "en",
+) -> ImportReport:
+    """Read, map, parse, plan and (unless ``dry_run``) apply one file; return the report.
+
+    ``source`` is a path, ``bytes`` or a binary file object; ``sheet``,
+    ``encoding`` and ``delimiter`` override what the reader would detect.
+    ``mapping`` (a :class:`~upflow_import.ColumnMapping` or ``{column: field
+    key or None}``) is laid over the automatic mapping: the columns it names
+    take the given field, the others are mapped automatically around them.
+
+    A file that cannot be read at all raises an
+    :class:`~upflow_import.UpflowImportError` subclass with the issue's code
+    (``file.*``); everything else, down to each cell, is in the report.
+    ``on_error`` is the planner's policy (``"skip"`` imports the valid rows,
+    ``"abort"`` imports nothing when there is an error). ``progress(done,
+    total)`` is called while planning (over the rows) and then while writing
+    (over the operations). ``lang`` is the default language of
+    ``report.to_dict()``.
+
+    >>> from upflow_import import InMemoryRepository
+    >>> repository = InMemoryRepository()
+    >>> report = import_file(b"Nom du client;Ville\\nAcme;Paris\\n", repository)
+    >>> report.ok, report.summary.clients.create, repository.clients()[0].name
+    (True, 1, 'Acme')
+    """
+    with paused_gc():  # see paused_gc: every row's objects live until the report is built
+        table = read_table(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits)
+        column_mapping = auto_map(table, overrides=mapping)
+        parsed = parse(table, column_mapping, limits=limits)
+        planned = plan(parsed, repository, on_error=on_error, progress=progress)
+    result = None if dry_run else apply(planned, repository, progress=progress)
+    return ImportReport.build(parsed, planned, result, lang=lang)
