@@ -109,6 +109,8 @@ STRINGS: Mapping[str, Text] = {
         '{{"column": "field key or null"}}.',
         "Le fichier d'association {path} ne peut pas être utilisé : {detail}. Il doit contenir un "
         'objet JSON {{"colonne": "clé de champ ou null"}}.'),
+    "error.mapping_shape": Text("it holds something else than column names and field keys",
+                                "il contient autre chose que des noms de colonnes et des clés de champ"),
     "error.file_missing": Text("The file {path} does not exist.", "Le fichier {path} n'existe pas."),
     "error.delimiter": Text(
         "The separator must be one character, or one of: semicolon, comma, pipe, tab (got {value!r}).",

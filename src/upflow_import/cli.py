@@ -132,7 +132,7 @@ def _mapping(path: str | None, lang: Lang) -> ColumnMapping | None:
         raise _Stop(say("error.mapping_file", lang, path=path, detail=error)) from None
     if not isinstance(data, dict) or not all(
             isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in data.items()):
-        raise _Stop(say("error.mapping_file", lang, path=path, detail="not a JSON object of strings"))
+        raise _Stop(say("error.mapping_file", lang, path=path, detail=say("error.mapping_shape", lang)))
     return ColumnMapping.from_dict(data)
 
 
@@ -145,7 +145,7 @@ def _delimiter(value: str | None, lang: Lang) -> str | None:
     return delimiter
 
 
-def _encoding(value: str | None, lang: Lang) -> str | None:
+def _encoding(value: str | None) -> str | None:
     if value is not None:
         try:
             codecs.lookup(value)
@@ -173,7 +173,7 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
         raise _Stop(say("error.file_missing", lang, path=args.file))
     mapping = _mapping(args.mapping, lang)
     delimiter = _delimiter(args.delimiter, lang)
-    encoding = _encoding(args.encoding, lang)
+    encoding = _encoding(args.encoding)
     bar = ProgressBar(sys.stderr, lang) if not args.json and sys.stderr.isatty() else None
     try:
         with ExitStack() as stack:
