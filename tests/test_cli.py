@@ -296,11 +296,14 @@ def test_each_way_of_being_unusable_names_its_cause(tmp_path: Path, capsys: pyte
     unknown.write_text('{"Nom du client": "client.nom"}', encoding="utf-8")
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
+    listed = tmp_path / "listed.json"
+    listed.write_text('["Nom du client", "client.name"]', encoding="utf-8")
 
     cases: list[tuple[list[str | Path], str]] = [
         (["check", tmp_path / "absent.csv"], "does not exist"),
         (["check", good, "--mapping", unknown], "[mapping.unknown_field]"),
         (["check", good, "--mapping", broken], "mapping file"),
+        (["check", good, "--mapping", listed], "something else than column names"),
         (["check", good, "--delimiter", ";;"], "separator"),
         (["check", good, "--encoding", "no-such-codec"], "[file.encoding]"),
         (["check", tmp_path / "one.xlsx", "--sheet", "Clients"], "[file.sheet_not_found]"),
