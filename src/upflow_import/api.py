@@ -59,5 +59,7 @@ def import_file(
         column_mapping = auto_map(table, overrides=mapping)
         parsed = parse(table, column_mapping, limits=limits)
         planned = plan(parsed, repository, on_error=on_error, progress=progress)
+    # The repository's own code runs with the collector on, as it expects.
     result = None if dry_run else apply(planned, repository, progress=progress)
-    return ImportReport.build(parsed, planned, result, lang=lang)
+    with paused_gc():
+        return ImportReport.build(parsed, planned, result, lang=lang)

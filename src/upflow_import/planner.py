@@ -77,6 +77,8 @@ DEFAULT_CHUNK_SIZE = 1000
 
 _IS_MAIN, _EMAIL = Field.CONTACT_IS_MAIN, Field.CONTACT_EMAIL
 _NAME, _EXTERNAL_ID = Field.CLIENT_NAME, Field.CLIENT_EXTERNAL_ID
+# Field → its key as a plain str; a dict lookup is several times cheaper than Enum.value.
+_KEYS: Mapping[Field, str] = {field: field.value for field in Field}
 
 
 class Outcome(str, enum.Enum):
@@ -108,7 +110,7 @@ _NO_CHANGES: Mapping[str, Change] = MappingProxyType({})
 
 
 def _json_changes(changes: Mapping[str, Change]) -> dict[str, list[object]]:
-    return {key: [list(old) if isinstance(old, tuple) else old, list(new) if isinstance(new, tuple) else new]
+    return {key: [list(old) if type(old) is tuple else old, list(new) if type(new) is tuple else new]
             for key, (old, new) in changes.items()}
 
 
@@ -155,7 +157,7 @@ class CreateClient(Operation):
 
     @property
     def changes(self) -> Mapping[str, Change]:
-        changes: dict[str, Change] = {f.value: (None, value) for f, value in self.record.values().items()}
+        changes: dict[str, Change] = {_KEYS[f]: (None, value) for f, value in self.record.values().items()}
         changes.update(self.parent_change)
         return changes
 
@@ -177,7 +179,7 @@ class UpdateClient(Operation):
     @property
     def changes(self) -> Mapping[str, Change]:
         old = self.old
-        changes: dict[str, Change] = {f.value: (old.get(f), value) for f, value in self.values.items()}
+        changes: dict[str, Change] = {_KEYS[f]: (old.get(f), value) for f, value in self.values.items()}
         changes.update(self.parent_change)
         return changes
 
@@ -192,7 +194,7 @@ class CreateContact(Operation):
 
     @property
     def changes(self) -> Mapping[str, Change]:
-        return {field.value: (None, value) for field, value in self.record.values().items()}
+        return {_KEYS[field]: (None, value) for field, value in self.record.values().items()}
 
 
 @attrs.frozen(kw_only=True)
@@ -207,7 +209,7 @@ class UpdateContact(Operation):
     @property
     def changes(self) -> Mapping[str, Change]:
         old = self.old
-        return {field.value: (old.get(field), value) for field, value in self.values.items()}
+        return {_KEYS[field]: (old.get(field), value) for field, value in self.values.items()}
 
 
 @attrs.frozen

@@ -16,6 +16,7 @@ from upflow_import.planner import (
     Outcome,
     Plan,
     UpdateClient,
+    paused_gc,
 )
 
 __all__ = ["FileInfo", "ImportReport", "RowReport", "Summary"]
@@ -184,6 +185,10 @@ class ImportReport:
         """The JSON document of the report, as plain dicts and lists:
         ``file``, ``mapping``, ``summary``, ``issues``, ``operations``."""
         lang = self.lang if lang is None else lang
+        with paused_gc():  # a large report is millions of small objects that all stay alive
+            return self._document(lang)
+
+    def _document(self, lang: Lang) -> dict[str, object]:
         return {
             "file": self.file.to_dict(),
             "mapping": [

@@ -30,6 +30,7 @@ no pairwise comparison.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 
 import attrs
@@ -65,6 +66,11 @@ __all__ = [
 #: stored id)`` for a stored client without external id found by its name.
 ClientKey = tuple[str, Hashable]
 _ID, _NAME, _STORED = "id", "name", "stored"
+
+# The same names and manager emails come back on many rows and in several
+# passes; normalising each once saves a regex substitution per use.
+_name_key = functools.lru_cache(maxsize=1 << 16)(normalize_name)
+_email_key = functools.lru_cache(maxsize=1 << 12)(normalize_email)
 
 
 def _text(value: FieldValue) -> str:
@@ -220,7 +226,7 @@ def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> d
         if name is None and external_id in by_external_id:
             name = by_external_id[external_id].name
         if name is not None:
-            names.setdefault(normalize_name(name), set()).add(external_id)
+            names.setdefault(_name_key(name), set()).add(external_id)
     index.id_names = (by_external_id, names)
     return names
 
@@ -241,12 +247,12 @@ def names_to_find(index: FileIndex, by_external_id: Mapping[str, StoredClient]) 
         elif str(key[1]) not in by_external_id:
             name = group.last_name()
             if name is not None:
-                wanted[normalize_name(name)] = None
+                wanted[_name_key(name)] = None
         for row in group.rows:
             assert row.client is not None
             parent = row.client.parent
             if parent is not None and parent.external_id is None and parent.name is not None:
-                name_key = normalize_name(parent.name)
+                name_key = _name_key(parent.name)
                 if name_key not in id_names and (_NAME, name_key) not in index.groups:
                     wanted[name_key] = None
     return list(wanted)
@@ -260,7 +266,7 @@ def reference_values(index: FileIndex) -> tuple[list[str], list[str]]:
         for row in group.rows:
             assert row.client is not None
             for email in row.client.account_manager_emails:
-                managers[normalize_email(email)] = None
+                managers[_email_key(email)] = None
             if row.client.dunning_plan is not None:
                 plans[row.client.dunning_plan] = None
     return list(managers), list(plans)
@@ -489,7 +495,7 @@ class _ClientResolver:
         for key, group in index.groups.items():
             name = group.last_name() if key[0] == _ID else None
             if name is not None:
-                self.file_names[str(key[1])] = normalize_name(name)
+                self.file_names[str(key[1])] = _name_key(name)
 
     def _stored_named(self, name_key: str) -> list[StoredClient]:
         """Stored clients bearing ``name_key`` once the file is imported: a client the file
@@ -603,7 +609,9 @@ class _ClientResolver:
                     # The row only refers to the client by name: it identifies, never renames.
                     continue
                 previous = values.get(field)
-                if previous is not None and previous != value and not _same_name(field, previous, value):
+                if previous == value:
+                    continue  # rows repeating their client's values: the usual case, nothing to do
+                if previous is not None and not _same_name(field, previous, value):
                     self.log.add(
                         "client.value_overridden", number, field, _text(value),
                         previous=_text(previous), previous_row=value_rows[field],
@@ -635,7 +643,7 @@ class _ClientResolver:
             for row in entity.rows:
                 self._error(entity, "client.not_found", row.number, Field.CLIENT_EXTERNAL_ID, external_id)
             return
-        same_name = self._stored_named(normalize_name(str(name)))
+        same_name = self._stored_named(_name_key(str(name)))
         others = [c for c in same_name if c.external_id != external_id]
         if others:
             other = others[0]
@@ -650,7 +658,7 @@ class _ClientResolver:
         known = self.known_managers
         if known is not None and isinstance(managers, tuple):
             for email in managers:
-                if normalize_email(email) not in known:
+                if _email_key(email) not in known:
                     self._unknown_reference(
                         entity, "reference.unknown_account_manager", Field.CLIENT_ACCOUNT_MANAGER_EMAIL,
                         email, suggest(email, refs.all_account_managers, normalize_email),
@@ -678,7 +686,7 @@ class _ClientResolver:
         for entity in entities:
             name = entity.name
             if name is not None:
-                index.setdefault(normalize_name(name), []).append(entity)
+                index.setdefault(_name_key(name), []).append(entity)
         return index
 
     def _resolve_parent(self, entity: ClientEntity, name_index: Mapping[str, list[ClientEntity]]) -> None:
@@ -699,7 +707,7 @@ class _ClientResolver:
                 candidates.append(stored)
         else:
             assert ref.name is not None
-            name_key = normalize_name(ref.name)
+            name_key = _name_key(ref.name)
             candidates.extend(name_index.get(name_key, ()))
             if not candidates:
                 found: dict[int, ClientEntity | StoredClient] = {}
@@ -890,7 +898,9 @@ def _merge_contacts(resolution: Resolution) -> None:
             assert record is not None
             for field, value in record.values().items():
                 previous = values.get(field)
-                if previous is not None and previous != value and not (
+                if previous == value:
+                    continue
+                if previous is not None and not (
                     field is email_field and normalize_email(str(previous)) == contact.key
                 ):
                     log.add("contact.value_overridden", row.number, field, _text(value),
