@@ -583,3 +583,22 @@ def test_update_operations_carry_only_changed_values() -> None:
     )
     [update] = plan.operations
     assert isinstance(update, UpdateClient) and dict(update.values) == {Field.CLIENT_STATE: "IDF"}
+
+
+def test_a_row_is_told_once_why_it_is_dropped() -> None:
+    parsed = with_issues(
+        parsed_import(
+            [
+                {"client.external_id": "C1", "client.name": "Acme", "client.payment_term_days": None},
+                {"client.external_id": "C1", "contact.email": "a@acme.fr", "contact.position": None},
+                {"client.external_id": "C1", "contact.email": "a@acme.fr"},
+            ]
+        ),
+        {
+            2: [ui.Issue.make("value.invalid_integer", row=2, field="client.payment_term_days", value="x")],
+            3: [ui.Issue.make("value.invalid_choice", row=3, field="contact.position", value="Boss")],
+        },
+    )
+    plan = ui.plan(parsed, ui.InMemoryRepository())
+    assert codes(plan, 3) == ["value.invalid_choice", "plan.dependency_dropped"]
+    assert codes(plan, 4) == ["plan.dependency_dropped"]

@@ -979,7 +979,8 @@ def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
                 _external_id_conflict(resolution, contact, str(external_id),
                                       f"{contact.email}, {holder.email}")
     for contact in resolution.contacts:
-        if contact.error_rows:
+        # A contact of a dropped client is already explained on its rows by the client's drop.
+        if contact.error_rows and not contact.dropped_with_client:
             cause = min(contact.error_rows)
             for row in contact.rows:
                 if row.number not in contact.error_rows:
