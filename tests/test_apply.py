@@ -243,3 +243,21 @@ def test_random_files_are_accounted_for_and_idempotent(
         check_store(repository)
         again = plan_rows(rows, repository)
         assert again.operations == (), [(op.op, op.key, dict(op.changes)) for op in again.operations]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=FILES, second=FILES, k=st.integers(1, 12), transactional=st.booleans())
+def test_random_failures_are_contained_and_a_rerun_ends_where_a_clean_import_does(
+    first: Rows, second: Rows, k: int, transactional: bool
+) -> None:
+    clean = ui.InMemoryRepository()
+    for rows in (first, second):
+        ui.apply(plan_rows(rows, clean), clean)
+    repository = FailingRepository(transactional=transactional)
+    ui.apply(plan_rows(first, repository), repository)
+    repository.fail_at = {repository.attempts + k}
+    plan = plan_rows(second, repository)
+    assert len(ui.apply(plan, repository).results) == len(plan.operations)
+    check_store(repository)
+    assert ui.apply(plan_rows(second, repository), repository).ok
+    assert state(repository) == state(clean)
