@@ -655,25 +655,33 @@ def plan(
 def _plan(parsed: ParsedImport, repository: Repository, on_error: OnError, chunk_size: int,
           progress: Progress | None) -> Plan:
     total = len(parsed.rows)
+
+    def advance(share: float) -> None:
+        # The phases below take comparable time: each reports its share of the rows.
+        if progress is not None:
+            progress(int(total * share), total)
+
     reader = _Reader(repository, chunk_size)
-    index = index_rows(parsed, None if progress is None else lambda done: progress(done, total))
+    index = index_rows(parsed, None if progress is None else lambda done: advance(done / total / 4))
     by_external_id = reader.clients_by_external_ids(external_ids_to_find(index))
     managers, plans = reference_values(index)
     references = _references(reader, managers, plans)
     by_name = reader.clients_by_names(names_to_find(index, by_external_id))
     resolution = resolve_clients(index, StoredClients(by_external_id, by_name), references)
+    advance(0.5)
     emails, contact_ids = contact_keys_to_find(resolution)
     by_email = reader.contacts_by_emails(emails)
     by_contact_id = reader.contacts_by_external_ids(contact_ids) if contact_ids else (
         None if not isinstance(repository, SupportsContactExternalIds) else {})
     resolve_contacts(resolution, StoredContacts(by_email, by_contact_id))
+    advance(0.6)
 
     builder = _Builder(resolution)
     builder.build()
+    advance(0.85)
     has_errors = any(issue.is_error for issue in parsed.issues) or resolution.log.any_error()
     aborted = on_error == "abort" and has_errors
     operations: tuple[Operation, ...] = () if aborted else tuple(builder.operations)
     rows, clients, contacts = _account(parsed, resolution, builder, operations, aborted)
-    if progress is not None:
-        progress(total, total)
+    advance(1.0)
     return Plan(operations, rows, parsed.issues, clients, contacts, on_error, dict(reader.calls))
