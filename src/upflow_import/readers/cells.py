@@ -69,6 +69,8 @@ def texts_of_rows(rows: Iterable[list[Any]], max_cell_chars: int) -> list[tuple[
     """
     strip = str.strip
     converters = _CONVERTERS
+    # Numbers repeat (postal codes, payment terms): each distinct one is formatted once.
+    float_texts: dict[float, str] = {}
     kept: list[tuple[int, tuple[str | None, ...]]] = []
     number = 0
     for values in rows:
@@ -78,8 +80,17 @@ def texts_of_rows(rows: Iterable[list[Any]], max_cell_chars: int) -> list[tuple[
             for kind in set(kinds):
                 if kind is str:
                     continue
-                convert = converters.get(kind, _other_text)
                 index = -1
+                if kind is float:
+                    for _ in range(kinds.count(float)):
+                        index = kinds.index(float, index + 1)
+                        value = values[index]
+                        text = float_texts.get(value)
+                        if text is None:
+                            text = float_texts[value] = _float_text(value)
+                        values[index] = text
+                    continue
+                convert = converters.get(kind, _other_text)
                 for _ in range(kinds.count(kind)):
                     index = kinds.index(kind, index + 1)
                     values[index] = convert(values[index])

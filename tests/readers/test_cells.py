@@ -1,0 +1,56 @@
+"""Workbook cell values become the text a person typed."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from upflow_import.readers.cells import cell_text, texts_of_rows
+
+# Numbers as a person types them: up to 15 significant digits, which Excel keeps exactly.
+typed_numbers = st.builds(
+    lambda digits, exponent, negative: Decimal((int(negative), tuple(map(int, str(digits))), exponent)),
+    st.integers(min_value=0, max_value=10**15 - 1), st.integers(min_value=-12, max_value=6), st.booleans())
+
+
+@given(typed_numbers)
+def test_a_typed_number_reads_back_as_the_same_number_without_float_noise(number: Decimal) -> None:
+    text = cell_text(float(number))
+    assert text is not None
+    assert "e" not in text.lower()
+    assert Decimal(text) == number
+    if number == number.to_integral_value():
+        assert "." not in text
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (75001.0, "75001"),
+    (0.1 + 0.2, "0.3"),
+    (1e-05, "0.00001"),
+    (-3.0, "-3"),
+    (12.5, "12.5"),
+    (30, "30"),
+    (True, "1"),
+    (False, "0"),
+    (datetime.date(2024, 3, 1), "2024-03-01"),
+    (datetime.datetime(2024, 3, 1), "2024-03-01"),
+    (datetime.datetime(2024, 3, 1, 10, 30, 5), "2024-03-01 10:30:05"),
+    (datetime.time(10, 30), "10:30:00"),
+    (datetime.timedelta(days=1, hours=6, minutes=5), "30:05:00"),
+    ("  Acme\u00a0\t", "Acme"),
+    ("", None),
+    ("   ", None),
+    (None, None),
+])
+def test_each_kind_of_value(value: object, text: str | None) -> None:
+    assert cell_text(value) == text
+
+
+def test_rows_keep_their_numbers_and_lose_blank_rows() -> None:
+    rows = [["Nom", "Code postal"], ["", ""], [" Acme ", 75001.0], [None, ""], ["Globex", ""]]
+    assert texts_of_rows(rows, 100) == [(1, ("Nom", "Code postal")), (3, ("Acme", "75001")),
+                                        (5, ("Globex", None))]
