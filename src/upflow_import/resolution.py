@@ -323,7 +323,7 @@ class ClientEntity:
     stored: StoredClient | None = None
     #: The merged values of its rows (client fields only).
     values: dict[Field, FieldValue] = attrs.Factory(dict)
-    #: The row each merged value came from.
+    #: The row each merged value came from (empty for a one-row client: see :meth:`row_of`).
     value_rows: dict[Field, int] = attrs.Factory(dict)
     #: The parent as the file names it (last non-empty), and the row naming it.
     parent_ref: ClientRef | None = None
@@ -343,6 +343,10 @@ class ClientEntity:
     @property
     def first_row(self) -> int:
         return self.rows[0].number
+
+    def row_of(self, field: Field) -> int:
+        """The row the merged value of ``field`` came from."""
+        return self.value_rows.get(field, self.numbers[0])
 
     @property
     def external_id(self) -> str | None:
@@ -592,7 +596,6 @@ class _ClientResolver:
             entity.values = client.values()
             if client.external_id is None and entity.key[0] != _NAME:
                 entity.values.pop(name_field, None)
-            entity.value_rows = dict.fromkeys(entity.values, row.number)
             if client.parent:
                 entity.parent_ref, entity.parent_ref_row = client.parent, row.number
             return
@@ -648,7 +651,7 @@ class _ClientResolver:
         if others:
             other = others[0]
             self.log.add(
-                "client.same_name_exists", entity.value_rows[Field.CLIENT_NAME], Field.CLIENT_NAME, str(name),
+                "client.same_name_exists", entity.row_of(Field.CLIENT_NAME), Field.CLIENT_NAME, str(name),
                 other_id=other.external_id if other.external_id is not None else str(other.id),
             )
 
@@ -672,7 +675,7 @@ class _ClientResolver:
 
     def _unknown_reference(self, entity: ClientEntity, code: str, field: Field, value: str,
                            suggestion: tuple[str, bool] | None) -> None:
-        row = entity.value_rows[field]
+        row = entity.row_of(field)
         if suggestion is None:
             self._error(entity, code, row, field, value)
             return
@@ -888,7 +891,6 @@ def _merge_contacts(resolution: Resolution) -> None:
             record = rows[0].contact
             assert record is not None
             contact.values = record.values()
-            contact.value_rows = dict.fromkeys(contact.values, rows[0].number)
             if record.is_main is True:
                 contact.main_row = rows[0].number
             continue
