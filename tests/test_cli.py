@@ -307,8 +307,9 @@ def test_each_way_of_being_unusable_names_its_cause(tmp_path: Path, capsys: pyte
         (["check", good, "--delimiter", ";;"], "separator"),
         (["check", good, "--encoding", "no-such-codec"], "[file.encoding]"),
         (["check", tmp_path / "one.xlsx", "--sheet", "Clients"], "[file.sheet_not_found]"),
-        (["apply", good, "--failed-rows", "failed.csv"], "not available yet"),
-        (["template", "template.xlsx"], "not available yet"),
+        (["apply", good, "--failed-rows", "failed.ods"], "[export.unsupported_format]"),
+        (["apply", good, "--failed-rows", tmp_path / "nowhere" / "failed.csv"], "folder does not exist"),
+        (["template", "template.ods"], "[export.unsupported_format]"),
         (["account-managers", "add", "not-an-email"], "not a valid email"),
         (["plan", good, "--db", good], "[store.unusable]"),
     ]

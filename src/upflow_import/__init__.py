@@ -9,11 +9,13 @@ from upflow_import.errors import (
     UnreadableFileError,
     UpflowImportError,
 )
+from upflow_import.exports import write_failed_rows
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name
 from upflow_import.issues import Issue, Severity
 from upflow_import.limits import Limits
 from upflow_import.mapping import ColumnMapping, ColumnMatch, auto_map, normalize_header
+from upflow_import.mapping_memory import MappingMemory, header_fingerprint
 from upflow_import.memory import InMemoryRepository
 from upflow_import.model import (
     Address,
@@ -47,6 +49,7 @@ from upflow_import.repository import (
 )
 from upflow_import.sqlite import SqliteRepository
 from upflow_import.table import Row, Table
+from upflow_import.templates import write_template
 
 __version__ = "0.1.0"
 
@@ -69,6 +72,7 @@ __all__ = [
     "Issue",
     "Limits",
     "MappingError",
+    "MappingMemory",
     "Operation",
     "OperationResult",
     "OperationStatus",
@@ -93,6 +97,7 @@ __all__ = [
     "UpflowImportError",
     "apply",
     "auto_map",
+    "header_fingerprint",
     "import_file",
     "normalize_email",
     "normalize_header",
@@ -100,4 +105,6 @@ __all__ = [
     "parse",
     "plan",
     "read_table",
+    "write_failed_rows",
+    "write_template",
 ]

@@ -99,6 +99,15 @@ STRINGS: Mapping[str, Text] = {
         "(upflow-import dunning-plans add NAME…).",
         "Les plans de relance ne sont pas vérifiés : la base n'en connaît aucun "
         "(upflow-import dunning-plans add NOM…)."),
+    "note.failed_rows": Text(
+        "Rows with errors written to {path} ({count}): fix them there and import that file again.",
+        "Lignes en erreur écrites dans {path} ({count}) : corrigez-les dans ce fichier puis "
+        "importez-le à nouveau."),
+    "note.failed_rows_none": Text("No row has errors: {path} holds the header only.",
+                                  "Aucune ligne en erreur : {path} ne contient que l'en-tête."),
+    "template.written": Text(
+        "Template written to {path}: {columns} columns and one example row to replace.",
+        "Modèle écrit dans {path} : {columns} colonnes et une ligne d'exemple à remplacer."),
     # errors that stop the command
     "error.line": Text("Error{code}: {message}", "Erreur{code} : {message}"),
     "error.not_available": Text(
@@ -111,6 +120,8 @@ STRINGS: Mapping[str, Text] = {
         'objet JSON {{"colonne": "clé de champ ou null"}}.'),
     "error.mapping_shape": Text("it holds something else than column names and field keys",
                                 "il contient autre chose que des noms de colonnes et des clés de champ"),
+    "error.output": Text("Cannot write {path}: {detail}.", "Impossible d'écrire {path} : {detail}."),
+    "error.no_folder": Text("its folder does not exist", "son dossier n'existe pas"),
     "error.file_missing": Text("The file {path} does not exist.", "Le fichier {path} n'existe pas."),
     "error.delimiter": Text(
         "The separator must be one character, or one of: semicolon, comma, pipe, tab (got {value!r}).",

@@ -9,6 +9,8 @@ from upflow_import.fields import Field
 from upflow_import.lang import Lang
 from upflow_import.limits import Limits
 from upflow_import.mapping import ColumnMapping, auto_map
+from upflow_import.mapping_memory import recall_mapping, with_recall_notice
+from upflow_import.mapping_memory import remember_mapping as _remember
 from upflow_import.parsing import parse
 from upflow_import.planner import OnError, Progress, paused_gc, plan
 from upflow_import.readers import SourceLike, read_table
@@ -30,6 +32,7 @@ def import_file(
     limits: Limits | None = None,
     progress: Progress | None = None,
     lang: Lang = "en",
+    remember_mapping: bool = True,
 ) -> ImportReport:
     """Read, map, parse, plan and (unless ``dry_run``) apply one file; return the report.
 
@@ -38,6 +41,14 @@ def import_file(
     ``mapping`` (a :class:`~upflow_import.ColumnMapping` or ``{column: field
     key or None}``) is laid over the automatic mapping: the columns it names
     take the given field, the others are mapped automatically around them.
+
+    Mapping memory: when ``repository`` implements
+    :class:`~upflow_import.MappingMemory`, a file imported (not a dry run)
+    with an explicit ``mapping`` has its resulting mapping remembered under
+    its headers' fingerprint, and a later file with the same headers and no
+    ``mapping`` is mapped the same way, with the ``mapping.remembered``
+    warning. ``remember_mapping=False`` neither uses nor saves remembered
+    mappings.
 
     A file that cannot be read at all raises an
     :class:`~upflow_import.UpflowImportError` subclass with the issue's code
@@ -56,10 +67,16 @@ def import_file(
     """
     with paused_gc():  # see paused_gc: every row's objects live until the report is built
         table = read_table(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits)
-        column_mapping = auto_map(table, overrides=mapping)
+        recalled = None if mapping is not None or not remember_mapping else recall_mapping(
+            repository, table.headers)
+        column_mapping = auto_map(table, overrides=mapping if recalled is None else recalled)
         parsed = parse(table, column_mapping, limits=limits)
+        if recalled is not None:
+            parsed = with_recall_notice(parsed)
         planned = plan(parsed, repository, on_error=on_error, progress=progress)
     # The repository's own code runs with the collector on, as it expects.
     result = None if dry_run else apply(planned, repository, progress=progress)
+    if result is not None and mapping is not None and remember_mapping:
+        _remember(repository, parsed)
     with paused_gc():
         return ImportReport.build(parsed, planned, result, lang=lang)

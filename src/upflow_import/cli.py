@@ -25,13 +25,17 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from upflow_import._render import Mode, ProgressBar, render_error, render_export, render_report, say
+from upflow_import._sheets import require_xlsxwriter, sheet_format
 from upflow_import.api import import_file
 from upflow_import.errors import UpflowImportError
+from upflow_import.exports import write_failed_rows
 from upflow_import.lang import LANGS, Lang
 from upflow_import.mapping import ColumnMapping
 from upflow_import.memory import InMemoryRepository
+from upflow_import.report import ImportReport
 from upflow_import.repository import Repository
 from upflow_import.sqlite import SqliteRepository
+from upflow_import.templates import template_headers, write_template
 
 __all__ = ["main"]
 
@@ -74,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
                               "automatic mapping")
     reading.add_argument("--encoding", help="the CSV encoding (default: detected)")
     reading.add_argument("--delimiter", help="the CSV separator: ; , | tab (default: detected)")
+    reading.add_argument("--failed-rows", metavar="OUT",
+                         help="write the rows with errors, and their messages, to OUT.csv or OUT.xlsx")
+    reading.add_argument("--no-mapping-memory", action="store_true",
+                         help="neither use nor save the mapping remembered for files with these headers")
 
     parser = argparse.ArgumentParser(
         prog="upflow-import",
@@ -91,10 +99,10 @@ def _parser() -> argparse.ArgumentParser:
                                 help="import the file into the store")
     apply.add_argument("--on-error", choices=("skip", "abort"), default="skip",
                        help="skip: import the valid rows (default); abort: import nothing if any error")
-    apply.add_argument("--failed-rows", metavar="OUT", help="write the rows with errors to OUT.csv|OUT.xlsx")
     apply.set_defaults(handler=_apply)
 
-    template = commands.add_parser("template", parents=[common], help="write an empty template file")
+    template = commands.add_parser("template", parents=[common],
+                                   help="write a template file: every column, one example row")
     template.add_argument("out", metavar="OUT", help="OUT.csv or OUT.xlsx")
     template.set_defaults(handler=_template)
 
@@ -174,6 +182,7 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
     mapping = _mapping(args.mapping, lang)
     delimiter = _delimiter(args.delimiter, lang)
     encoding = _encoding(args.encoding)
+    failed_rows = _failed_rows_destination(args.failed_rows, lang)
     bar = ProgressBar(sys.stderr, lang) if not args.json and sys.stderr.isatty() else None
     try:
         with ExitStack() as stack:
@@ -184,21 +193,44 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
             report = import_file(
                 args.file, repository, mapping=mapping, sheet=args.sheet, encoding=encoding,
                 delimiter=delimiter, dry_run=mode != "apply",
-                on_error=getattr(args, "on_error", "skip"), progress=bar, lang=lang)
+                on_error=getattr(args, "on_error", "skip"), progress=bar, lang=lang,
+                remember_mapping=not args.no_mapping_memory)
     finally:
         if bar is not None:
             bar.close()
     document = report.to_dict(lang=lang)
     unusable = _file_unusable(document)
+    exported = None if failed_rows is None else _write_failed_rows(report, failed_rows, lang)
     if args.json:
         _print_json(document)
     else:
         notes = [say("outcome.unusable", lang)] if unusable else (
             _unchecked_notes(document, repository, lang) + outcome(report.ok))
+        if exported is not None:
+            notes.append(say("note.failed_rows" if exported else "note.failed_rows_none", lang,
+                             count=exported, path=failed_rows))
         sys.stdout.write(render_report(document, lang, mode, name=Path(args.file).name, notes=notes))
     if unusable:
         return EXIT_UNUSABLE
     return EXIT_OK if report.ok else EXIT_IMPORT_ERRORS
+
+
+def _failed_rows_destination(path: str | None, lang: Lang) -> str | None:
+    """``--failed-rows``, checked before importing: a bad name must not surface after the writes."""
+    if path is None:
+        return None
+    if sheet_format(path) == "xlsx":
+        require_xlsxwriter()
+    if not Path(path).absolute().parent.is_dir():
+        raise _Stop(say("error.output", lang, path=path, detail=say("error.no_folder", lang)))
+    return path
+
+
+def _write_failed_rows(report: ImportReport, path: str, lang: Lang) -> int:
+    try:
+        return write_failed_rows(report, path, lang=lang)
+    except OSError as error:
+        raise _Stop(say("error.output", lang, path=path, detail=error.strerror or error)) from None
 
 
 def _file_unusable(document: dict[str, Any]) -> bool:
@@ -240,8 +272,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _apply(args: argparse.Namespace) -> int:
     lang: Lang = args.lang
-    if args.failed_rows is not None:
-        raise _Stop(say("error.not_available", lang, feature="--failed-rows"))
+    _failed_rows_destination(args.failed_rows, lang)  # before the store is created
     with _open_store(args.db, read_only=False) as repository:
         def outcome(ok: bool) -> list[str]:
             if ok:
@@ -254,7 +285,13 @@ def _apply(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    raise _Stop(say("error.not_available", args.lang, feature="template"))
+    lang: Lang = args.lang
+    try:
+        write_template(args.out, lang=lang)
+    except OSError as error:
+        raise _Stop(say("error.output", lang, path=args.out, detail=error.strerror or error)) from None
+    sys.stdout.write(say("template.written", lang, path=args.out, columns=len(template_headers(lang))) + "\n")
+    return EXIT_OK
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -205,6 +205,17 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_en="Map it to a field if it should be imported; otherwise nothing to do.",
           fix_fr="Associez-la à un champ si elle doit être importée ; sinon, rien à faire.",
           example="a 'Chiffre d'affaires' column"),
+    _info("mapping.remembered", W,
+          "The columns were mapped as in an earlier import of a file with the same headers.",
+          "Les colonnes ont été associées comme lors d'un import précédent d'un fichier aux mêmes "
+          "en-têtes.",
+          fix_en="Check the mapping above. To map differently, give the mapping explicitly (--mapping, or "
+                 "mapping= in Python): it is remembered in its turn. --no-mapping-memory "
+                 "(remember_mapping=False) ignores remembered mappings.",
+          fix_fr="Vérifiez l'association ci-dessus. Pour associer autrement, donnez l'association "
+                 "explicitement (--mapping, ou mapping= en Python) : elle est mémorisée à son tour. "
+                 "--no-mapping-memory (remember_mapping=False) ignore les associations mémorisées.",
+          example="a second file with the headers of a file imported with --mapping"),
     # -- values -------------------------------------------------------------
     _info("value.required", E,
           "{field_label} is required.",
@@ -411,6 +422,21 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_en="Upgrade upflow-import; the store is left untouched.",
           fix_fr="Mettez à jour upflow-import ; la base n'est pas modifiée.",
           example="a store opened by an older installation"),
+    # -- exports (templates, failed rows) ------------------------------------
+    _info("export.unsupported_format", E,
+          "Cannot write {value!r}: templates and failed-rows files are CSV or XLSX.",
+          "Impossible d'écrire {value!r} : les modèles et les fichiers de lignes en erreur sont au "
+          "format CSV ou XLSX.",
+          fix_en="Give a file name ending in .csv or .xlsx (or format='csv' or 'xlsx').",
+          fix_fr="Indiquez un nom de fichier se terminant par .csv ou .xlsx (ou format='csv' ou 'xlsx').",
+          example="upflow-import template modele.ods"),
+    _info("export.xlsx_unavailable", E,
+          "Writing XLSX files needs the optional XlsxWriter package, which is not installed.",
+          "L'écriture de fichiers XLSX nécessite le paquet optionnel XlsxWriter, qui n'est pas "
+          "installé.",
+          fix_en='Install it with pip install "upflow-import[xlsx]", or write a .csv file instead.',
+          fix_fr='Installez-le avec pip install "upflow-import[xlsx]", ou écrivez plutôt un fichier .csv.',
+          example="upflow-import template modele.xlsx without the xlsx extra"),
     # -- dependencies and writes --------------------------------------------
     _info("plan.dependency_dropped", E,
           "Not imported because {dependency} has an error (row {dependency_row}).",

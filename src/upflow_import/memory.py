@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 
 import attrs
@@ -50,6 +50,7 @@ class InMemoryRepository:
         self._account_managers: dict[str, str] | None = None
         self._dunning_plans: dict[str, None] | None = None
         self._next_id = 1
+        self._mappings: dict[str, dict[str, str | None]] = {}
         #: Successful write calls (create/update of clients and contacts).
         self.writes = 0
         if account_managers is not None:
@@ -104,6 +105,17 @@ class InMemoryRepository:
     def all_dunning_plans(self) -> list[str]:
         """Every registered dunning plan's name."""
         return list(self._dunning_plans or {})
+
+    # -- mapping memory (see upflow_import.MappingMemory) ---------------------------------------
+
+    def load_mapping(self, fingerprint: str) -> dict[str, str | None] | None:
+        """The column mapping saved under ``fingerprint``, or ``None``."""
+        saved = self._mappings.get(fingerprint)
+        return None if saved is None else dict(saved)
+
+    def save_mapping(self, fingerprint: str, mapping: Mapping[str, str | None]) -> None:
+        """Remember ``mapping`` (``{column: field key or None}``) under ``fingerprint``."""
+        self._mappings[fingerprint] = dict(mapping)
 
     # -- reads ----------------------------------------------------------------------------------
 

@@ -19,6 +19,9 @@ Row rules decided here:
   on ``contact.email``; its :class:`ContactRecord` is still built (without
   email) so that reports can show it. A main-contact cell saying "no" (``0``)
   alone is not a contact;
+- a cell starting with ``'`` then ``=``, ``+``, ``-``, ``@``, tab or carriage
+  return is read without that ``'``: it is how exports neutralise formulas
+  (see :func:`upflow_import.values.unmark`), so a failed-rows file imports as it is;
 - reading problems of a row (a CSV line with the wrong number of cells) are
   attached to that row; a row the reader could not produce at all becomes a
   :class:`ParsedRow` with ``client=None``.
@@ -45,7 +48,7 @@ from upflow_import.model import (
     ParsedRow,
 )
 from upflow_import.table import Table
-from upflow_import.values import ColumnParser, Result, parser_for
+from upflow_import.values import ColumnParser, Result, parser_for, unmark
 
 __all__ = ["parse"]
 
@@ -180,7 +183,7 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
             index, header, key, slot, parser = country_column
             raw = cells[index]
             if raw:
-                value, problems = parser(raw, None)
+                value, problems = parser(unmark(raw) if raw[0] == "'" else raw, None)
                 if problems:
                     issues.extend(p.to_issue(number, header, key, raw) for p in problems)
                 values[slot] = value
@@ -192,7 +195,7 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
                 if result is None:
                     if len(memo) >= _MEMO_SIZE:
                         memo.clear()
-                    result = memo[raw] = parser(raw, country)
+                    result = memo[raw] = parser(unmark(raw) if raw[0] == "'" else raw, country)
                 value, problems = result
                 if problems:
                     issues.extend(p.to_issue(number, header, key, raw) for p in problems)
@@ -200,7 +203,7 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
         for index, header, key, slot, parser in plain_columns:
             raw = cells[index]
             if raw:
-                value, problems = parser(raw, country)
+                value, problems = parser(unmark(raw) if raw[0] == "'" else raw, country)
                 if problems:
                     issues.extend(p.to_issue(number, header, key, raw) for p in problems)
                 values[slot] = value

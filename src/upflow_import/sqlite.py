@@ -17,6 +17,8 @@ Design notes:
   write lock is taken up front, so two imports serialise cleanly instead of
   one failing when it upgrades a read into a write. Transactions nest
   (savepoints), so a caller may hold one across planning and applying.
+- The ``mappings`` table (version 3) is the mapping memory
+  (:class:`~upflow_import.MappingMemory`): one JSON mapping per header fingerprint.
 - Lookups bind at most :data:`MAX_PARAMS_PER_QUERY` keys per statement, below
   SQLite's limit on bound parameters whatever its compile options.
 """
@@ -26,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -120,10 +122,21 @@ def _migrate_to_v2(connection: sqlite3.Connection) -> None:
     connection.execute("CREATE UNIQUE INDEX contacts_one_main ON contacts(client_id) WHERE is_main = 1")
 
 
+def _migrate_to_v3(connection: sqlite3.Connection) -> None:
+    """Add the mapping memory: the column mapping last confirmed for each header fingerprint."""
+    connection.execute("""CREATE TABLE mappings (
+        fingerprint TEXT PRIMARY KEY,
+        -- a JSON object {column: field key or null}
+        mapping TEXT NOT NULL,
+        saved_at TEXT NOT NULL DEFAULT (datetime('now'))
+    )""")
+
+
 #: ``MIGRATIONS[n]`` takes a store from schema version ``n`` to ``n + 1``.
 #: Append a function to change the schema; never edit or remove one, since
 #: stores in the field are at every version.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_v1, _migrate_to_v2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migrate_to_v1, _migrate_to_v2, _migrate_to_v3)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -426,6 +439,31 @@ class SqliteRepository:
     def all_dunning_plans(self) -> list[str]:
         """Every registered dunning plan's name, in the order they were added."""
         return [name for (name,) in self._connection.execute("SELECT name FROM dunning_plans ORDER BY id")]
+
+    # -- mapping memory (see upflow_import.MappingMemory) ----------------------
+
+    def load_mapping(self, fingerprint: str) -> dict[str, str | None] | None:
+        """The column mapping saved under ``fingerprint``, or ``None``."""
+        found = self._connection.execute("SELECT mapping FROM mappings WHERE fingerprint = ?",
+                                         (fingerprint,)).fetchone()
+        if found is None:
+            return None
+        try:
+            mapping = json.loads(found[0])
+        except ValueError:
+            return None
+        if not isinstance(mapping, dict) or not all(
+                isinstance(column, str) and (key is None or isinstance(key, str))
+                for column, key in mapping.items()):
+            return None  # not written by this code: ignored rather than trusted
+        return mapping
+
+    def save_mapping(self, fingerprint: str, mapping: Mapping[str, str | None]) -> None:
+        """Remember ``mapping`` (``{column: field key or None}``) under ``fingerprint``."""
+        with self.transaction():
+            self._connection.execute(
+                "INSERT OR REPLACE INTO mappings (fingerprint, mapping) VALUES (?, ?)",
+                (fingerprint, json.dumps(dict(mapping), ensure_ascii=False)))
 
     # -- reference data -------------------------------------------------------
 

@@ -59,6 +59,7 @@ from stdnum.eu import vat as eu_vat
 
 from upflow_import._countries import country_code
 from upflow_import._phones import region_for, to_e164
+from upflow_import._sheets import FORMULA_TRIGGERS
 from upflow_import.fields import SPECS, Field, Kind
 from upflow_import.identity import normalize_email
 from upflow_import.issues import PHRASES, Issue, code_info
@@ -87,6 +88,7 @@ __all__ = [
     "parse_text",
     "parse_vat",
     "parser_for",
+    "unmark",
 ]
 
 
@@ -162,6 +164,23 @@ def clean_text(raw: str) -> str:
     if not raw.isascii():
         raw = _ZERO_WIDTH.sub(" ", raw)
     return " ".join(raw.split())
+
+
+def unmark(raw: str) -> str:
+    """``raw`` without the ``'`` that neutralises a cell starting like a formula.
+
+    Exports (failed rows, templates) write ``'+33 1 23 45 67 89`` for
+    ``+33 1 23 45 67 89`` so that no spreadsheet program evaluates the cell;
+    Excel itself hides such an apostrophe. Dropping it here lets a
+    failed-rows file be imported again as it is. Only an apostrophe before
+    one of ``= + - @``, tab or carriage return is dropped: any other is text.
+
+    >>> unmark("'+33 1 23 45 67 89"), unmark("'=1+1"), unmark("l'Atelier"), unmark("'Quoted'")
+    ('+33 1 23 45 67 89', '=1+1', "l'Atelier", "'Quoted'")
+    """
+    if raw[:1] == "'" and raw[1:2] and raw[1:2] in FORMULA_TRIGGERS:
+        return raw[1:]
+    return raw
 
 
 def _trim(raw: str) -> str:

@@ -1,0 +1,112 @@
+"""The failed-rows export: :func:`write_failed_rows`, Upflow's "download the lines with errors".
+
+The file holds exactly the rows that were not imported because of an
+error, with the file's own columns and cells as they were read, plus a last
+column (:data:`ERRORS_HEADERS`) with each row's error messages. The user
+fixes the cells and imports that file as it is: the message column is not
+mapped to any field (it only gives a ``mapping.unmapped_column`` warning),
+and the ``'`` that neutralises cells starting like a formula is dropped
+again on reading (see :func:`upflow_import.values.unmark`).
+
+When the file itself has an error (a required column is missing, a title
+row…), no row was imported: every row is exported, each with the
+whole-file messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from upflow_import._sheets import ERRORS_HEADERS, Destination, SheetColumn, sheet_format, write_sheet
+from upflow_import.issues import Issue
+from upflow_import.lang import Lang
+from upflow_import.model import ParsedImport
+from upflow_import.report import ImportReport
+
+__all__ = ["ERRORS_HEADERS", "failed_rows", "write_failed_rows"]
+
+_ERROR_HEADERS = frozenset(ERRORS_HEADERS.values())
+
+
+def _describe(issue: Issue, lang: Lang) -> str:
+    message = issue.message_in(lang)
+    if issue.column is None:
+        return message
+    # French typography puts a space before a colon.
+    return f"{issue.column} : {message}" if lang == "fr" else f"{issue.column}: {message}"
+
+
+def _messages(issues: Iterable[Issue], lang: Lang) -> str:
+    # One line per error, in the order they were found; a message repeated on
+    # one row (a file-level message and the row's own) is shown once.
+    return "\n".join(dict.fromkeys(_describe(issue, lang) for issue in issues if issue.is_error))
+
+
+def failed_rows(
+    source: ImportReport | ParsedImport, lang: Lang = "en",
+) -> tuple[tuple[str, ...], list[tuple[str | None, ...]]]:
+    """The headers and rows of the failed-rows export of ``source``, the message column last.
+
+    A message column of an earlier export (re-imported and failing again) is
+    replaced, not repeated.
+    """
+    if isinstance(source, ImportReport):
+        file_issues = source.file_issues
+        rows = [(row.cells, row.issues) for row in source.rows]
+    else:
+        file_issues = source.issues
+        rows = [(row.cells, row.issues) for row in source.rows]
+    headers = source.headers
+    kept = [index for index, header in enumerate(headers) if header not in _ERROR_HEADERS]
+    file_errors = [issue for issue in file_issues if issue.is_error]
+    exported: list[tuple[str | None, ...]] = []
+    for cells, issues in rows:
+        if not file_errors and not any(issue.is_error for issue in issues):
+            continue
+        # A row the reader could not produce at all has no cells: it is exported empty.
+        padded: Sequence[str | None] = (*cells, *(None,) * (len(headers) - len(cells)))
+        exported.append((*(padded[index] for index in kept), _messages((*file_errors, *issues), lang)))
+    return (*(headers[index] for index in kept), ERRORS_HEADERS[lang]), exported
+
+
+def write_failed_rows(
+    source: ImportReport | ParsedImport,
+    destination: Destination,
+    *,
+    format: str | None = None,
+    lang: Lang | None = None,
+) -> int:
+    """Write the rows of ``source`` that have errors to ``destination``; return how many.
+
+    ``source`` is an :class:`~upflow_import.ImportReport` (its rows' issues
+    include the planner's and apply's) or a :class:`~upflow_import.ParsedImport`
+    (parsing issues only). ``destination`` is a path or a binary file object;
+    ``format`` (``"csv"`` or ``"xlsx"``) comes from the file name's suffix by
+    default. ``lang`` is the language of the messages (default: the report's,
+    else English); a French CSV is ``;``-separated, an English one
+    ``,``-separated, both UTF-8 with a byte order mark.
+
+    Every cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return is written with a leading ``'`` so that no spreadsheet program runs
+    it as a formula. The file is written even when no row has an error (it
+    then holds the header only).
+
+    >>> import io
+    >>> from upflow_import import InMemoryRepository, import_file
+    >>> report = import_file(b"Nom du client;Email du contact\\nAcme;jean@\\nGlobex;\\n",
+    ...                      InMemoryRepository(), dry_run=True)
+    >>> out = io.BytesIO()
+    >>> write_failed_rows(report, out, format="csv", lang="en")
+    1
+    >>> print(out.getvalue().decode("utf-8-sig").replace("\\r\\n", "\\n"), end="")
+    Nom du client,Email du contact,Import errors
+    Acme,jean@,Email du contact: 'jean@' is not a valid email address.
+    """
+    kind = sheet_format(destination, format)
+    chosen: Lang = lang if lang is not None else source.lang if isinstance(source, ImportReport) else "en"
+    headers, rows = failed_rows(source, chosen)
+    columns = [SheetColumn(header) for header in headers[:-1]]
+    columns.append(SheetColumn(headers[-1], wrap=True, width=60))
+    sheet_name = "Erreurs" if chosen == "fr" else "Errors"
+    write_sheet(destination, columns, rows, format=kind, lang=chosen, sheet_name=sheet_name)
+    return len(rows)

@@ -1,0 +1,114 @@
+"""Template files: :func:`write_template`, the "fichier modèle" Upflow offers for download.
+
+A template has one column per field, headed by the field's canonical label
+in the chosen language (so that the automatic mapping recognises every
+column with full confidence), and one example row that imports cleanly into
+any store: it fills no account manager, dunning plan or parent, which must
+exist beforehand. The XLSX template also guides whoever fills it in: bold
+frozen header, column widths, drop-down lists for the contact position and
+the main-contact flag, and identifier, code, postal-code and phone columns
+formatted as text so that Excel keeps leading zeros (``01000``) and
+``+33…`` as typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from upflow_import._sheets import Destination, SheetColumn, sheet_format, write_sheet
+from upflow_import.fields import SPECS, Field
+from upflow_import.lang import Lang
+
+__all__ = ["TEMPLATE_FIELDS", "template_example", "template_headers", "write_template"]
+
+#: The template's columns, in the order of the field catalogue.
+TEMPLATE_FIELDS: tuple[Field, ...] = tuple(Field)
+
+# Fields whose values Excel would mangle in a General cell: leading zeros
+# (ids, codes, postal codes) or a leading "+" read as a formula (phones).
+# The others are formatted as text too except the flag, whose drop-down
+# list holds plain 1 and 0.
+_NOT_TEXT = frozenset({Field.CONTACT_IS_MAIN, Field.CLIENT_PAYMENT_TERM_DAYS})
+
+_POSITIONS: Mapping[Lang, tuple[str, ...]] = {
+    "en": ("ACCOUNTING", "SALES", "PURCHASER", "PAYER"),
+    "fr": ("Comptable", "Commercial", "Acheteur", "Payeur"),
+}
+_CHOICE_MESSAGES: Mapping[Field, Mapping[Lang, str]] = {
+    Field.CONTACT_POSITION: {
+        "en": "Accepted: ACCOUNTING, SALES, PURCHASER, PAYER (or Comptable, Commercial, Acheteur, Payeur).",
+        "fr": "Valeurs acceptées : Comptable, Commercial, Acheteur, Payeur (ou ACCOUNTING, SALES, "
+              "PURCHASER, PAYER).",
+    },
+    Field.CONTACT_IS_MAIN: {
+        "en": "1 for the client's main contact, 0 or empty otherwise.",
+        "fr": "1 pour le contact principal du client, 0 ou vide sinon.",
+    },
+}
+
+# The example row: (French, English). Reference fields (account manager,
+# dunning plan, parent) stay empty so that the row imports into any store.
+_EXAMPLE: Mapping[Field, tuple[str, str]] = {
+    Field.CLIENT_EXTERNAL_ID: ("C001", "C001"),
+    Field.CLIENT_NAME: ("Exemple SARL", "Example Ltd"),
+    Field.CLIENT_ACCOUNTING_CODE: ("411EXEMPLE", "411EXAMPLE"),
+    Field.CLIENT_VAT_NUMBER: ("FR40303265045", "FR40303265045"),
+    Field.CLIENT_ADDRESS: ("10 rue de la Paix", "10 rue de la Paix"),
+    Field.CLIENT_POSTAL_CODE: ("75002", "75002"),
+    Field.CLIENT_CITY: ("Paris", "Paris"),
+    Field.CLIENT_STATE: ("Île-de-France", "Île-de-France"),
+    Field.CLIENT_COUNTRY: ("France", "France"),
+    Field.CLIENT_PAYMENT_TERM_DAYS: ("30", "30"),
+    Field.CONTACT_EMAIL: ("jeanne.martin@exemple.fr", "jane.martin@example.com"),
+    Field.CONTACT_FIRST_NAME: ("Jeanne", "Jane"),
+    Field.CONTACT_LAST_NAME: ("Martin", "Martin"),
+    Field.CONTACT_PHONE: ("01 23 45 67 89", "01 23 45 67 89"),
+    Field.CONTACT_EXTERNAL_ID: ("K001", "K001"),
+    Field.CONTACT_POSITION: ("Comptable", "ACCOUNTING"),
+    Field.CONTACT_IS_MAIN: ("1", "1"),
+}
+
+def template_headers(lang: Lang = "en") -> tuple[str, ...]:
+    """The template's column headers: every field's canonical label in ``lang``."""
+    return tuple(SPECS[field].label(lang) for field in TEMPLATE_FIELDS)
+
+
+def template_example(lang: Lang = "en") -> tuple[str | None, ...]:
+    """The template's example row, aligned with :func:`template_headers`."""
+    position = 0 if lang == "fr" else 1
+    return tuple(_EXAMPLE[field][position] if field in _EXAMPLE else None for field in TEMPLATE_FIELDS)
+
+
+def _column(field: Field, lang: Lang) -> SheetColumn:
+    header = SPECS[field].label(lang)
+    if field is Field.CONTACT_POSITION:
+        return SheetColumn(header, choices=_POSITIONS[lang], choices_message=_CHOICE_MESSAGES[field][lang])
+    if field is Field.CONTACT_IS_MAIN:
+        return SheetColumn(header, text=False, choices=("1", "0"),
+                           choices_message=_CHOICE_MESSAGES[field][lang])
+    return SheetColumn(header, text=field not in _NOT_TEXT)
+
+
+def write_template(destination: Destination, *, format: str | None = None, lang: Lang = "en") -> None:
+    """Write an import template to ``destination`` (a path or a binary file object).
+
+    ``format`` is ``"csv"`` or ``"xlsx"``; by default it comes from the file
+    name's suffix (it is required for a file object). ``lang`` chooses the
+    column labels and the example row (``"en"`` or ``"fr"``); a French CSV is
+    ``;``-separated, an English one ``,``-separated, both UTF-8 with a byte
+    order mark so that Excel opens them right.
+
+    XLSX needs the optional XlsxWriter package (``pip install
+    "upflow-import[xlsx]"``); without it, ``export.xlsx_unavailable`` is raised.
+    An unknown suffix or format raises ``export.unsupported_format``.
+
+    >>> import io
+    >>> out = io.BytesIO()
+    >>> write_template(out, format="csv", lang="fr")
+    >>> out.getvalue().decode("utf-8-sig").splitlines()[0].split(";")[:3]
+    ['Identifiant Client', 'Nom du client', 'Code comptable du client']
+    """
+    kind = sheet_format(destination, format)
+    columns = [_column(field, lang) for field in TEMPLATE_FIELDS]
+    write_sheet(destination, columns, [template_example(lang)], format=kind, lang=lang,
+                sheet_name="Clients")
