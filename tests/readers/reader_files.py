@@ -192,3 +192,26 @@ def xlsx_with_sheet_at(part: str, target: str, body: bytes, dimension: bytes | N
                 content = content.replace(b"/xl/worksheets/sheet1.xml", f"/{part}".encode())
             archive.writestr(info.filename, content)
     return buffer.getvalue()
+
+
+def xls_with_patched_record(data: bytes, kind: int, patch: dict[int, bytes]) -> bytes:
+    """``data`` (an xlwt XLS, whose workbook stream is stored contiguously) with bytes of the
+    first record of type ``kind`` replaced: ``patch`` maps offsets in the record's body to the
+    new bytes."""
+    import struct
+
+    from upflow_import.readers.reach_xls import workbook_stream
+
+    stream = workbook_stream(data)
+    position = 0
+    while True:
+        record, length = struct.unpack_from("<HH", stream, position)
+        if record == kind:
+            break
+        position += 4 + length
+    original = stream[position:position + 4 + length]
+    body = bytearray(original[4:])
+    for offset, replacement in patch.items():
+        body[offset:offset + len(replacement)] = replacement
+    assert data.count(original) == 1
+    return data.replace(original, original[:4] + bytes(body))

@@ -4,6 +4,7 @@ memory, checked in a child process (an abort there fails the test, it does not e
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,8 @@ import xlwt
 from isolation import read_in_child
 from reader_files import (
     crafted_xlsx,
+    xls_bytes,
+    xls_with_patched_record,
     xlsb_with_far_cell,
     xlsx_bytes,
     xlsx_with_sheet_at,
@@ -105,6 +108,10 @@ def test_cells_reaching_too_far_are_refused_before_calamine_sees_them(tmp_path: 
         "too_many_cells.xlsx": crafted_xlsx(b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
                                             b'<row r="900000"><c r="ALL900000">' + VALUE + b"</row>"),
         "four_far_sheets.xls": xls_with_far_cells(4),
+        # A Dimensions record whose first row is past its last: calamine reserves 2**32 rows.
+        "lying_dimensions.xls": xls_with_patched_record(
+            xls_bytes({"S": [["Nom", "Ville"], ["Acme", "Paris"]]}), 0x0200,
+            {0: struct.pack("<I", 0x005F0000)}),
         # The sheet stored away from xl/worksheets/, found through the workbook's relationships.
         "sheet_elsewhere.xlsx": xlsx_with_sheet_at("xl/data/clients.xml", "/xl/data/clients.xml",
                                                    b'<row r="1"><c r="A1" t="s"><v>0</v></c>'

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from upflow_import.errors import FileTooLargeError, UnreadableFileError
 from upflow_import.limits import Limits
 
-__all__ = ["CHUNK", "MAX_ENTRIES", "RATIO_FLOOR", "open_archive", "read_small", "stream_entry"]
+__all__ = ["CHUNK", "MAX_ENTRIES", "RATIO_FLOOR", "ZIP_ERRORS", "open_archive", "read_small", "stream_entry"]
 
 #: More entries than any real workbook has (pictures and all), fewer than a zip bomb made of many.
 MAX_ENTRIES = 10_000
@@ -41,7 +41,8 @@ MAX_ENTRIES = 10_000
 RATIO_FLOOR = 1024 * 1024
 #: Bytes inflated at a time when streaming an entry.
 CHUNK = 1024 * 1024
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+#: What the zipfile module raises on a damaged archive.
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
                NotImplementedError, RuntimeError, KeyError)
 
 
@@ -50,7 +51,7 @@ def open_archive(data: bytes, limits: Limits) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except _ZIP_ERRORS as error:
+    except ZIP_ERRORS as error:
         raise UnreadableFileError.of("file.corrupt", detail=f"broken zip archive: {error}") from None
     names = [info.filename for info in infos]
     if len(set(names)) != len(names):
@@ -105,5 +106,5 @@ def stream_entry(archive: zipfile.ZipFile, entry: str | zipfile.ZipInfo) -> Iter
                     raise UnreadableFileError.of("file.corrupt",
                                                  detail=f"{info.filename} is larger than declared")
                 yield chunk
-    except _ZIP_ERRORS as error:
+    except ZIP_ERRORS as error:
         raise UnreadableFileError.of("file.corrupt", detail=f"broken zip entry: {error}") from None

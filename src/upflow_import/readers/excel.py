@@ -117,17 +117,16 @@ def _choose_sheet(workbook: CalamineWorkbook, wanted: str | None) -> str:
                                  sheets=", ".join(repr(name) for name in names))
 
 
-def _parts(archive: zipfile.ZipFile, mapping: Callable[[zipfile.ZipFile], dict[str, str] | None],
+def _parts(archive: zipfile.ZipFile, mapping: Callable[[zipfile.ZipFile], dict[str, tuple[str, ...]] | None],
            sheet: str, suffix: str) -> list[str]:
-    """The zip entries to check for ``sheet``: its own part (and any entry whose name differs
-    only by case, in case the reader matches names loosely), or, when the workbook's map of
-    parts cannot be read, every entry that could be a sheet."""
+    """The zip entries to check for ``sheet``: every entry its relationship may name (ignoring
+    case, in case a reader matches names loosely), or, when the workbook's map of parts cannot
+    be read or names nothing present, every entry that could be a sheet."""
     entries = archive.namelist()
     parts = mapping(archive)
-    own = parts.get(sheet) if parts is not None else None
-    if own is not None and own in entries:
-        return [entry for entry in entries if entry.lower() == own.lower()]
-    return [entry for entry in entries if entry.lower().endswith(suffix)]
+    wanted = {candidate.lower() for candidate in (parts or {}).get(sheet, ())}
+    found = [entry for entry in entries if entry.lower() in wanted]
+    return found or [entry for entry in entries if entry.lower().endswith(suffix)]
 
 
 def _table(rows: list[tuple[int, tuple[str | None, ...]]], offset: int, *, kind: Kind, sheet: str,

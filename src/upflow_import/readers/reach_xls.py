@@ -10,8 +10,10 @@ refused as ``file.corrupt``) and its records (MS-XLS: a 16-bit type and a
 record, as calamine does, up to the sheet's ``EOF``. The value records
 (``LabelSst``, ``Label``, ``RString``, ``Number``, ``RK``, ``MulRk``,
 ``BoolErr``, ``Formula``) place the cells; blank cells hold no value.
-Each sheet's rectangle must respect the limits, and all of them together
-``max_cells``.
+calamine also reserves room for as many cells as a sheet's ``Dimensions``
+record claims (a lying one aborts the interpreter, found by fuzzing), so that
+claim counts too. Each sheet's rectangle must respect the limits, and all of
+them together, with their reservations, ``max_cells``.
 
 Also found on the way: ``FilePass`` (an encrypted workbook:
 ``file.password_protected``) and a compound file without a workbook stream
@@ -38,7 +40,7 @@ _RECORD = struct.Struct("<HH")
 _CELL = struct.Struct("<HH")
 _U32 = struct.Struct("<I")
 
-_BOF, _EOF, _BOUNDSHEET, _FILEPASS = 0x0809, 0x000A, 0x0085, 0x002F
+_BOF, _EOF, _BOUNDSHEET, _FILEPASS, _DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x002F, 0x0200
 _BIFF5_BOF = (0x0009, 0x0209, 0x0409)
 # Value records whose data starts with the cell's row and column.
 _VALUE_RECORDS = frozenset({0x00FD, 0x0204, 0x00D6, 0x0203, 0x027E, 0x0205, 0x0006, 0x0406})
@@ -50,13 +52,14 @@ def check_xls(data: bytes, limits: Limits) -> None:
     stream = workbook_stream(data)
     offsets = _sheet_offsets(stream)
     total = 0
-    seen: dict[int, Reach] = {}
+    seen: dict[int, tuple[Reach, int]] = {}
     for offset in offsets:
-        reach = seen.get(offset)
-        if reach is None:
-            reach = seen[offset] = _walk_sheet(stream, offset)
+        walked = seen.get(offset)
+        if walked is None:
+            walked = seen[offset] = _walk_sheet(stream, offset)
+        reach, reserved = walked
         check_reach(reach, limits)
-        total += reach.cells
+        total += reach.cells + reserved
         if total > limits.max_cells:
             raise FileTooLargeError.of("file.too_large", limit="max_cells", actual=total,
                                        maximum=limits.max_cells)
@@ -80,11 +83,37 @@ def _sheet_offsets(stream: bytes) -> list[int]:
     return offsets
 
 
-def _walk_sheet(stream: bytes, offset: int) -> Reach:
+def _dimension_cells(body: bytes) -> int:
+    """The cells calamine reserves room for on reading a ``Dimensions`` record, computed as it
+    does (32-bit arithmetic that wraps, as a release build of it does)."""
+    first_row: int
+    last_row: int
+    first_column: int
+    last_column: int
+    if len(body) == 14:
+        first_row, last_row = struct.unpack_from("<II", body)
+        first_column, last_column = struct.unpack_from("<HH", body, 8)
+    elif len(body) == 10:
+        first_row, last_row, first_column, last_column = struct.unpack_from("<HHHH", body)
+    else:
+        return 0
+    if last_row >= 1 and last_column >= 1:
+        end_row, end_column = last_row - 1, last_column - 1
+    else:
+        end_row, end_column = first_row, first_column
+    rows = ((end_row - first_row) % 2**32 + 1) % 2**32
+    columns = ((end_column - first_column) % 2**32 + 1) % 2**32
+    return rows * columns
+
+
+def _walk_sheet(stream: bytes, offset: int) -> tuple[Reach, int]:
+    """The rectangle of the sheet's values, and the cells its ``Dimensions`` make calamine
+    reserve."""
     reach = Reach()
+    reserved = 0
     size = len(stream)
     if offset + 4 > size:
-        return reach
+        return reach, reserved
     position = offset
     depth = 0
     record = _RECORD.unpack_from
@@ -97,6 +126,8 @@ def _walk_sheet(stream: bytes, offset: int) -> Reach:
             if length >= 4:
                 row, column = cell(stream, body)
                 reach.add(row, column)
+        elif kind == _DIMENSIONS:
+            reserved = max(reserved, _dimension_cells(stream[body:position]))
         elif kind == _MULRK:
             if length >= 6 and position <= size:
                 row, first = cell(stream, body)
@@ -109,7 +140,7 @@ def _walk_sheet(stream: bytes, offset: int) -> Reach:
             depth -= 1
             if depth <= 0:
                 break
-    return reach
+    return reach, reserved
 
 
 def workbook_stream(data: bytes) -> bytes:

@@ -121,9 +121,9 @@ def _walk_tail(tail: bytes, reach: Reach, row: int) -> None:
         position += size
 
 
-def binary_worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str] | None:
-    """Sheet name → zip entry of its records, from ``workbook.bin`` and its relationships
-    (``None`` when they cannot be read)."""
+def binary_worksheet_parts(archive: zipfile.ZipFile) -> dict[str, tuple[str, ...]] | None:
+    """Sheet name → the zip entries that may hold its records, from ``workbook.bin`` and its
+    relationships (``None`` when they cannot be read)."""
     workbook = next((name for name in archive.namelist() if name.lower().endswith("workbook.bin")), None)
     if workbook is None:
         return None
@@ -135,7 +135,7 @@ def binary_worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str] | None:
     targets = relationship_targets(relations, folder)
     if targets is None:
         return None
-    parts: dict[str, str] = {}
+    parts: dict[str, tuple[str, ...]] = {}
     try:
         for kind, record in _records(content):
             if kind != _BUNDLE_SHEET:

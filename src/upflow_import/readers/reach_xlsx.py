@@ -181,9 +181,9 @@ def _r_value(attributes: bytes) -> bytes | None:
     return match[1] if match[1] is not None else match[2]
 
 
-def worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str] | None:
-    """Sheet name → zip entry of its XML, from the workbook and its relationships
-    (``None`` when they cannot be read)."""
+def worksheet_parts(archive: zipfile.ZipFile) -> dict[str, tuple[str, ...]] | None:
+    """Sheet name → the zip entries that may hold its XML, from the workbook and its
+    relationships (``None`` when they cannot be read). See :func:`relationship_targets`."""
     workbook = _office_document(archive) or "xl/workbook.xml"
     folder, base = posixpath.split(workbook)
     content = read_small(archive, workbook, _MAX_PART)
@@ -194,7 +194,7 @@ def worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str] | None:
     root = _parse(content)
     if targets is None or root is None:
         return None
-    parts: dict[str, str] = {}
+    parts: dict[str, tuple[str, ...]] = {}
     for element in root.iter():
         if _local(element.tag) != "sheet":
             continue
@@ -221,17 +221,25 @@ def _office_document(archive: zipfile.ZipFile) -> str | None:
     return None
 
 
-def relationship_targets(relations: bytes, folder: str) -> dict[str, str] | None:
-    """Relationship id → zip entry it points to, from a ``.rels`` part in ``folder``."""
+def relationship_targets(relations: bytes, folder: str) -> dict[str, tuple[str, ...]] | None:
+    """Relationship id → the zip entries its target may name, from a ``.rels`` part in ``folder``.
+
+    A target is resolved as the OPC rules say (relative to ``folder``, ``..``
+    folded) and also the way calamine joins it (``xl/`` + the target as
+    written): the entry checked must be the one calamine reads, whichever way
+    a crafted file makes them differ.
+    """
     root = _parse(relations)
     if root is None:
         return None
-    targets = {}
+    targets: dict[str, tuple[str, ...]] = {}
     for element in root.iter():
         if _local(element.tag) == "Relationship" and element.get("TargetMode") != "External":
             ident, target = element.get("Id"), element.get("Target")
             if ident and target:
-                targets[ident] = _resolve(folder, target)
+                literal = target[1:] if target.startswith("/") else (
+                    target if target.startswith(folder + "/") else f"{folder}/{target}")
+                targets[ident] = (_resolve(folder, target), literal)
     return targets
 
 

@@ -19,6 +19,7 @@ import zipfile
 from typing import Literal
 
 from upflow_import.errors import UnreadableFileError
+from upflow_import.readers.archive import ZIP_ERRORS
 
 __all__ = ["OLE2_MAGIC", "Kind", "sniff", "utf16_byte_order"]
 
@@ -85,7 +86,7 @@ def _sniff_zip(data: bytes, name: str | None) -> Kind:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
             mimetype = _small_entry(archive, "mimetype")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+    except ZIP_ERRORS as error:
         raise UnreadableFileError.of("file.corrupt", detail=f"broken zip archive: {error}") from None
     lowered = {entry.lower() for entry in names}
     if any(entry.endswith(".iwa") for entry in lowered) or (
