@@ -4,6 +4,7 @@ memory, checked in a child process (an abort there fails the test, it does not e
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import xlwt
 from isolation import read_in_child
 from reader_files import (
     crafted_xlsx,
+    replace_entry,
     xls_bytes,
     xls_with_patched_record,
     xlsb_with_far_cell,
@@ -50,6 +52,15 @@ def xls_with_far_cells(sheets: int) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def announcing_strings(count: int) -> bytes:
+    """XlsxWriter's file whose shared strings claim ``count`` strings."""
+    data = xlsx_bytes({"S": [["Nom", "Ville"], ["Acme", "Paris"]]})
+    strings = zipfile.ZipFile(io.BytesIO(data)).read("xl/sharedStrings.xml")
+    lying = re.sub(rb'uniqueCount="\d+"', b'uniqueCount="%d"' % count, strings)
+    assert lying != strings
+    return replace_entry(data, "xl/sharedStrings.xml", lying)
 
 
 def spaces(megabytes: int) -> Iterator[bytes]:
@@ -108,6 +119,8 @@ def test_cells_reaching_too_far_are_refused_before_calamine_sees_them(tmp_path: 
         "too_many_cells.xlsx": crafted_xlsx(b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
                                             b'<row r="900000"><c r="ALL900000">' + VALUE + b"</row>"),
         "four_far_sheets.xls": xls_with_far_cells(4),
+        # Shared strings announcing 2**32 - 1 of them: calamine reserves 96 GiB on opening.
+        "shared_strings_count.xlsx": announcing_strings(4_294_967_295),
         # A Dimensions record whose first row is past its last: calamine reserves 2**32 rows.
         "lying_dimensions.xls": xls_with_patched_record(
             xls_bytes({"S": [["Nom", "Ville"], ["Acme", "Paris"]]}), 0x0200,

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from reader_files import csv_bytes, xlsx_bytes
+from reader_files import csv_bytes, replace_entry, xlsx_bytes
 
 import upflow_import as ui
 
@@ -100,3 +100,11 @@ def test_a_zip_with_two_entries_of_one_name_is_corrupt() -> None:
         with pytest.warns(UserWarning, match="Duplicate name"):
             archive.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
     assert code_of(buffer.getvalue()) == "file.corrupt"
+
+
+def test_shared_strings_announcing_more_than_they_hold_are_corrupt() -> None:
+    data = xlsx_bytes({"S": [["Nom", "Ville"], ["Acme", "Paris"]]})
+    strings = zipfile.ZipFile(io.BytesIO(data)).read("xl/sharedStrings.xml")
+    lying = strings.replace(b'uniqueCount="4"', b'uniqueCount="100000"')
+    assert lying != strings
+    assert code_of(replace_entry(data, "xl/sharedStrings.xml", lying)) == "file.corrupt"

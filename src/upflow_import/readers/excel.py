@@ -3,6 +3,7 @@
 Order of work, so that calamine only ever sees a file whose cost is bounded:
 
 1. zip-based files: the archive checks of :mod:`~upflow_import.readers.archive`;
+   XLSX: the shared strings' announced count (calamine reserves room for it);
    ODS: the reach of every table (calamine reads them all on opening);
    XLS: the reach of every sheet (same reason), see
    :mod:`~upflow_import.readers.reach_xls`;
@@ -46,7 +47,7 @@ from upflow_import.readers.headers import check_title_row, column_letter, layout
 from upflow_import.readers.reach_ods import check_ods_tables
 from upflow_import.readers.reach_xls import check_xls
 from upflow_import.readers.reach_xlsb import binary_worksheet_parts, check_binary_worksheet
-from upflow_import.readers.reach_xlsx import check_worksheet, worksheet_parts
+from upflow_import.readers.reach_xlsx import check_shared_strings, check_worksheet, worksheet_parts
 from upflow_import.readers.sniff import Kind
 from upflow_import.table import Row, Table
 
@@ -62,6 +63,8 @@ def read_workbook(data: bytes, kind: Kind, *, sheet: str | None, limits: Limits,
         archive = open_archive(data, limits)
         if kind == "ods":
             check_ods_tables(archive, limits)
+        elif kind == "xlsx":
+            check_shared_strings(archive, limits)
     elif kind == "xls":
         check_xls(data, limits)
     with _calamine_errors():

@@ -32,12 +32,12 @@ import re
 import zipfile
 from xml.etree import ElementTree
 
-from upflow_import.errors import UpflowImportError
+from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
 from upflow_import.limits import Limits
 from upflow_import.readers.archive import read_small, stream_entry
 from upflow_import.readers.reach import Reach, check_reach, column_index, iter_tags
 
-__all__ = ["check_worksheet", "relationship_targets", "worksheet_parts"]
+__all__ = ["check_shared_strings", "check_worksheet", "relationship_targets", "worksheet_parts"]
 
 _DIMENSION = re.compile(
     rb"<(?:[\w.-]+:)?dimension\s[^>]*?\bref\s*=\s*[\"']([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?[\"']")
@@ -47,6 +47,9 @@ _TAG_START = re.compile(rb"<(?:[\w.-]+:)?(?:row|c)[\s/>]")
 _R_ATTRIBUTE = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _REFERENCE = re.compile(rb"([A-Za-z]+)(\d+)")
 _DIGITS = re.compile(rb"\d+")
+_UNIQUE_COUNT = re.compile(rb"<(?:[\w.-]+:)?sst\b[^>]*?\suniqueCount\s*=\s*[\"'](\d+)[\"']")
+# The shortest shared string, <si/>, takes 5 bytes.
+_SHORTEST_STRING = 5
 # Room for the longest cell reference the fast path accepts after a match.
 _OVERLAP = 64
 _MAX_PART = 16 * 1024 * 1024
@@ -58,6 +61,33 @@ def check_worksheet(archive: zipfile.ZipFile, part: str, limits: Limits) -> None
     if claimed is not None and _within_limits(claimed, limits) and _cells_within(archive, part, claimed):
         return
     check_reach(_walk(archive, part), limits)
+
+
+def check_shared_strings(archive: zipfile.ZipFile, limits: Limits) -> None:
+    """Refuse a shared-strings part whose announced ``uniqueCount`` cannot be true.
+
+    calamine reserves room for that many strings (24 bytes each) when it opens
+    the workbook: ``uniqueCount="4294967295"`` asks for 96 GiB and aborts the
+    interpreter (found by fuzzing). A count larger than the part could hold is
+    ``file.corrupt``; one larger than ``max_cells`` (there are never more
+    distinct strings than cells) is ``file.too_large``.
+    """
+    for info in archive.infolist():
+        if not info.filename.lower().endswith("sharedstrings.xml"):
+            continue
+        head = next(stream_entry(archive, info), b"")
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[1:2] == b"\x00" or head[:1] == b"\x00":
+            head = head.decode("utf-16", errors="replace").encode("utf-8", errors="replace")
+        match = _UNIQUE_COUNT.search(head)
+        if match is None:
+            continue
+        announced = int(match[1])
+        if announced > limits.max_cells:
+            raise FileTooLargeError.of("file.too_large", limit="max_cells", actual=announced,
+                                       maximum=limits.max_cells)
+        if announced > info.file_size // _SHORTEST_STRING + 1:
+            raise UnreadableFileError.of("file.corrupt", detail=f"{info.filename} announces {announced} "
+                                         "strings, more than it can hold")
 
 
 def _within_limits(rectangle: Reach, limits: Limits) -> bool:
@@ -255,7 +285,7 @@ def _parse(content: bytes) -> ElementTree.Element | None:
         return None
     try:
         return ElementTree.fromstring(content)
-    except ElementTree.ParseError:
+    except (ElementTree.ParseError, LookupError, ValueError):  # LookupError: an unknown encoding
         return None
 
 
