@@ -30,6 +30,7 @@ from upflow_import.apply import apply
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name
 from upflow_import.mapping import ColumnMapping
+from upflow_import.mapping_memory import MappingMemory
 from upflow_import.model import ClientRecord, ClientRef, ContactRecord, FieldValue, ParsedImport, ParsedRow
 from upflow_import.planner import plan
 from upflow_import.repository import (
@@ -126,8 +127,9 @@ class RepositoryContract:
     Override the ``repository`` fixture to return a new, empty repository.
     Override :meth:`add_account_managers` and :meth:`add_dunning_plans` if
     your repository tracks them; the tests that need them are skipped
-    otherwise. ``transaction()`` and ``find_contacts_by_external_ids`` are
-    checked when the repository offers them.
+    otherwise. ``transaction()``, ``find_contacts_by_external_ids`` and the
+    mapping memory (:class:`~upflow_import.MappingMemory`) are checked when
+    the repository offers them.
     """
 
     #: How many keys the planner sends per lookup call (its default chunk size).
@@ -280,6 +282,19 @@ class RepositoryContract:
         self.add_dunning_plans(repository, ["Plan Standard", "Plan VIP"])
         known = repository.known_dunning_plans(["Plan VIP", "Plan inconnu"])
         assert known is not None and set(known) == {"Plan VIP"}
+
+    # -- mapping memory -----------------------------------------------------------------------
+
+    def test_mapping_memory_when_offered(self, repository: Repository) -> None:
+        if not isinstance(repository, MappingMemory):
+            pytest.skip("this repository does not remember column mappings")
+        fingerprint = "0" * 64
+        assert repository.load_mapping(fingerprint) is None
+        repository.save_mapping(fingerprint, {"Société": "client.name", "Notes": None})
+        assert dict(repository.load_mapping(fingerprint) or {}) == {"Société": "client.name", "Notes": None}
+        repository.save_mapping(fingerprint, {"Raison sociale": "client.name"})
+        assert dict(repository.load_mapping(fingerprint) or {}) == {"Raison sociale": "client.name"}
+        assert repository.load_mapping("1" * 64) is None
 
     # -- transactions ---------------------------------------------------------------------------
 
