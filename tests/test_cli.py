@@ -26,7 +26,7 @@ import xlsxwriter
 from upflow_import.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "clients_fr.csv"
+EXAMPLE = ROOT / "examples" / "clients_with_errors.csv"
 
 FR_HEADERS = ["Identifiant Client", "Nom du client", "Ville", "Email du Responsable de Compte",
               "Nom du plan de relance", "Nom du groupe", "Email du contact", "Prénom du contact",

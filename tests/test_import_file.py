@@ -350,13 +350,13 @@ def test_an_unreadable_file_raises_with_its_code() -> None:
 
 def test_the_sample_file_imports_with_one_contact_dropped() -> None:
     repository = ui.InMemoryRepository()
-    report = ui.import_file(EXAMPLES / "clients_fr.csv", repository, lang="fr")
+    report = ui.import_file(EXAMPLES / "clients_with_errors.csv", repository, lang="fr")
     assert report.file.encoding == "cp1252" and report.file.delimiter == ";"
     assert [issue.code for issue in report.issues] == ["value.invalid_email"]
     assert report.summary.clients.create == 6 and report.summary.contacts.dropped == 1
     group = repository.client_by_external_id("G100")
     assert [c.external_id for c in repository.clients() if c.parent_id == group.id] == ["G101", "G102"]
-    assert ui.import_file(EXAMPLES / "clients_fr.csv", repository).operations == ()
+    assert ui.import_file(EXAMPLES / "clients_with_errors.csv", repository).operations == ()
 
 
 def test_progress_covers_planning_then_writing(tmp_path: Path) -> None:
