@@ -122,20 +122,22 @@ def test_groups_import_parents_first_whatever_the_row_order() -> None:
 # -- scripts ------------------------------------------------------------------------------------
 
 
-def test_the_etl_step_applies_a_clean_file_and_stops_on_errors(tmp_path: Path) -> None:
-    script = EXAMPLES / "etl_step.py"
-    done = run(script, EXAMPLES / "clients_fr.csv", cwd=tmp_path)
+def test_the_etl_step_applies_a_clean_file_and_stops_on_errors(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # Once as a script, as a person runs it; then in-process, which is the same code and faster.
+    done = run(EXAMPLES / "etl_step.py", EXAMPLES / "clients_fr.csv", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "'Nom du client'" in done.stdout and "-> client.name (100%)" in done.stdout
     assert "dry run: 8 rows, 0 errors" in done.stdout
     assert "applied to upflow.db: clients created 6" in done.stdout
 
+    monkeypatch.chdir(tmp_path)
+    etl_step = load_example("etl_step")
     failed = tmp_path / "to_fix.csv"
-    stopped = run(script, EXAMPLES / "clients_with_errors.csv", "--db", "other.db", "--failed-rows", failed,
-                  cwd=tmp_path)
-    assert stopped.returncode == 1
-    assert "value.invalid_email at row 7" in stopped.stdout
-    assert "stopped: nothing was written" in stopped.stdout
+    arguments = [EXAMPLES / "clients_with_errors.csv", "--db", "other.db", "--failed-rows", failed]
+    assert etl_step.main([str(argument) for argument in arguments]) == 1
+    out = capsys.readouterr().out
+    assert "value.invalid_email at row 7" in out and "stopped: nothing was written" in out
     with failed.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert len(rows) == 2 and rows[1][1] == "Librairie Étoile"
@@ -144,18 +146,19 @@ def test_the_etl_step_applies_a_clean_file_and_stops_on_errors(tmp_path: Path) -
 
     unreadable = tmp_path / "notes.pdf"
     unreadable.write_bytes(b"%PDF-1.4 not a spreadsheet")
-    refused = run(script, unreadable, cwd=tmp_path)
-    assert refused.returncode == 2 and "[file.unsupported_format]" in refused.stdout
+    assert etl_step.main([str(unreadable)]) == 2
+    assert "[file.unsupported_format]" in capsys.readouterr().out
 
 
-def test_the_sqlalchemy_example_imports_a_file_into_a_database(tmp_path: Path) -> None:
+def test_the_sqlalchemy_example_imports_a_file_into_a_database(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{(tmp_path / 'customers.db').as_posix()}"
     done = run(EXAMPLES / "sqlalchemy_repository.py", EXAMPLES / "clients_fr.csv", url, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "clients: created 6" in done.stdout and "contacts: created 7" in done.stdout
     assert "#3 Hôtel Lumière Lyon [G101] (subsidiary of #2)" in done.stdout
-    again = run(EXAMPLES / "sqlalchemy_repository.py", EXAMPLES / "clients_fr.csv", url, cwd=tmp_path)
-    assert "clients: created 0, updated 0, unchanged 6" in again.stdout
+    assert sqlalchemy_example.main([str(EXAMPLES / "clients_fr.csv"), url]) == 0
+    assert "clients: created 0, updated 0, unchanged 6" in capsys.readouterr().out
 
 
 # -- the SQLAlchemy repository under the contract test-kit -----------------------------------------
