@@ -11,7 +11,7 @@ sys.path.insert(0, str(HERE))
 
 project = "upflow_import"
 author = "upflow_import developers"
-copyright = "2026, upflow_import developers"  # noqa: A001
+copyright = "2026, upflow_import developers"
 
 extensions = [
     "myst_parser",
