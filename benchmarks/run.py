@@ -1,0 +1,407 @@
+"""The performance benchmark: ``nox -s bench`` (or ``python benchmarks/run.py``).
+
+It generates, with real writers (the ``csv`` module and XlsxWriter), a
+19-column client/contact file: two contacts per client, every tenth client a
+subsidiary of another, half of the clients (and their contacts) already in the
+repository, some of them with values the file changes, and a few mistakes (a
+phone number that is not one, an email without a domain). The files are cached in
+``bench-data/`` (ignored by git): 100k rows as CSV (``;``, UTF-8) and XLSX,
+and 1M rows as CSV.
+
+Then it measures, side by side in one process, the two sides of each pair run
+alternately and the median of each kept:
+
+- ``csv.DictReader`` merely iterating the CSV, against
+  ``import_file(..., dry_run=True)`` on it with a pre-filled ``InMemoryRepository``;
+- python-calamine merely loading the XLSX sheet, against the same dry run on the XLSX;
+
+and, once each:
+
+- peak memory (``ru_maxrss`` of one child process per measurement) of
+  ``list(csv.DictReader(...))`` against the dry run; both children first import
+  the library and fill the same repository, so the difference is the import's own;
+- repository lookup calls per 1000 rows (as the plan counts them);
+- ``SqliteRepository``: a real import of the 100k-row file into an empty store,
+  then the same file again (everything unchanged);
+- the 1M-row CSV dry run (time and peak memory, in a child process), next to
+  ``csv.DictReader`` iterating it.
+
+It prints the table and writes it, with the CPU model and Python version, to
+``docs/performance.md`` (between the ``bench:start`` / ``bench:end`` markers,
+so the page's hand-written analysis is kept).
+
+Options: ``--quick`` (20k rows instead of 100k, three runs; prints only), ``--skip-1m``,
+``--runs N``, ``--no-write`` (print only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from upflow_import import ImportReport, InMemoryRepository, SqliteRepository, import_file
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench-data"
+PAGE = ROOT / "docs" / "performance.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+# Bump when the generated data changes, so that cached files are rebuilt.
+DATA_VERSION = 3
+
+HEADERS = ["Identifiant Client", "Nom du client", "Code comptable du client", "Numéro de TVA", "Adresse",
+           "Code postal", "Ville", "Pays", "Email du Responsable de Compte", "Nom du plan de relance",
+           "Délai de paiement par défaut", "Nom du groupe", "Identifiant du groupe", "Email du contact",
+           "Prénom du contact", "Nom du contact", "Téléphone du contact", "Poste du contact",
+           "Contact principal"]
+PLACES = [(75001, "Paris", "France"), (69002, "Lyon", "France"), (13001, "Marseille", "France"),
+          (59000, "Lille", "France"), (33000, "Bordeaux", "France"), (44000, "Nantes", "France"),
+          (31000, "Toulouse", "FR"), (67000, "Strasbourg", "France"), (1000, "Bruxelles", "Belgique"),
+          (6000, "Nice", "France")]
+MANAGERS = [f"{name}@upflow-demo.fr" for name in ("alice", "bruno", "chloe", "david", "emma")]
+PLANS = ["Plan standard", "Plan grands comptes", "Plan PME"]
+FIRST = ["Jean", "Marie", "Pierre", "Sophie", "Luc", "Camille", "Hugo", "Léa", "Paul", "Chloé", "Louis",
+         "Manon", "Jules", "Inès", "Arthur", "Zoé", "Nathan", "Emma", "Théo", "Alice"]
+LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
+        "Moreau", "Simon", "Laurent", "Lefèbvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent",
+        "Fournier"]
+PHONE_PREFIXES = ["42", "44", "45", "53", "61", "63", "64", "70", "72", "74", "75", "76", "77", "78"]
+POSITIONS = ["Comptable", "Commercial", "Acheteur", "Payeur"]
+
+
+# -- the data ---------------------------------------------------------------------------------------
+
+def _vat(client: int) -> str:
+    """A French VAT number with valid check digits (SIREN Luhn digit, then the VAT key)."""
+    base = f"{(30_000_000 + client * 37) % 100_000_000:08d}"
+    total = 0
+    for position, digit in enumerate(reversed(base + "0")):
+        value = int(digit) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    siren = base + str((10 - total % 10) % 10)
+    return f"FR {(12 + 3 * (int(siren) % 97)) % 97:02d} {siren[:3]} {siren[3:6]} {siren[6:]}"
+
+
+def _row(index: int, *, typed: bool) -> list[object]:
+    """Data row ``index`` (0-based): client ``index // 2``, its contact ``index % 2``.
+
+    ``typed``: numbers as numbers (XLSX), else as the text a CSV export holds.
+    """
+    client, second = divmod(index, 2)
+    postal, city, country = PLACES[client % len(PLACES)]
+    parent = client - 5 if client % 10 == 5 else None
+    # Distinct valid French numbers, written national or international.
+    lead, prefix = "1674"[index % 4], PHONE_PREFIXES[index % len(PHONE_PREFIXES)]
+    digits = f"{index * 7919 % 1_000_000:06d}"
+    national = index % 3 and country != "Belgique"
+    phone = f"{'0' if national else '+33 '}{lead} {prefix} {digits[:2]} {digits[2:4]} {digits[4:]}"
+    email = f"contact{second + 1}.{client}@societe{client}.fr"
+    if client % 2:  # a few mistakes, on clients not yet in the repository
+        if index % 997 == 1:
+            phone = "n/a"  # a warning
+        if index % 1009 == 1:
+            email = email.replace(".fr", "")  # an error: this contact is dropped
+    person = index * 7
+    return [
+        f"C{client:07d}", f"Société {client} SARL", f"411{client:07d}", _vat(client),
+        f"{client % 300 + 1} rue de la République",
+        (postal if typed else f"{postal:05d}" if country != "Belgique" else str(postal)),
+        city, country, MANAGERS[client % len(MANAGERS)], PLANS[client % len(PLANS)],
+        (30, 45, 60)[client % 3] if typed else str((30, 45, 60)[client % 3]),
+        "" if parent is None else f"Société {parent} SARL", "" if parent is None else f"C{parent:07d}",
+        email, FIRST[person % len(FIRST)],
+        LAST[person // len(FIRST) % len(LAST)], phone, POSITIONS[(client + second) % len(POSITIONS)],
+        (1 if second == 0 else 0) if typed else ("1" if second == 0 else "0"),
+    ]
+
+
+def _stored_row(index: int) -> list[object] | None:
+    """The row as the repository already holds it, for the clients already there (every even
+    client); a quarter of them have a city, and an eighth a contact phone, that the file changes."""
+    client = index // 2
+    if client % 2:
+        return None
+    row = _row(index, typed=False)
+    if client % 4 == 2:
+        row[6] = "Ancienne ville"
+    if client % 8 == 0 and index % 2:
+        row[16] = "+33 9 00 00 00 00"
+    return row
+
+
+def write_csv(path: Path, count: int) -> None:
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file, delimiter=";")
+        writer.writerow(HEADERS)
+        writer.writerows(_row(index, typed=False) for index in range(count))
+    temporary.replace(path)
+
+
+def write_xlsx(path: Path, count: int) -> None:
+    import xlsxwriter
+
+    temporary = path.with_suffix(".tmp")
+    workbook = xlsxwriter.Workbook(str(temporary), {"constant_memory": True})
+    sheet = workbook.add_worksheet("Clients")
+    sheet.write_row(0, 0, HEADERS)
+    for index in range(count):
+        sheet.write_row(index + 1, 0, _row(index, typed=True))
+    workbook.close()
+    temporary.replace(path)
+
+
+def data_file(count: int, suffix: str) -> Path:
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"clients-v{DATA_VERSION}-{count}.{suffix}"
+    if not path.exists():
+        print(f"writing {path.name}…", flush=True)
+        (write_csv if suffix == "csv" else write_xlsx)(path, count)
+    return path
+
+
+def filled_repository(count: int) -> InMemoryRepository:
+    """An InMemoryRepository holding half of the file's clients and their contacts, with the
+    account managers and dunning plans registered (filled by the library itself)."""
+    repository = InMemoryRepository(account_managers=MANAGERS, dunning_plans=PLANS)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, delimiter=";")
+    writer.writerow(HEADERS)
+    writer.writerows(row for row in map(_stored_row, range(count)) if row is not None)
+    report = import_file(text.getvalue().encode(), repository)
+    if not report.ok:
+        raise SystemExit(f"the repository could not be filled: {report.issues[:3]}")
+    return repository
+
+
+# -- measuring --------------------------------------------------------------------------------------
+
+def side_by_side(bare: Callable[[], object], ours: Callable[[], object], runs: int) -> tuple[float, float]:
+    """The median time of each, the two run alternately so that a busy moment hits both alike."""
+    bare_times: list[float] = []
+    our_times: list[float] = []
+    for _ in range(runs):
+        for run, times in ((bare, bare_times), (ours, our_times)):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+    return statistics.median(bare_times), statistics.median(our_times)
+
+
+def iterate_dictreader(path: Path) -> int:
+    count = 0
+    with path.open(newline="", encoding="utf-8") as file:
+        for _ in csv.DictReader(file, delimiter=";"):
+            count += 1
+    return count
+
+
+def load_calamine(path: Path) -> object:
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+
+
+def in_child(kind: str, path: Path, count: int) -> tuple[float, int]:
+    """Run one measurement in a fresh interpreter: (seconds it reports, its peak RSS in bytes).
+
+    A process forked from this one would start with this one's resident pages counted in its
+    peak; a small launcher process starts the measured child instead, and reads that child's
+    own ``ru_maxrss``, as ``getrusage(RUSAGE_CHILDREN)`` does, once it has exited.
+    """
+    output = subprocess.run([sys.executable, __file__, "--launch", kind, str(path), str(count)],
+                            check=True, stdout=subprocess.PIPE, text=True).stdout
+    seconds, peak = output.split()
+    return float(seconds), int(peak)
+
+
+def launch(kind: str, path: Path, count: int) -> None:
+    """The launcher: run the measured child, print its time and its peak RSS in bytes."""
+    output = subprocess.run([sys.executable, __file__, "--child", kind, str(path), str(count)],
+                            check=True, stdout=subprocess.PIPE, text=True).stdout
+    # Its only child has exited: RUSAGE_CHILDREN is that child's peak (KiB on Linux).
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    print(output.strip().splitlines()[-1], peak)
+
+
+def child(kind: str, path: Path, count: int) -> None:
+    """What one child process does: the same setup on both sides, then one measurement."""
+    repository = filled_repository(count)
+    start = time.perf_counter()
+    if kind == "dictreader-list":
+        with path.open(newline="", encoding="utf-8") as file:
+            rows = list(csv.DictReader(file, delimiter=";"))
+        assert len(rows) == count
+    elif kind == "dictreader-iterate":
+        assert iterate_dictreader(path) == count
+    elif kind == "dry-run":
+        report = import_file(path, repository, dry_run=True)
+        assert len(report.rows) == count
+    else:
+        raise SystemExit(f"unknown child {kind}")
+    print(time.perf_counter() - start)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+# -- the report -------------------------------------------------------------------------------------
+
+def measure(count: int, runs: int, million: bool) -> tuple[list[tuple[str, str, str, str, str]], list[str]]:
+    csv_path, xlsx_path = data_file(count, "csv"), data_file(count, "xlsx")
+    print("filling the repository…", flush=True)
+    repository = filled_repository(count)
+    table: list[tuple[str, str, str, str, str]] = []
+    notes: list[str] = []
+
+    def dry_run(path: Path) -> Callable[[], ImportReport]:
+        def run() -> ImportReport:
+            return import_file(path, repository, dry_run=True)
+        return run
+
+    report = dry_run(csv_path)()
+    summary = report.summary
+    notes.append(f"Dry run outcome: clients {summary.clients.to_dict()}, "
+                 f"contacts {summary.contacts.to_dict()}, {summary.errors} errors, "
+                 f"{summary.warnings} warnings.")
+    lookups = sum(report.plan.lookups.values())
+
+    print("CSV: DictReader against the dry run…", flush=True)
+    bare, ours = side_by_side(lambda: iterate_dictreader(csv_path), dry_run(csv_path), runs)
+    ratio = ours / bare
+    table.append((f"CSV {count:,} rows: dry run / `csv.DictReader` iteration", f"{bare:.2f} s",
+                  f"{ours:.2f} s", f"{ratio:.2f}×", f"≤ 3× {'met' if ratio <= 3 else 'missed'}"))
+
+    print("XLSX: calamine against the dry run…", flush=True)
+    bare, ours = side_by_side(lambda: load_calamine(xlsx_path), dry_run(xlsx_path), runs)
+    ratio = ours / bare
+    table.append((f"XLSX {count:,} rows: dry run / python-calamine load", f"{bare:.2f} s", f"{ours:.2f} s",
+                  f"{ratio:.2f}×", f"≤ 1.3× {'met' if ratio <= 1.3 else 'missed'}"))
+
+    print("peak memory, in child processes…", flush=True)
+    _, bare_rss = in_child("dictreader-list", csv_path, count)
+    _, our_rss = in_child("dry-run", csv_path, count)
+    per_row = (our_rss - bare_rss) / count
+    table.append((f"Peak memory, {count:,} rows: dry run − `list(csv.DictReader)`",
+                  f"{bare_rss / 2**20:.0f} MiB", f"{our_rss / 2**20:.0f} MiB", f"{per_row:+.0f} B/row",
+                  f"≤ 1 KiB/row {'met' if per_row <= 1024 else 'missed'}"))
+
+    per_thousand = lookups * 1000 / count
+    table.append((f"Repository lookup calls, {count:,} rows", "", f"{lookups} calls",
+                  f"{per_thousand:.2f} / 1000 rows", f"≤ 5 {'met' if per_thousand <= 5 else 'missed'}"))
+
+    print("SQLite: apply, then apply again…", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        store = SqliteRepository(Path(folder) / "bench.db")
+        store.add_account_managers(MANAGERS)
+        store.add_dunning_plans(PLANS)
+        start = time.perf_counter()
+        first = import_file(csv_path, store)
+        first_time = time.perf_counter() - start
+        start = time.perf_counter()
+        second = import_file(csv_path, store)
+        second_time = time.perf_counter() - start
+        store.close()
+    again = second.summary
+    if again.clients.create or again.clients.update or again.contacts.create or again.contacts.update:
+        raise SystemExit(f"the second apply wrote something: {again}")
+    table.append((f"SQLite: apply {count:,} rows into an empty store ({len(first.operations)} writes)", "",
+                  f"{first_time:.2f} s", f"{count / first_time:,.0f} rows/s", "stated"))
+    table.append((f"SQLite: apply the same {count:,} rows again (all unchanged)", "", f"{second_time:.2f} s",
+                  f"{count / second_time:,.0f} rows/s", "stated"))
+
+    if million:
+        big = 1_000_000
+        big_path = data_file(big, "csv")
+        print("1M rows, in child processes…", flush=True)
+        bare_time, bare_rss = in_child("dictreader-iterate", big_path, big)
+        our_time, our_rss = in_child("dry-run", big_path, big)
+        table.append((f"CSV {big:,} rows: dry run / `csv.DictReader` iteration (one run each)",
+                      f"{bare_time:.1f} s", f"{our_time:.1f} s", f"{our_time / bare_time:.2f}×",
+                      "completes: met"))
+        table.append((f"Peak memory, {big:,} rows: dry run (the `DictReader` iteration beside it)",
+                      f"{bare_rss / 2**20:.0f} MiB", f"{our_rss / 2**20:.0f} MiB",
+                      f"{our_rss / big:.0f} B/row", "stated"))
+    return table, notes
+
+
+def markdown(table: list[tuple[str, str, str, str, str]], notes: list[str], count: int, runs: int) -> str:
+    lines = [
+        START,
+        f"Measured on {cpu_model()} ({os.cpu_count()} CPUs), Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}; {count:,} rows, median of {runs} alternating runs.",
+        "",
+        "| Measurement | Bare reader | upflow_import | Ratio | Target |",
+        "|---|---|---|---|---|",
+        *(f"| {' | '.join(cells)} |" for cells in table),
+        "",
+        *notes,
+        END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+TEMPLATE = """# Performance
+
+Generated by `nox -s bench` (`benchmarks/run.py`); the table below is replaced on each run.
+
+{table}"""
+
+
+def write_page(text: str) -> None:
+    if PAGE.exists():
+        page = PAGE.read_text(encoding="utf-8")
+        if START in page and END in page:
+            before, rest = page.split(START, 1)
+            after = rest.split(END, 1)[1]
+            PAGE.write_text(before + text.rstrip("\n") + after, encoding="utf-8")
+            return
+    PAGE.write_text(TEMPLATE.format(table=text), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="20k rows, three runs, the page left as it is")
+    parser.add_argument("--skip-1m", action="store_true", help="leave out the 1M-row CSV")
+    parser.add_argument("--runs", type=int, help="alternating runs per pair (default 5, --quick 3)")
+    parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--no-write", action="store_true", help="print only, leave docs/performance.md")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--launch", nargs=3, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child or options.launch:
+        kind, path, count = options.child or options.launch
+        (child if options.child else launch)(kind, Path(path), int(count))
+        return
+    count = options.rows or (20_000 if options.quick else 100_000)
+    runs = options.runs or (3 if options.quick else 5)
+    table, notes = measure(count, runs, million=not options.skip_1m)
+    text = markdown(table, notes, count, runs)
+    print()
+    print(text)
+    if not options.no_write and not options.quick:
+        write_page(text)
+        print(f"written to {PAGE.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
