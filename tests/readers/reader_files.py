@@ -160,19 +160,34 @@ def xlsx_with_sheet_stream(chunks: Iterable[bytes], *, declared: int | None = No
     return raw_zip(entries)
 
 
-def xlsb_with_far_cell(base: bytes, row: int, column: int) -> bytes:
-    """An XLSB workbook (``base``, a real one) with one more number cell at ``row``, ``column``
-    (0-based) written as binary records just before the end of the first sheet's data."""
+def xlsb_row_header(row: int) -> bytes:
+    """A ``BrtRowHdr`` record for the 0-based ``row``."""
     import struct
 
+    return b"\x00\x11" + struct.pack("<IIHBBBI", row, 0, 300, 0, 0, 0, 0)
+
+
+def xlsb_number(column: int) -> bytes:
+    """A ``BrtCellReal`` record holding 42 at the 0-based ``column``."""
+    import struct
+
+    return b"\x05\x10" + struct.pack("<IId", column, 0, 42.0)
+
+
+def xlsb_with_records(base: bytes, records: bytes) -> bytes:
+    """An XLSB workbook (``base``, a real one) with ``records`` added at the end of its first
+    sheet's data."""
     end_of_sheet_data = b"\x92\x01\x00"
-    row_header = b"\x00\x11" + struct.pack("<IIHBBBI", row, 0, 300, 0, 0, 0, 0)
-    real_cell = b"\x05\x10" + struct.pack("<IId", column, 0, 42.0)
     source = zipfile.ZipFile(io.BytesIO(base))
     sheet = source.read("xl/worksheets/sheet1.bin")
     assert sheet.count(end_of_sheet_data) == 1
-    patched = sheet.replace(end_of_sheet_data, row_header + real_cell + end_of_sheet_data)
-    return replace_entry(base, "xl/worksheets/sheet1.bin", patched)
+    return replace_entry(base, "xl/worksheets/sheet1.bin",
+                         sheet.replace(end_of_sheet_data, records + end_of_sheet_data))
+
+
+def xlsb_with_far_cell(base: bytes, row: int, column: int) -> bytes:
+    """An XLSB workbook (``base``, a real one) with one more number at ``row``, ``column``."""
+    return xlsb_with_records(base, xlsb_row_header(row) + xlsb_number(column))
 
 
 def xlsx_with_sheet_at(part: str, target: str, body: bytes, dimension: bytes | None = None) -> bytes:

@@ -19,7 +19,9 @@ from reader_files import (
     replace_entry,
     xls_bytes,
     xls_with_patched_record,
+    xlsb_row_header,
     xlsb_with_far_cell,
+    xlsb_with_records,
     xlsx_bytes,
     xlsx_with_sheet_at,
     xlsx_with_sheet_stream,
@@ -139,11 +141,17 @@ def test_cells_reaching_too_far_are_refused_before_calamine_sees_them(tmp_path: 
 
 def test_far_cells_in_xlsb_and_ods_are_refused(tmp_path: Path, corpus_dir: Path) -> None:
     base = (corpus_dir / "date.xlsb").read_bytes()
-    paths = write(tmp_path, {"far_cell.xlsb": xlsb_with_far_cell(base, 1_048_575, 16_383)})
+    paths = write(tmp_path, {
+        "far_cell.xlsb": xlsb_with_far_cell(base, 1_048_575, 16_383),
+        # A number record of length 0: calamine reads its column from what the previous record
+        # left in its buffer, here the row header's row.
+        "stale_buffer.xlsb": xlsb_with_records(base, xlsb_row_header(1_048_575) + b"\x05\x00"),
+    })
 
     outcome = read_in_child([*paths, corpus_dir / "issue_594_dos.ods"])
 
-    assert outcome.codes == {"far_cell.xlsb": "file.too_large", "issue_594_dos.ods": "file.too_large"}
+    assert outcome.codes == {"far_cell.xlsb": "file.too_large", "stale_buffer.xlsb": "file.too_large",
+                             "issue_594_dos.ods": "file.too_large"}
     assert outcome.peak_mib < MEMORY_CEILING_MIB
 
 

@@ -8,8 +8,9 @@ format reads the same way:
   empty text is ``None``;
 - whole floats lose their ``.0`` (``75001.0`` → ``'75001'``); other floats
   keep 15 significant digits, which is what Excel stores and shows, so binary
-  noise never appears (``0.1 + 0.2`` → ``'0.3'``), and never use an exponent
-  (``1e-05`` → ``'0.00001'``);
+  noise never appears (``0.1 + 0.2`` → ``'0.3'``), and no exponent from
+  1e-10 to 1e21 (``1e-05`` → ``'0.00001'``); beyond, an exponent keeps the
+  text short;
 - booleans are ``'1'`` and ``'0'``;
 - dates are ISO ``YYYY-MM-DD``; a date with a time of day is
   ``YYYY-MM-DD HH:MM:SS``; a time is ``HH:MM:SS``; a duration is ``H:MM:SS``;
@@ -121,7 +122,7 @@ def _float_text(number: float) -> str:
     if not math.isfinite(number):
         return str(number)
     text = format(number, ".15g")
-    if "e" in text:
+    if "e" in text and 1e-10 <= abs(number) < 1e21:
         text = format(Decimal(text), "f")
     return text
 

@@ -1,16 +1,27 @@
 """XLSB worksheets: how far their cells reach, found before calamine reads them.
 
 An XLSB sheet is a stream of binary records (MS-XLSB 2.1.4: a 1–2 byte
-type and a 1–4 byte size, both 7-bit varints). The walk below reads it in
-1 MiB chunks and follows calamine's own reading: ``BrtRowHdr`` (type 0) sets
-the current row (a row past 1,048,576 ends the sheet, as in calamine), the
-value records (types 2 to 11: number, error, boolean, real, string, shared
-string and the formula results) carry their column in their first four
-bytes, and ``BrtEndSheetData`` (146) ends the sheet. Blank cells hold no
-value and are not stored by calamine, so they do not count. The claimed
-``BrtWsDim`` is not trusted (a hostile file can claim anything), so every
-record is walked: about 1 µs per record in Python, slower than the XLSX fast
-path, acceptable for a format rarely used for customer lists.
+type and a 1–4 byte size, both 7-bit varints), read here in 1 MiB chunks.
+The walk reproduces calamine's own reading, quirks included, because a
+crafted file is read the way calamine reads it, not the way the format says:
+
+- calamine first looks for ``BrtWsDim`` (148), then for
+  ``BrtBeginSheetData`` (145), skipping some blocks; only the records after
+  that are cells;
+- every record is read into one reused buffer that is only reallocated when
+  a record is larger than it: a record shorter than four bytes leaves the
+  end of the previous, longer one in place, and calamine reads its row or
+  column from there (measured: a zero-length number record after a row
+  header whose row is 5 lands in column 5);
+- ``BrtRowHdr`` (0) sets the current row (past 1,048,576 the sheet ends),
+  the value records (types 2 to 11: number, error, boolean, real, string,
+  shared string and the formula results) carry their column in their first
+  four bytes, ``BrtEndSheetData`` (146) ends the sheet. Blank cells hold no
+  value and are not stored.
+
+The claimed ``BrtWsDim`` is not trusted (calamine caps what it reserves from
+it). Every record is walked, about 1 µs each in Python: slower than the
+XLSX fast path, acceptable for a format rarely used for customer lists.
 
 Sheet names map to parts through ``BrtBundleSh`` records of
 ``workbook.bin`` and its relationships; when they cannot be read, every
@@ -22,6 +33,7 @@ from __future__ import annotations
 import posixpath
 import struct
 import zipfile
+from collections.abc import Iterator
 
 from upflow_import.limits import Limits
 from upflow_import.readers.archive import read_small, stream_entry
@@ -32,7 +44,12 @@ __all__ = ["binary_worksheet_parts", "check_binary_worksheet"]
 
 _ROW_HEADER = 0x0000
 _FIRST_VALUE, _LAST_VALUE = 0x0002, 0x000B
+_DIMENSION = 0x0094
+_BEGIN_SHEET_DATA = 0x0091
 _END_SHEET_DATA = 0x0092
+# Blocks calamine skips while it looks for the sheet data: start record → end record.
+_SKIPPED_BLOCKS = {0x0085: 0x0086, 0x0025: 0x0026, 0x0186: 0x0187}
+_SEEK_DIMENSION, _SEEK_SHEET_DATA, _CELLS = 0, 1, 2
 _BUNDLE_SHEET = 0x009C
 _LAST_ROW = 0x0010_0000
 _U32 = struct.Struct("<I")
@@ -46,79 +63,94 @@ def check_binary_worksheet(archive: zipfile.ZipFile, part: str, limits: Limits) 
 
 def _walk(archive: zipfile.ZipFile, part: str) -> Reach:
     reach = Reach()
+    # calamine's record buffer: its length and its first four bytes.
+    buffer_size = 0
+    head = b""
+    phase = _SEEK_DIMENSION
+    skip_until: int | None = None
     row = 0
+    for kind, size, first in _stream_records(stream_entry(archive, part)):
+        head = first if buffer_size < size else first + head[len(first):]
+        buffer_size = max(buffer_size, size)
+        if skip_until is not None:
+            if kind == skip_until:
+                skip_until = None
+            continue
+        if phase == _SEEK_DIMENSION:
+            if kind == _DIMENSION:
+                phase = _SEEK_SHEET_DATA
+            continue
+        if phase == _SEEK_SHEET_DATA:
+            if kind == _BEGIN_SHEET_DATA:
+                phase = _CELLS
+            else:
+                skip_until = _SKIPPED_BLOCKS.get(kind)
+            continue
+        if kind == _ROW_HEADER:
+            if len(head) < 4:
+                return reach  # calamine fails reading it: nothing is built
+            row = _U32.unpack(head)[0]
+            if row > _LAST_ROW:
+                return reach
+        elif _FIRST_VALUE <= kind <= _LAST_VALUE:
+            if len(head) < 4:
+                return reach
+            reach.add(row, _U32.unpack(head)[0])
+        elif kind == _END_SHEET_DATA:
+            return reach
+    return reach
+
+
+def _stream_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, int, bytes]]:
+    """The records of a stream inflated chunk by chunk: (type, size, the first four bytes of
+    the body, fewer when it is shorter). An incomplete last record ends the stream."""
     buffer = b""
     position = 0
     skip = 0
-    unpack = _U32.unpack_from
-    for chunk in stream_entry(archive, part):
+    for chunk in chunks:
         if skip >= len(chunk):
             skip -= len(chunk)
             continue
         buffer = buffer[position:] + chunk[skip:]
         skip = 0
         position = 0
-        size_of_buffer = len(buffer)
-        # A record header is at most 6 bytes and a value record's column 4 more.
-        while position + 10 <= size_of_buffer:
-            kind = buffer[position]
-            position += 1
-            if kind & 0x80:
-                kind = (kind & 0x7F) | ((buffer[position] & 0x7F) << 7)
-                position += 1
-            size = 0
-            for shift in (0, 7, 14, 21):
-                byte = buffer[position]
-                position += 1
-                size |= (byte & 0x7F) << shift
-                if not byte & 0x80:
-                    break
-            if kind == _ROW_HEADER:
-                row = unpack(buffer, position)[0] if size >= 4 else row
-                if row > _LAST_ROW:
-                    return reach
-            elif _FIRST_VALUE <= kind <= _LAST_VALUE and size >= 4:
-                reach.add(row, unpack(buffer, position)[0])
-            elif kind == _END_SHEET_DATA:
-                return reach
+        end = len(buffer)
+        # A record header takes at most 6 bytes; 4 more give the body's first bytes.
+        while position + 10 <= end:
+            kind, size, position = _header(buffer, position)
+            yield kind, size, buffer[position:position + min(size, 4)]
             position += size
-        if position > size_of_buffer:
-            skip = position - size_of_buffer
-            position = size_of_buffer
-    _walk_tail(buffer[position:], reach, row)
-    return reach
-
-
-def _walk_tail(tail: bytes, reach: Reach, row: int) -> None:
-    """The last few bytes of the part, too short for the fast loop's look-ahead."""
+        if position > end:
+            skip = position - end
+            position = end
+    tail = buffer[position:]
     position = 0
     while position < len(tail):
         try:
-            kind = tail[position]
-            position += 1
-            if kind & 0x80:
-                kind = (kind & 0x7F) | ((tail[position] & 0x7F) << 7)
-                position += 1
-            size = 0
-            for shift in (0, 7, 14, 21):
-                byte = tail[position]
-                position += 1
-                size |= (byte & 0x7F) << shift
-                if not byte & 0x80:
-                    break
+            kind, size, position = _header(tail, position)
         except IndexError:
             return
-        if position + 4 <= len(tail) and size >= 4:
-            value = _U32.unpack_from(tail, position)[0]
-            if kind == _ROW_HEADER:
-                row = value
-                if row > _LAST_ROW:
-                    return
-            elif _FIRST_VALUE <= kind <= _LAST_VALUE:
-                reach.add(row, value)
-        if kind == _END_SHEET_DATA:
+        if position + min(size, 4) > len(tail):
             return
+        yield kind, size, tail[position:position + min(size, 4)]
         position += size
+
+
+def _header(data: bytes, position: int) -> tuple[int, int, int]:
+    """A record's type and size at ``position``, and where its body starts."""
+    kind = data[position]
+    position += 1
+    if kind & 0x80:
+        kind = (kind & 0x7F) | ((data[position] & 0x7F) << 7)
+        position += 1
+    size = 0
+    for shift in (0, 7, 14, 21):
+        byte = data[position]
+        position += 1
+        size |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            break
+    return kind, size, position
 
 
 def binary_worksheet_parts(archive: zipfile.ZipFile) -> dict[str, tuple[str, ...]] | None:
@@ -154,18 +186,7 @@ def _records(content: bytes) -> list[tuple[int, bytes]]:
     records = []
     position = 0
     while position < len(content):
-        kind = content[position]
-        position += 1
-        if kind & 0x80:
-            kind = (kind & 0x7F) | ((content[position] & 0x7F) << 7)
-            position += 1
-        size = 0
-        for shift in (0, 7, 14, 21):
-            byte = content[position]
-            position += 1
-            size |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                break
+        kind, size, position = _header(content, position)
         records.append((kind, content[position:position + size]))
         position += size
     return records
