@@ -1,7 +1,9 @@
 """Rows of text to typed records: :func:`parse`.
 
-One pass over the table. Each mapped column gets its parser once (see
-:func:`upflow_import.values.parser_for`); each row becomes a
+Column by column, then row by row. Each mapped column gets its parser once
+(see :func:`upflow_import.values.parser_for`) and each distinct cell of a
+column is parsed once (phones and postal codes once per distinct cell and
+country); then each row becomes a
 :class:`~upflow_import.ParsedRow` with its :class:`~upflow_import.ClientRecord`,
 its :class:`~upflow_import.ContactRecord` (``None`` when the row has no contact
 cells) and every issue found in it, located by row, column, field and value.
@@ -29,7 +31,10 @@ Row rules decided here:
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Sequence
+from typing import NoReturn
 
 import attrs
 
@@ -47,36 +52,24 @@ from upflow_import.model import (
     ParsedImport,
     ParsedRow,
 )
-from upflow_import.table import Table
-from upflow_import.values import ColumnParser, Result, parser_for, unmark
+from upflow_import.table import Row, Table
+from upflow_import.values import ColumnParser, Problem, Result, parser_for, unmark
 
 __all__ = ["parse"]
 
-# Each field's position in a row's value list: records are built positionally,
-# which is much cheaper per row than a dict of fields.
-_SLOT = {field: slot for slot, field in enumerate(Field)}
+# The fields in the order parse() unpacks a row's values: each field's column of
+# values sits at its slot, and rows are zipped from the columns.
+_ORDER = (
+    Field.CLIENT_EXTERNAL_ID, Field.CLIENT_NAME, Field.CLIENT_ACCOUNTING_CODE, Field.CLIENT_VAT_NUMBER,
+    Field.CLIENT_ADDRESS, Field.CLIENT_POSTAL_CODE, Field.CLIENT_CITY, Field.CLIENT_STATE,
+    Field.CLIENT_COUNTRY, Field.CLIENT_ACCOUNT_MANAGER_EMAIL, Field.CLIENT_DUNNING_PLAN,
+    Field.CLIENT_PAYMENT_TERM_DAYS, Field.GROUP_NAME, Field.GROUP_EXTERNAL_ID, Field.CONTACT_EMAIL,
+    Field.CONTACT_FIRST_NAME, Field.CONTACT_LAST_NAME, Field.CONTACT_PHONE, Field.CONTACT_EXTERNAL_ID,
+    Field.CONTACT_POSITION, Field.CONTACT_IS_MAIN,
+)
+assert set(_ORDER) == set(Field) and len(_ORDER) == len(Field)
+_SLOT = {field: slot for slot, field in enumerate(_ORDER)}
 _WIDTH = len(_SLOT)
-_EXTERNAL_ID = _SLOT[Field.CLIENT_EXTERNAL_ID]
-_NAME = _SLOT[Field.CLIENT_NAME]
-_ACCOUNTING_CODE = _SLOT[Field.CLIENT_ACCOUNTING_CODE]
-_VAT = _SLOT[Field.CLIENT_VAT_NUMBER]
-_STREET = _SLOT[Field.CLIENT_ADDRESS]
-_POSTAL_CODE = _SLOT[Field.CLIENT_POSTAL_CODE]
-_CITY = _SLOT[Field.CLIENT_CITY]
-_STATE = _SLOT[Field.CLIENT_STATE]
-_COUNTRY = _SLOT[Field.CLIENT_COUNTRY]
-_MANAGERS = _SLOT[Field.CLIENT_ACCOUNT_MANAGER_EMAIL]
-_DUNNING_PLAN = _SLOT[Field.CLIENT_DUNNING_PLAN]
-_PAYMENT_TERM = _SLOT[Field.CLIENT_PAYMENT_TERM_DAYS]
-_GROUP_NAME = _SLOT[Field.GROUP_NAME]
-_GROUP_ID = _SLOT[Field.GROUP_EXTERNAL_ID]
-_EMAIL = _SLOT[Field.CONTACT_EMAIL]
-_FIRST_NAME = _SLOT[Field.CONTACT_FIRST_NAME]
-_LAST_NAME = _SLOT[Field.CONTACT_LAST_NAME]
-_PHONE = _SLOT[Field.CONTACT_PHONE]
-_CONTACT_ID = _SLOT[Field.CONTACT_EXTERNAL_ID]
-_POSITION = _SLOT[Field.CONTACT_POSITION]
-_IS_MAIN = _SLOT[Field.CONTACT_IS_MAIN]
 
 _NO_ADDRESS = Address()
 _NAMING_KEYS = frozenset({Field.CLIENT_EXTERNAL_ID.value, Field.CLIENT_NAME.value})
@@ -84,33 +77,32 @@ _EMAIL_KEY = Field.CONTACT_EMAIL.value
 _CONTACT_KEYS = frozenset(field.value for field in Field if field.is_contact)
 
 
-def _blank(cells: Sequence[str | None], values: list[FieldValue | None]) -> bool:
+def _blank(cells: Sequence[str | None], values: Sequence[FieldValue | None]) -> bool:
     """No value was read and no cell, mapped or not, holds anything but spaces."""
     return all(value is None for value in values) and not any(cell and cell.strip() for cell in cells)
 
 
-# A mapped column, everything its cells need decided once: (cell index, header,
-# field key, slot, parser). Plain tuples, unpacked in the loop, are the cheapest.
-_Column = tuple[int, str, str, int, ColumnParser]
-# The same with the column's memo of already parsed cells.
-_MemoColumn = tuple[int, str, str, int, ColumnParser, dict[str, Result]]
+def _blank_cells(cells: Sequence[str | None]) -> bool:
+    return not any(cell and cell.strip() for cell in cells)
 
-# Kinds whose cells rarely repeat (one per contact) or whose reading depends on
-# the row's country: parsed every time. The others (names, cities, countries,
-# terms, positions, flags, managers, VAT numbers repeated on a client's rows…)
-# repeat a lot, and parsers are pure, so each distinct cell is parsed once.
-_NOT_MEMOISED = frozenset({Kind.EMAIL, Kind.PHONE, Kind.POSTAL_CODE})
-# A memo is emptied when full: it stays bounded, and repeats are mostly close together.
-_MEMO_SIZE = 4096
+
+# A mapped column, everything its cells need decided once: (cell index, header,
+# field key, slot, parser).
+_Column = tuple[int, str, str, int, ColumnParser]
+
+# Kinds whose reading depends on the row's country.
+_BY_COUNTRY = frozenset({Kind.PHONE, Kind.POSTAL_CODE})
+_NOTHING: Result = (None, ())
 
 
 def _columns(headers: Sequence[str], mapping: ColumnMapping) -> tuple[
-        _Column | None, list[_MemoColumn], list[_Column]]:
-    """The country column, the memoised columns, the other columns."""
+        _Column | None, list[_Column], list[_Column]]:
+    """The country column, the columns read alike in every country, the columns read in the
+    light of the row's country (phones, postal codes)."""
     position = {header: index for index, header in reversed(list(enumerate(headers)))}
     country: _Column | None = None
-    memoised: list[_MemoColumn] = []
     plain: list[_Column] = []
+    by_country: list[_Column] = []
     seen: set[Field] = set()
     for match in mapping.matches:
         field = match.field
@@ -123,11 +115,11 @@ def _columns(headers: Sequence[str], mapping: ColumnMapping) -> tuple[
         if field is Field.CLIENT_COUNTRY:
             # Read first: phone numbers and postal codes are read in its light.
             country = column
-        elif SPECS[field].kind in _NOT_MEMOISED:
-            plain.append(column)
+        elif SPECS[field].kind in _BY_COUNTRY:
+            by_country.append(column)
         else:
-            memoised.append((*column, {}))
-    return country, memoised, plain
+            plain.append(column)
+    return country, plain, by_country
 
 
 def _mapping_issues(headers: Sequence[str], mapping: ColumnMapping) -> list[Issue]:
@@ -136,6 +128,67 @@ def _mapping_issues(headers: Sequence[str], mapping: ColumnMapping) -> list[Issu
     issues.extend(Issue.make("mapping.unmapped_column", column=header)
                   for header in headers if header not in mapped and header.strip())
     return issues
+
+
+def _read(parser: ColumnParser, raw: str, country: str | None) -> Result:
+    return parser(unmark(raw) if raw[0] == "'" else raw, country)
+
+
+def _parse_column(cells: list[str | None], parser: ColumnParser) -> tuple[
+        list[FieldValue | None], dict[str | None, Result]]:
+    """The values of one column read alike in every row, each distinct cell parsed once
+    (parsers are pure: the names, cities, terms… a file repeats cost a dictionary lookup per
+    cell); and the cells that have problems, with their result."""
+    results = {raw: _read(parser, raw, None) if raw else _NOTHING for raw in set(cells)}
+    values = {raw: result[0] for raw, result in results.items()}
+    return list(map(values.__getitem__, cells)), {raw: r for raw, r in results.items() if r[1]}
+
+
+def _parse_column_by_country(cells: list[str | None], parser: ColumnParser,
+                             countries: list[FieldValue | None]) -> tuple[
+        list[FieldValue | None], list[int]]:
+    """The values of a column read in the light of each row's country (phones, postal codes),
+    each distinct (cell, country) pair parsed once; and the positions of the cells with problems."""
+    seen: dict[tuple[str, FieldValue | None], Result] = {}
+    values: list[FieldValue | None] = []
+    wrong: list[int] = []
+    for position, (raw, country) in enumerate(zip(cells, countries, strict=True)):
+        if not raw:
+            values.append(None)
+            continue
+        result = seen.get((raw, country))
+        if result is None:
+            result = seen[raw, country] = _read(parser, raw, country)  # type: ignore[arg-type]
+        values.append(result[0])
+        if result[1]:
+            wrong.append(position)
+    return values, wrong
+
+
+def _rows(table: Table, width: int, max_rows: int) -> list[Row]:
+    """Every row of the table, cut or padded to ``width`` cells; more than ``max_rows`` rows
+    that are not blank is ``file.too_large``."""
+    source = iter(table.rows)
+    rows = list(itertools.islice(source, max_rows))
+    filled: int | None = None
+    for row in source:  # beyond max_rows rows: only the blank ones may still come
+        if filled is None:
+            filled = sum(1 for earlier in rows if not _blank_cells(earlier.values))
+        rows.append(row)
+        if not _blank_cells(row.values):
+            filled += 1
+            if filled > max_rows:
+                _too_many_rows(max_rows)
+    for index, row in enumerate(rows):
+        cells = row.values
+        if len(cells) != width:
+            cells = (*cells, *(None,) * width)[:width] if len(cells) < width else cells[:width]
+            rows[index] = Row(row.number, cells)
+    return rows
+
+
+def _too_many_rows(max_rows: int) -> NoReturn:
+    raise FileTooLargeError.of("file.too_large", limit="max_rows", actual=f"> {max_rows}", maximum=max_rows)
 
 
 def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None) -> ParsedImport:
@@ -162,76 +215,106 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
     max_rows = (limits or DEFAULT_LIMITS).max_rows
     headers = table.headers
     width = len(headers)
-    country_column, memoised_columns, plain_columns = _columns(headers, mapping)
+    country_column, plain_columns, country_columns = _columns(headers, mapping)
+    rows = _rows(table, width, max_rows)
+    numbers = [row.number for row in rows]
+    every_cells = [row.values for row in rows]
+
+    # Column by column: each field's values, and the issues of the rows that have some (by position).
+    columns: list[list[FieldValue | None] | None] = [None] * _WIDTH
+    issues_of: dict[int, list[Issue]] = {}
+
+    def add_issues(position: int, header: str, key: str, raw: str, problems: tuple[Problem, ...]) -> None:
+        issues = issues_of.get(position)
+        if issues is None:
+            issues = issues_of[position] = []
+        issues.extend(problem.to_issue(numbers[position], header, key, raw) for problem in problems)
+
+    countries: list[FieldValue | None] | None = None
+    for column in [*filter(None, [country_column]), *plain_columns]:
+        index, header, key, slot, parser = column
+        cells = list(map(operator.itemgetter(index), every_cells))
+        values, wrong = _parse_column(cells, parser)
+        if wrong:
+            for position, raw in enumerate(cells):
+                if raw in wrong:
+                    add_issues(position, header, key, raw, wrong[raw][1])
+        columns[slot] = values
+        if column is country_column:
+            countries = values
+    for index, header, key, slot, parser in country_columns:
+        cells = list(map(operator.itemgetter(index), every_cells))
+        if countries is None:
+            values, wrong = _parse_column(cells, parser)
+            positions = [position for position, raw in enumerate(cells) if raw in wrong] if wrong else []
+        else:
+            values, positions = _parse_column_by_country(cells, parser, countries)
+        for position in positions:
+            raw = cells[position]
+            assert raw
+            add_issues(position, header, key, raw, _read(parser, raw, None if countries is None
+                                                         else countries[position])[1])  # type: ignore[arg-type]
+        columns[slot] = values
+
+    order: dict[str | None, int] = {header: index for index, header in enumerate(headers)}
+    nothing = itertools.repeat(None)
     name_column = mapping.fields().get(Field.CLIENT_NAME)
     email_column = mapping.fields().get(Field.CONTACT_EMAIL)
+    addresses: dict[tuple[FieldValue | None, ...], Address] = {}
+    parents: dict[tuple[FieldValue | None, FieldValue | None], ClientRef] = {}
     parsed: list[ParsedRow] = []
-    order: dict[str | None, int] = {header: index for index, header in enumerate(headers)}
-
-    for row in table.rows:
-        if len(parsed) >= max_rows:
-            raise FileTooLargeError.of("file.too_large", limit="max_rows", actual=f"> {max_rows}",
-                                       maximum=max_rows)
-        number = row.number
-        cells = row.values
-        if len(cells) != width:
-            cells = (*cells, *(None,) * width)[:width] if len(cells) < width else cells[:width]
-        values: list[FieldValue | None] = [None] * _WIDTH
-        issues: list[Issue] = []
-        country: str | None = None
-        if country_column is not None:
-            index, header, key, slot, parser = country_column
-            raw = cells[index]
-            if raw:
-                value, problems = parser(unmark(raw) if raw[0] == "'" else raw, None)
-                if problems:
-                    issues.extend(p.to_issue(number, header, key, raw) for p in problems)
-                values[slot] = value
-                country = value  # type: ignore[assignment]
-        for index, header, key, slot, parser, memo in memoised_columns:
-            raw = cells[index]
-            if raw:
-                result = memo.get(raw)
-                if result is None:
-                    if len(memo) >= _MEMO_SIZE:
-                        memo.clear()
-                    result = memo[raw] = parser(unmark(raw) if raw[0] == "'" else raw, country)
-                value, problems = result
-                if problems:
-                    issues.extend(p.to_issue(number, header, key, raw) for p in problems)
-                values[slot] = value
-        for index, header, key, slot, parser in plain_columns:
-            raw = cells[index]
-            if raw:
-                value, problems = parser(unmark(raw) if raw[0] == "'" else raw, country)
-                if problems:
-                    issues.extend(p.to_issue(number, header, key, raw) for p in problems)
-                values[slot] = value
-
-        if len(issues) > 1:
-            issues.sort(key=lambda issue: order.get(issue.column, width))  # as the columns read
+    for position, (number, cells, external_id, name, accounting_code, vat, street, postal_code, city, state,
+                   country, managers, dunning_plan, term, group_name, group_id, email, first_name,
+                   last_name, phone, contact_id, contact_position, is_main) in enumerate(zip(
+            numbers, every_cells, *(nothing if column is None else column for column in columns),
+            strict=False)):  # the columns not mapped repeat None
+        row_issues = issues_of.get(position)
+        if row_issues is not None and len(row_issues) > 1:
+            row_issues.sort(key=lambda issue: order.get(issue.column, width))  # as the columns read
         # A main-contact cell saying "no" alone is not a contact.
         has_contact = (
-            values[_EMAIL] is not None or values[_FIRST_NAME] is not None
-            or values[_LAST_NAME] is not None or values[_PHONE] is not None
-            or values[_CONTACT_ID] is not None or values[_POSITION] is not None
-            or values[_IS_MAIN] is True
-            or (bool(issues) and any(issue.field in _CONTACT_KEYS for issue in issues))
+            email is not None or first_name is not None or last_name is not None or phone is not None
+            or contact_id is not None or contact_position is not None or is_main is True
+            or (row_issues is not None and any(issue.field in _CONTACT_KEYS for issue in row_issues))
         )
-        if values[_EXTERNAL_ID] is None and values[_NAME] is None and not any(
-                issue.field in _NAMING_KEYS for issue in issues):
-            if not has_contact and not issues and _blank(cells, values):
+        if external_id is None and name is None and (row_issues is None or not any(
+                issue.field in _NAMING_KEYS for issue in row_issues)):
+            if not has_contact and row_issues is None and _blank(cells, (
+                    accounting_code, vat, street, postal_code, city, state, country, managers, dunning_plan,
+                    term, group_name, group_id, is_main)):
                 continue  # a blank row says nothing
             # Nothing on the row says which client it is about.
-            issues.append(Issue.make("value.required", row=number, column=name_column,
-                                     field=Field.CLIENT_NAME.value))
+            if row_issues is None:
+                row_issues = []
+            row_issues.append(Issue.make("value.required", row=number, column=name_column,
+                                         field=Field.CLIENT_NAME.value))
         contact: ContactRecord | None = None
         if has_contact:
-            contact = _contact(number, values)
-            if contact.email is None and not any(i.field == _EMAIL_KEY for i in issues):
-                issues.append(Issue.make("contact.email_required", row=number, column=email_column,
-                                         field=_EMAIL_KEY))
-        parsed.append(ParsedRow(number, _client(number, values), contact, tuple(issues), cells))
+            contact = ContactRecord((number,), email, first_name, last_name, phone,
+                                    contact_id, contact_position, is_main)
+            if email is None and (row_issues is None or not any(i.field == _EMAIL_KEY for i in row_issues)):
+                if row_issues is None:
+                    row_issues = []
+                row_issues.append(Issue.make("contact.email_required", row=number, column=email_column,
+                                             field=_EMAIL_KEY))
+        if street is None and postal_code is None and city is None and state is None and country is None:
+            address = _NO_ADDRESS
+        else:
+            place = (street, postal_code, city, state, country)
+            address = addresses.get(place)  # type: ignore[assignment]
+            if address is None:
+                address = addresses[place] = Address(*place)
+        parent: ClientRef | None = None
+        if group_name is not None or group_id is not None:
+            parent = parents.get((group_id, group_name))
+            if parent is None:
+                parent = parents[group_id, group_name] = ClientRef(group_id, group_name)
+        client = ClientRecord((number,), external_id, name, accounting_code, vat,
+                              address, managers or (), dunning_plan, term, parent)
+        parsed.append(ParsedRow(number, client, contact, () if row_issues is None else tuple(row_issues),
+                                cells))
+    if len(parsed) > max_rows:
+        _too_many_rows(max_rows)
 
     return ParsedImport(
         rows=_with_reading_issues(parsed, table),
@@ -242,30 +325,6 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
         encoding=table.encoding,
         delimiter=table.delimiter,
         sheet=table.sheet,
-    )
-
-
-def _client(number: int, v: list[FieldValue | None]) -> ClientRecord:
-    street, postal_code, city, state, country = (v[_STREET], v[_POSTAL_CODE], v[_CITY], v[_STATE],
-                                                 v[_COUNTRY])
-    address = (
-        _NO_ADDRESS if street is None and postal_code is None and city is None and state is None
-        and country is None
-        else Address(street, postal_code, city, state, country)  # type: ignore[arg-type]
-    )
-    group_name, group_id = v[_GROUP_NAME], v[_GROUP_ID]
-    parent = (None if group_name is None and group_id is None
-              else ClientRef(group_id, group_name))  # type: ignore[arg-type]
-    return ClientRecord(
-        (number,), v[_EXTERNAL_ID], v[_NAME], v[_ACCOUNTING_CODE], v[_VAT],  # type: ignore[arg-type]
-        address, v[_MANAGERS] or (), v[_DUNNING_PLAN], v[_PAYMENT_TERM], parent,  # type: ignore[arg-type]
-    )
-
-
-def _contact(number: int, v: list[FieldValue | None]) -> ContactRecord:
-    return ContactRecord(
-        (number,), v[_EMAIL], v[_FIRST_NAME], v[_LAST_NAME], v[_PHONE],  # type: ignore[arg-type]
-        v[_CONTACT_ID], v[_POSITION], v[_IS_MAIN],  # type: ignore[arg-type]
     )
 
 
