@@ -19,6 +19,11 @@ def normalize_name(name: str) -> str:
     >>> normalize_name("  ACME\\u00a0 Industries ")
     'acme industries'
     """
+    # Printable text has no whitespace but the plain space (every other space, line break
+    # and zero-width character is a separator or a control): then casefold is all it needs,
+    # unless spaces are doubled or at an end.
+    if name.isprintable() and "  " not in name and name[:1] != " " and name[-1:] != " ":
+        return name.casefold()
     return _SPACES.sub(" ", name).strip().casefold()
 
 
@@ -28,4 +33,6 @@ def normalize_email(email: str) -> str:
     >>> normalize_email(" Jean.Dupont@Example.FR ")
     'jean.dupont@example.fr'
     """
+    if email.isprintable() and " " not in email:  # no space of any kind: see normalize_name
+        return email.casefold()
     return _SPACES.sub("", email).casefold()

@@ -166,9 +166,11 @@ class ContactRecord:
 
     def values(self) -> dict[Field, FieldValue]:
         """The filled-in contact fields."""
+        position = self.position
         cells: tuple[FieldValue | None, ...] = (
             self.email, self.first_name, self.last_name, self.phone, self.external_id,
-            None if self.position is None else self.position.value, self.is_main,
+            # _value_ is what Enum.value returns, without the descriptor's cost.
+            None if position is None else position._value_, self.is_main,
         )
         return {field: value for field, value in zip(_CONTACT_FIELDS, cells, strict=True)
                 if value is not None}
@@ -213,30 +215,32 @@ class ParsedRow:
     #: The row's original cells, aligned with the table headers (for the failed-rows export).
     cells: tuple[str | None, ...] = ()
 
+    # Most rows have no issue: each property answers those first, without a generator.
+
     @property
     def row_ok(self) -> bool:
         """False when an error concerns the whole row (no field)."""
-        return not any(_is_error(i) and i.field is None for i in self.issues)
+        return not self.issues or not any(_is_error(i) and i.field is None for i in self.issues)
 
     @property
     def client_ok(self) -> bool:
         """False when an error concerns a client or group field, or the whole row."""
-        return self.client is not None and not any(
+        return self.client is not None and (not self.issues or not any(
             _is_error(i) and (i.field is None or not i.field.startswith("contact."))
             for i in self.issues
-        )
+        ))
 
     @property
     def contact_ok(self) -> bool:
         """False when the row has no usable contact (errors on contact fields included)."""
-        return self.contact is not None and self.row_ok and not any(
+        return self.contact is not None and (not self.issues or (self.row_ok and not any(
             _is_error(i) and i.field is not None and i.field.startswith("contact.")
             for i in self.issues
-        )
+        )))
 
     @property
     def has_errors(self) -> bool:
-        return any(_is_error(i) for i in self.issues)
+        return bool(self.issues) and any(_is_error(i) for i in self.issues)
 
 
 @attrs.frozen

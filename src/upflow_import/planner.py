@@ -683,5 +683,6 @@ def _plan(parsed: ParsedImport, repository: Repository, on_error: OnError, chunk
     aborted = on_error == "abort" and has_errors
     operations: tuple[Operation, ...] = () if aborted else tuple(builder.operations)
     rows, clients, contacts = _account(parsed, resolution, builder, operations, aborted)
+    resolution.release()
     advance(1.0)
     return Plan(operations, rows, parsed.issues, clients, contacts, on_error, dict(reader.calls))

@@ -32,13 +32,15 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from types import MappingProxyType
 
 import attrs
 
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name
 from upflow_import.issues import HINTS, Issue
-from upflow_import.model import ClientRef, FieldValue, ParsedImport, ParsedRow
+from upflow_import.model import ClientRecord, ClientRef, FieldValue, ParsedImport, ParsedRow
 from upflow_import.repository import Id, StoredClient, StoredContact
 
 __all__ = [
@@ -313,6 +315,15 @@ class StoredContacts:
 
 # -- entities --------------------------------------------------------------------------------------
 
+# Shared empty defaults: most entities never get an error, a demotion or a second row, and
+# a set or a dictionary per entity would cost time and memory on large files.
+_NO_ROWS: frozenset[int] = frozenset()
+_NO_VALUE_ROWS: Mapping[Field, int] = MappingProxyType({})
+
+
+def _numbers(rows: Sequence[ParsedRow]) -> tuple[int, ...]:
+    return (rows[0].number,) if len(rows) == 1 else tuple(row.number for row in rows)
+
 
 @attrs.define(eq=False)
 class ClientEntity:
@@ -323,20 +334,20 @@ class ClientEntity:
     stored: StoredClient | None = None
     #: The merged values of its rows (client fields only).
     values: dict[Field, FieldValue] = attrs.Factory(dict)
-    #: The row each merged value came from (empty for a one-row client: see :meth:`row_of`).
-    value_rows: dict[Field, int] = attrs.Factory(dict)
+    #: The row each merged value came from when it is not the first row (see :meth:`row_of`).
+    value_rows: Mapping[Field, int] = _NO_VALUE_ROWS
     #: The parent as the file names it (last non-empty), and the row naming it.
     parent_ref: ClientRef | None = None
     parent_ref_row: int | None = None
     #: The resolved parent: a client of the file, or a stored client outside it.
     parent_entity: ClientEntity | None = None
     parent_stored: StoredClient | None = None
-    #: Rows carrying an error on this client (parse or resolution).
-    error_rows: set[int] = attrs.Factory(set)
+    #: Rows carrying an error on this client (parse or resolution): see :meth:`add_error_row`.
+    error_rows: AbstractSet[int] = _NO_ROWS
     #: The parent whose own drop drops this client.
     dropped_by: ClientEntity | None = None
     contacts: list[ContactEntity] = attrs.Factory(list)
-    demotions: list[Demotion] = attrs.Factory(list)
+    demotions: Sequence[Demotion] = ()
     #: Its row numbers, in order (set once its rows are all known).
     numbers: tuple[int, ...] = ()
 
@@ -347,6 +358,9 @@ class ClientEntity:
     def row_of(self, field: Field) -> int:
         """The row the merged value of ``field`` came from."""
         return self.value_rows.get(field, self.numbers[0])
+
+    def add_error_row(self, row: int) -> None:
+        self.error_rows = {*self.error_rows, row}
 
     @property
     def external_id(self) -> str | None:
@@ -387,8 +401,10 @@ class ContactEntity:
     rows: list[ParsedRow] = attrs.Factory(list)
     stored: StoredContact | None = None
     values: dict[Field, FieldValue] = attrs.Factory(dict)
-    value_rows: dict[Field, int] = attrs.Factory(dict)
-    error_rows: set[int] = attrs.Factory(set)
+    #: The row each merged value came from when it is not the first row.
+    value_rows: Mapping[Field, int] = _NO_VALUE_ROWS
+    #: Rows carrying an error on this contact: see :meth:`add_error_row`.
+    error_rows: AbstractSet[int] = _NO_ROWS
     #: Dropped because its client is dropped (reported on the client's rows).
     dropped_with_client: bool = False
     #: The last row marking it main, if any.
@@ -403,6 +419,9 @@ class ContactEntity:
     @property
     def email(self) -> str:
         return str(self.values.get(Field.CONTACT_EMAIL, self.key))
+
+    def add_error_row(self, row: int) -> None:
+        self.error_rows = {*self.error_rows, row}
 
     @property
     def dropped(self) -> bool:
@@ -450,6 +469,14 @@ class Resolution:
     @property
     def log(self) -> RowIssues:
         return self.index.log
+
+    def release(self) -> None:
+        """Break the references between clients and their contacts once the plan is made, so
+        that reference counting frees the entities at once rather than the cyclic garbage
+        collector, which would have to walk every one of them."""
+        for entity in self.entities:
+            entity.contacts = []
+            entity.demotions = ()
 
 
 # -- "did you mean" --------------------------------------------------------------------------------
@@ -514,7 +541,7 @@ class _ClientResolver:
         for entity in entities:
             if len(entity.rows) > 1:
                 entity.rows.sort(key=lambda row: row.number)
-            entity.numbers = tuple(row.number for row in entity.rows)
+            entity.numbers = _numbers(entity.rows)
             if entity.stored is not None:
                 self.by_stored_id[entity.stored.id] = entity
             self._merge(entity)
@@ -592,35 +619,44 @@ class _ClientResolver:
             client = row.client
             assert client is not None
             if not row.client_ok:
-                entity.error_rows.add(row.number)
+                entity.add_error_row(row.number)
             entity.values = client.values()
             if client.external_id is None and entity.key[0] != _NAME:
                 entity.values.pop(name_field, None)
             if client.parent:
                 entity.parent_ref, entity.parent_ref_row = client.parent, row.number
             return
-        values, value_rows = entity.values, entity.value_rows
+        # The first row's values are the start (their row is the entity's first: value_rows
+        # need not say it); each later row that repeats the one before it changes nothing.
+        first = rows[0].number
+        values: dict[Field, FieldValue] = {}
+        value_rows: dict[Field, int] = {}
+        entity.values, entity.value_rows = values, value_rows
+        before: ClientRecord | None = None
         for row in rows:
             client = row.client
             assert client is not None
             number = row.number
             if not row.client_ok:
-                entity.error_rows.add(number)
-            by_name_only = client.external_id is None and entity.key[0] != _NAME
-            for field, value in client.values().items():
-                if by_name_only and field is name_field:
-                    # The row only refers to the client by name: it identifies, never renames.
-                    continue
-                previous = values.get(field)
-                if previous == value:
-                    continue  # rows repeating their client's values: the usual case, nothing to do
-                if previous is not None and not _same_name(field, previous, value):
-                    self.log.add(
-                        "client.value_overridden", number, field, _text(value),
-                        previous=_text(previous), previous_row=value_rows[field],
-                    )
-                values[field] = value
-                value_rows[field] = number
+                entity.add_error_row(number)
+            if before is None or not _same_client_values(client, before):
+                by_name_only = client.external_id is None and entity.key[0] != _NAME
+                for field, value in client.values().items():
+                    if by_name_only and field is name_field:
+                        # The row only refers to the client by name: it identifies, never renames.
+                        continue
+                    previous = values.get(field)
+                    if previous == value:
+                        continue  # rows repeating their client's values: the usual case, nothing to do
+                    if previous is not None and not _same_name(field, previous, value):
+                        self.log.add(
+                            "client.value_overridden", number, field, _text(value),
+                            previous=_text(previous), previous_row=value_rows.get(field, first),
+                        )
+                    values[field] = value
+                    if number != first:
+                        value_rows[field] = number
+            before = client
             parent = client.parent
             if parent:
                 if entity.parent_ref is not None and entity.parent_ref != parent:
@@ -635,7 +671,7 @@ class _ClientResolver:
     def _error(self, entity: ClientEntity, code: str, row: int, field: Field | None,
                value: str | None, **params: object) -> None:
         self.log.add(code, row, field, value, **params)
-        entity.error_rows.add(row)
+        entity.add_error_row(row)
 
     def _check_existence(self, entity: ClientEntity) -> None:
         if entity.stored is not None or entity.key[0] != _ID:
@@ -818,6 +854,16 @@ class _ClientResolver:
                                  dependency=dependency, dependency_row=cause)
 
 
+def _same_client_values(one: ClientRecord, other: ClientRecord) -> bool:
+    """The two records say the same of their client (their rows aside)."""
+    # Tuples compare their items by identity first: rows that share their address or
+    # parent reference (parse shares them) compare at once.
+    return (one.external_id, one.name, one.accounting_code, one.vat_number, one.address,
+            one.account_manager_emails, one.dunning_plan, one.payment_term_days, one.parent) == (
+        other.external_id, other.name, other.accounting_code, other.vat_number, other.address,
+        other.account_manager_emails, other.dunning_plan, other.payment_term_days, other.parent)
+
+
 def _same_name(field: Field, previous: FieldValue, value: FieldValue) -> bool:
     # Rows known by one name may spell it with other case or spaces: same client, no warning.
     return field is Field.CLIENT_NAME and normalize_name(str(previous)) == normalize_name(str(value))
@@ -863,7 +909,7 @@ def _build_contacts(resolution: Resolution) -> None:
         rows = found.rows
         if len(rows) > 1:
             rows.sort(key=lambda row: row.number)
-        found.numbers = tuple(row.number for row in rows)
+        found.numbers = _numbers(rows)
         clients = conflicts.get(key, [])
         if clients:
             names = ", ".join(client.describe() for client in clients)
@@ -871,12 +917,12 @@ def _build_contacts(resolution: Resolution) -> None:
                 assert row.contact is not None
                 log.add("contact.client_conflict", row.number, Field.CONTACT_EMAIL, row.contact.email,
                         clients=names)
-                found.error_rows.add(row.number)
+                found.add_error_row(row.number)
         elif found.client.dropped:
             found.dropped_with_client = True
         for row in rows:
             if row.issues and row.client_ok and not row.contact_ok:
-                found.error_rows.add(row.number)
+                found.add_error_row(row.number)
     resolution.contacts = sorted(by_key.values(), key=lambda c: c.numbers[0])
     _merge_contacts(resolution)
     _check_file_external_ids(resolution)
@@ -894,7 +940,10 @@ def _merge_contacts(resolution: Resolution) -> None:
             if record.is_main is True:
                 contact.main_row = rows[0].number
             continue
-        values, value_rows = contact.values, contact.value_rows
+        first = rows[0].number
+        values: dict[Field, FieldValue] = {}
+        value_rows: dict[Field, int] = {}
+        contact.values, contact.value_rows = values, value_rows
         for row in rows:
             record = row.contact
             assert record is not None
@@ -905,10 +954,11 @@ def _merge_contacts(resolution: Resolution) -> None:
                 if previous is not None and not (
                     field is email_field and normalize_email(str(previous)) == contact.key
                 ):
-                    log.add("contact.value_overridden", row.number, field, _text(value),
-                            email=contact.email, previous=_text(previous), previous_row=value_rows[field])
+                    log.add("contact.value_overridden", row.number, field, _text(value), email=contact.email,
+                            previous=_text(previous), previous_row=value_rows.get(field, first))
                 values[field] = value
-                value_rows[field] = row.number
+                if row.number != first:
+                    value_rows[field] = row.number
             if record.is_main is True:
                 contact.main_row = row.number
 
@@ -933,7 +983,7 @@ def _external_id_conflict(resolution: Resolution, contact: ContactEntity, extern
         if row.contact.external_id == external_id:
             resolution.log.add("contact.external_id_conflict", row.number, Field.CONTACT_EXTERNAL_ID,
                                external_id, emails=emails)
-            contact.error_rows.add(row.number)
+            contact.add_error_row(row.number)
 
 
 def contact_keys_to_find(resolution: Resolution) -> tuple[list[str], list[str]]:
@@ -972,7 +1022,7 @@ def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
                 for row in contact.rows:
                     log.add("contact.belongs_to_other_client", row.number, Field.CONTACT_EMAIL,
                             contact.email, other=other_name)
-                    contact.error_rows.add(row.number)
+                    contact.add_error_row(row.number)
                 continue
         external_id = contact.values.get(Field.CONTACT_EXTERNAL_ID)
         if external_id is not None and stored.by_external_id is not None:
@@ -1022,4 +1072,4 @@ def _decide_main_contact(
             contact.demoted = contact.modified = True
             return
     email = emails_by_id.get(current) or (None if entity.stored is None else entity.stored.main_contact_email)
-    entity.demotions.append(Demotion(entity, current, email, winner.main_row))
+    entity.demotions = [*entity.demotions, Demotion(entity, current, email, winner.main_row)]
