@@ -10,8 +10,8 @@ temporary folder, then times, best of three runs each:
 - python-calamine loading the XLSX's first sheet (``to_python()``), and
   ``read_table`` on the XLSX (which includes the safety scan of the sheet).
 
-Each pair runs alternately five times and the best of each is kept, so that a
-busy machine penalises both sides alike.
+Each pair runs alternately five times and the best CPU time of each is kept,
+so that a busy machine penalises neither side.
 """
 
 from __future__ import annotations
@@ -45,13 +45,14 @@ def rows(count: int) -> list[list[object]]:
 
 def side_by_side(bare: Callable[[], object], ours: Callable[[], object],
                  runs: int = 5) -> tuple[float, float]:
-    """Best time of each, the two run alternately so that a busy moment hits both alike."""
+    """Best CPU time of each, the two run alternately. CPU time of this process, not wall
+    time, so that other work on a shared machine does not count."""
     bare_times, our_times = [], []
     for _ in range(runs):
         for run, times in ((bare, bare_times), (ours, our_times)):
-            start = time.perf_counter()
+            start = time.process_time()
             run()
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
     return min(bare_times), min(our_times)
 
 

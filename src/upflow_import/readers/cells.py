@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -64,56 +64,38 @@ def texts_of_rows(rows: Iterable[list[Any]], max_cell_chars: int) -> list[tuple[
     """Every non-blank row of a sheet as text, with its row number (the first row is 1).
 
     Raises ``file.too_large`` for a cell longer than ``max_cell_chars``.
-    Works row by row with C-level list operations: most cells are text and
-    need only stripping; the few others are found by type and converted one
-    by one (a Python call per cell would cost more than calamine's reading).
+    One list comprehension per row: text, by far the most common value, is
+    stripped inline; other values go through :func:`cell_text`, and each
+    distinct float is formatted once (postal codes and payment terms repeat).
     """
-    strip = str.strip
-    converters = _CONVERTERS
-    # Numbers repeat (postal codes, payment terms): each distinct one is formatted once.
-    float_texts: dict[float, str] = {}
+    known: dict[object, str | None] = {}
+    known_text = known.get
+
+    def convert(value: object) -> str | None:
+        text = cell_text(value)
+        if value.__class__ is float:
+            known[value] = text
+        return text
+
     kept: list[tuple[int, tuple[str | None, ...]]] = []
     number = 0
     for values in rows:
         number += 1
-        kinds = list(map(type, values))
-        if kinds.count(str) != len(kinds):
-            for kind in set(kinds):
-                if kind is str:
-                    continue
-                index = -1
-                if kind is float:
-                    for _ in range(kinds.count(float)):
-                        index = kinds.index(float, index + 1)
-                        value = values[index]
-                        text = float_texts.get(value)
-                        if text is None:
-                            text = float_texts[value] = _float_text(value)
-                        values[index] = text
-                    continue
-                convert = converters.get(kind, _other_text)
-                for _ in range(kinds.count(kind)):
-                    index = kinds.index(kind, index + 1)
-                    values[index] = convert(values[index])
-        texts = list(map(strip, values))
-        if sum(map(len, texts)) > max_cell_chars:
+        texts = [(value.strip() or None) if value.__class__ is str else (known_text(value) or convert(value))
+                 for value in values]
+        if not any(texts):
+            continue
+        if sum(map(len, filter(None, texts))) > max_cell_chars:
             _check_length(texts, number, max_cell_chars)
-        if all(texts):
-            kept.append((number, tuple(texts)))
-        elif any(texts):
-            kept.append((number, tuple([text or None for text in texts])))
+        kept.append((number, tuple(texts)))
     return kept
 
 
-def _check_length(texts: list[str], number: int, max_cell_chars: int) -> None:
-    longest = max(map(len, texts))
+def _check_length(texts: list[str | None], number: int, max_cell_chars: int) -> None:
+    longest = max(map(len, filter(None, texts)))
     if longest > max_cell_chars:
         raise FileTooLargeError.of("file.too_large", row=number, limit="max_cell_chars", actual=longest,
                                    maximum=max_cell_chars)
-
-
-def _other_text(value: object) -> str:
-    return cell_text(value) or ""
 
 
 def _float_text(number: float) -> str:
@@ -139,16 +121,3 @@ def _datetime_text(moment: datetime.datetime) -> str:
     if moment.hour == moment.minute == moment.second == moment.microsecond == 0 and moment.tzinfo is None:
         return moment.date().isoformat()
     return moment.isoformat(sep=" ", timespec="seconds")
-
-
-# How each non-text value python-calamine gives becomes text ("" for nothing).
-_CONVERTERS: dict[type, Callable[[Any], str]] = {
-    float: _float_text,
-    int: str,
-    bool: lambda value: "1" if value else "0",
-    datetime.datetime: _datetime_text,
-    datetime.date: datetime.date.isoformat,
-    datetime.time: lambda value: value.isoformat(timespec="seconds"),
-    datetime.timedelta: _duration_text,
-    type(None): lambda value: "",
-}
