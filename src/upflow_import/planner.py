@@ -416,9 +416,19 @@ class _Builder:
         stored = entity.stored
         if stored is None:
             rows = entity.rows
-            # One row per client is the usual case: its parsed record is the one to create.
-            record = (rows[0].client if len(rows) == 1 and rows[0].client is not None
-                      else ClientRecord.from_values(entity.numbers, entity.values, entity.parent_ref))
+            first = rows[0].client
+            assert first is not None
+            record: ClientRecord
+            if len(rows) == 1:
+                # One row per client is the usual case: its parsed record is the one to create.
+                record = first
+            elif entity.uniform:
+                # Rows that all say the same: the first one's record, under every row.
+                record = ClientRecord(entity.numbers, first.external_id, first.name, first.accounting_code,
+                                      first.vat_number, first.address, first.account_manager_emails,
+                                      first.dunning_plan, first.payment_term_days, entity.parent_ref)
+            else:
+                record = ClientRecord.from_values(entity.numbers, entity.values, entity.parent_ref)
             index = self._add(CreateClient(
                 index=len(self.operations), key=key, rows=entity.numbers, depends_on=depends_on,
                 record=record, parent=parent, parent_change=parent_change or _NO_CHANGES,
@@ -460,7 +470,8 @@ class _Builder:
             )))
             self.demotions += 1
         contacts = entity.contacts
-        if demotions or any(contact.demoted for contact in contacts):
+        # A contact is demoted for another one of the client: never the only one.
+        if demotions or (len(contacts) > 1 and any(contact.demoted for contact in contacts)):
             # Demotions first, so that the promotion can wait for them.
             contacts = sorted(contacts, key=lambda c: not c.demoted)
         for contact in contacts:
@@ -552,16 +563,20 @@ def _account(parsed: ParsedImport, resolution: Resolution, builder: _Builder,
         return Outcome.DROPPED if aborted and outcome in (Outcome.CREATE, Outcome.UPDATE) else outcome
 
     log = resolution.log
-    rows = tuple(
-        RowPlan(
-            number=row.number,
-            issues=log.of(row.number),
-            operations=tuple(operations_of_row.get(row.number, ())),
-            client=final(client_of_row.get(row.number, Outcome.DROPPED)),
-            contact=None if row.contact is None else final(contact_of_row.get(row.number, Outcome.DROPPED)),
-        )
-        for row in parsed.rows
-    )
+    added = log.added()
+    dropped = Outcome.DROPPED
+    plans: list[RowPlan] = []
+    for row in parsed.rows:
+        number = row.number
+        indexes = operations_of_row.get(number)
+        client_outcome = client_of_row.get(number, dropped)
+        contact_outcome = None if row.contact is None else contact_of_row.get(number, dropped)
+        if aborted:
+            client_outcome = final(client_outcome)
+            contact_outcome = None if contact_outcome is None else final(contact_outcome)
+        plans.append(RowPlan(number, log.of(number) if number in added else row.issues,
+                             () if indexes is None else tuple(indexes), client_outcome, contact_outcome))
+    rows = tuple(plans)
     unattached = [row for group in resolution.ambiguous for row in group] + resolution.index.orphans
     clients = _count((final(builder.client_outcomes[id(e)]) for e in resolution.entities),
                      extra_dropped=len(resolution.ambiguous) + len(resolution.index.orphans))

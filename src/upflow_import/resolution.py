@@ -113,6 +113,10 @@ class RowIssues:
         self._added.setdefault(row, []).append(issue)
         return issue
 
+    def added(self) -> Mapping[int, list[Issue]]:
+        """The planner's issues, by row (rows without any are not keys)."""
+        return self._added
+
     def of(self, row: int) -> tuple[Issue, ...]:
         """Every issue of ``row``: parsing's, then the planner's."""
         added = self._added.get(row)
@@ -350,6 +354,9 @@ class ClientEntity:
     demotions: Sequence[Demotion] = ()
     #: Its row numbers, in order (set once its rows are all known).
     numbers: tuple[int, ...] = ()
+    #: Every row says the same of it as the first, which names it: :attr:`values` are that
+    #: row's record's.
+    uniform: bool = False
 
     @property
     def first_row(self) -> int:
@@ -625,6 +632,7 @@ class _ClientResolver:
                 entity.values.pop(name_field, None)
             if client.parent:
                 entity.parent_ref, entity.parent_ref_row = client.parent, row.number
+            entity.uniform = client.external_id is not None or entity.key[0] == _NAME
             return
         # The first row's values are the start (their row is the entity's first: value_rows
         # need not say it); each later row that repeats the one before it changes nothing.
@@ -633,6 +641,9 @@ class _ClientResolver:
         value_rows: dict[Field, int] = {}
         entity.values, entity.value_rows = values, value_rows
         before: ClientRecord | None = None
+        first_client = rows[0].client
+        assert first_client is not None
+        uniform = first_client.external_id is not None or entity.key[0] == _NAME
         for row in rows:
             client = row.client
             assert client is not None
@@ -640,6 +651,7 @@ class _ClientResolver:
             if not row.client_ok:
                 entity.add_error_row(number)
             if before is None or not _same_client_values(client, before):
+                uniform = uniform and before is None
                 by_name_only = client.external_id is None and entity.key[0] != _NAME
                 for field, value in client.values().items():
                     if by_name_only and field is name_field:
@@ -667,6 +679,7 @@ class _ClientResolver:
                         previous=entity.parent_ref.describe(), previous_row=entity.parent_ref_row,
                     )
                 entity.parent_ref, entity.parent_ref_row = parent, number
+        entity.uniform = uniform
 
     def _error(self, entity: ClientEntity, code: str, row: int, field: Field | None,
                value: str | None, **params: object) -> None:
