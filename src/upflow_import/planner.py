@@ -435,10 +435,15 @@ class _Builder:
             ))
             self.created[id(entity)] = index
             return Outcome.CREATE
+        stored_values = stored.values
+        merged = entity.values
+        if not parent_change and merged.items() <= stored_values.items() and (
+                _NAME not in merged or merged[_NAME] == stored.name) and (
+                _EXTERNAL_ID not in merged or merged[_EXTERNAL_ID] == stored.external_id):
+            return Outcome.UNCHANGED  # the usual re-import: every value as stored, one comparison
         values: dict[Field, FieldValue] = {}
         old: dict[Field, FieldValue | None] = {}
-        stored_values = stored.values
-        for field, value in entity.values.items():
+        for field, value in merged.items():
             before = (stored.name if field is _NAME else stored.external_id if field is _EXTERNAL_ID
                       else stored_values.get(field))
             if before != value:
@@ -493,10 +498,14 @@ class _Builder:
                 depends_on=after if client.op is None else (client.op, *after), client=client, record=record,
             ))
             return Outcome.CREATE, index
+        stored_values = stored.values
+        merged = contact.values
+        if merged.items() <= stored_values.items() and (
+                _IS_MAIN not in merged or merged[_IS_MAIN] == contact.stored_is_main):
+            return Outcome.UNCHANGED, None  # every value as stored, one comparison
         values: dict[Field, FieldValue] = {}
         old: dict[Field, FieldValue | None] = {}
-        stored_values = stored.values
-        for field, value in contact.values.items():
+        for field, value in merged.items():
             if field is _IS_MAIN:
                 before: FieldValue | None = contact.stored_is_main
             elif field is _EMAIL:
