@@ -118,10 +118,12 @@ def test_xls_written_by_xlwt_reads_like_xlsx() -> None:
     assert values(table) == [(2, ("Société Générale", "75001", "30")), (4, ("Globex", "69002", "45.5"))]
 
 
-def test_excel_limits_are_checked(tmp_path: Path) -> None:
+def test_excel_limits_are_checked() -> None:
     data = xlsx_bytes({"S": [["Nom", "Note"], ["Acme", "x" * 50], ["Globex", "y"]]})
     cases = {"max_rows": ui.Limits(max_rows=1), "max_columns": ui.Limits(max_columns=1),
-             "max_cell_chars": ui.Limits(max_cell_chars=20), "max_cells": ui.Limits(max_cells=5)}
+             "max_cell_chars": ui.Limits(max_cell_chars=20), "max_cells": ui.Limits(max_cells=5),
+             "max_uncompressed_bytes": ui.Limits(max_uncompressed_bytes=1000),
+             "max_bytes": ui.Limits(max_bytes=1000)}
     for limit, limits in cases.items():
         with pytest.raises(ui.FileTooLargeError) as raised:
             ui.read_table(data, limits=limits)
