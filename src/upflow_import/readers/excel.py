@@ -3,7 +3,8 @@
 Order of work, so that calamine only ever sees a file whose cost is bounded:
 
 1. zip-based files: the archive checks of :mod:`~upflow_import.readers.archive`;
-   XLSX: the shared strings' announced count (calamine reserves room for it);
+   the XLSX shared strings' announced count (calamine reserves room for it, and
+   tries its XLSX reader on XLSB and ODS files too);
    ODS: the reach of every table (calamine reads them all on opening);
    XLS: the reach of every sheet (same reason), see
    :mod:`~upflow_import.readers.reach_xls`;
@@ -61,10 +62,11 @@ def read_workbook(data: bytes, kind: Kind, *, sheet: str | None, limits: Limits,
     archive = None
     if kind in ("xlsx", "xlsb", "ods"):
         archive = open_archive(data, limits)
+        # calamine tries its XLSX reader first on every zip, and it reads the shared strings
+        # before it finds out the file is XLSB or ODS (found by fuzzing).
+        check_shared_strings(archive, limits)
         if kind == "ods":
             check_ods_tables(archive, limits)
-        elif kind == "xlsx":
-            check_shared_strings(archive, limits)
     elif kind == "xls":
         check_xls(data, limits)
     with _calamine_errors():

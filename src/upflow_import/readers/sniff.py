@@ -92,6 +92,13 @@ def _sniff_zip(data: bytes, name: str | None) -> Kind:
     if any(entry.endswith(".iwa") for entry in lowered) or (
             name is not None and name.lower().endswith(".numbers")):
         raise UnreadableFileError.of("file.numbers_unsupported")
+    if len(_families(lowered)) > 1:
+        # calamine tries its XLSX reader, then XLSB, then ODS, whatever the file says it is: the
+        # parts checked before calamine must be the ones it reads (an XLSX with a workbook.bin
+        # entry passed as XLSB, and calamine read its unchecked XML sheet; found while fixing
+        # a fuzzing finding).
+        raise UnreadableFileError.of("file.corrupt", detail="the archive holds the parts of several "
+                                     "workbook formats")
     if mimetype is not None and mimetype.startswith(b"application/vnd.oasis.opendocument."):
         if b"spreadsheet" in mimetype:
             return "ods"
@@ -109,6 +116,19 @@ def _sniff_zip(data: bytes, name: str | None) -> Kind:
     if any(entry.startswith("ppt/") for entry in lowered):
         raise UnreadableFileError.of("file.unsupported_format", detected="a PowerPoint presentation")
     raise UnreadableFileError.of("file.unsupported_format", detected="a zip archive")
+
+
+def _families(lowered: set[str]) -> set[Kind]:
+    """The workbook formats whose main parts ``lowered`` (entry names in lower case) holds."""
+    names = {entry.replace("\\", "/") for entry in lowered}
+    families: set[Kind] = set()
+    if any(entry.endswith(("workbook.xml", "workbook.xml.rels")) for entry in names):
+        families.add("xlsx")
+    if any(entry.endswith(("workbook.bin", "workbook.bin.rels")) for entry in names):
+        families.add("xlsb")
+    if "content.xml" in names:
+        families.add("ods")
+    return families
 
 
 def _small_entry(archive: zipfile.ZipFile, entry: str) -> bytes | None:

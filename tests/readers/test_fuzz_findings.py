@@ -1,0 +1,53 @@
+"""Regression tests of the fuzzer's findings (``fuzz/``): each input that crashed the interpreter
+is now refused with a code, read in a child process so that a regression fails the test instead of
+ending the run. Inputs crafted from synthetic files are in ``tests/data/fuzz/``; inputs derived
+from the shared corpus are derived again here, at test time."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from isolation import read_in_child
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "fuzz"
+
+#: An XLSX shared-strings part announcing 2**32 - 1 strings: calamine reserves 96 GiB for them.
+LYING_SHARED_STRINGS = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                        b'2006/main" uniqueCount="4294967295"><si><t>s0</t></si></sst>')
+
+
+def with_entry(archive: bytes, name: str, content: bytes) -> bytes:
+    """``archive`` with one more entry."""
+    source = zipfile.ZipFile(io.BytesIO(archive))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))
+        target.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_crafted_findings_are_refused() -> None:
+    # far_cell_xlsx_posing_as_xlsb: XlsxWriter's workbook with a value at XFD1048576 and an
+    # xl/workbook.bin entry. It was sniffed as XLSB and its binary parts checked, while calamine,
+    # which tries its XLSX reader first, read the XML sheet and aborted on a 512 GiB allocation.
+    outcome = read_in_child(sorted(DATA.iterdir()), per_file_seconds=30)
+
+    assert outcome.codes == {"far_cell_xlsx_posing_as_xlsb.xlsb": "file.corrupt"}
+
+
+def test_xlsb_files_with_an_xlsx_shared_strings_part_are_refused(tmp_path: Path, corpus_dir: Path) -> None:
+    # Found by fuzzing (the corpus's XLSB files with this part added): calamine's XLSX reader,
+    # tried first on every zip, read the part and reserved room for 2**32 - 1 strings.
+    paths = []
+    for name in ("date.xlsb", "issue_182.xlsb", "issue_419.xlsb"):
+        base = (corpus_dir / name).read_bytes()
+        path = tmp_path / name
+        path.write_bytes(with_entry(base, "xl/sharedStrings.xml", LYING_SHARED_STRINGS))
+        paths.append(path)
+
+    outcome = read_in_child(paths, per_file_seconds=30)
+
+    assert outcome.codes == dict.fromkeys(["date.xlsb", "issue_182.xlsb", "issue_419.xlsb"], "file.too_large")
