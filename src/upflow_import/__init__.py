@@ -12,6 +12,7 @@ from upflow_import.errors import (
 from upflow_import.exports import write_failed_rows
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name
+from upflow_import.isolation import Isolation
 from upflow_import.issues import Issue, Severity
 from upflow_import.limits import Limits
 from upflow_import.mapping import ColumnMapping, ColumnMatch, auto_map, normalize_header
@@ -69,6 +70,7 @@ __all__ = [
     "FileTooLargeError",
     "ImportReport",
     "InMemoryRepository",
+    "Isolation",
     "Issue",
     "Limits",
     "MappingError",

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from upflow_import.apply import apply
 from upflow_import.fields import Field
+from upflow_import.isolation import Isolation
 from upflow_import.lang import Lang
 from upflow_import.limits import Limits
 from upflow_import.mapping import ColumnMapping, auto_map
@@ -33,6 +34,7 @@ def import_file(
     progress: Progress | None = None,
     lang: Lang = "en",
     remember_mapping: bool = True,
+    isolate: bool | Isolation = False,
 ) -> ImportReport:
     """Read, map, parse, plan and (unless ``dry_run``) apply one file; return the report.
 
@@ -57,7 +59,10 @@ def import_file(
     ``"abort"`` imports nothing when there is an error). ``progress(done,
     total)`` is called while planning (over the rows) and then while writing
     (over the operations). ``lang`` is the default language of
-    ``report.to_dict()``.
+    ``report.to_dict()``. ``isolate=True`` (or an
+    :class:`~upflow_import.Isolation`) reads the file in a capped child
+    process, as :func:`~upflow_import.read_table` does; the rest of the
+    pipeline runs here.
 
     >>> from upflow_import import InMemoryRepository
     >>> repository = InMemoryRepository()
@@ -66,7 +71,8 @@ def import_file(
     (True, 1, 'Acme')
     """
     with paused_gc():  # see paused_gc: every row's objects live until the report is built
-        table = read_table(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits)
+        table = read_table(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
+                           isolate=isolate)
         recalled = None if mapping is not None or not remember_mapping else recall_mapping(
             repository, table.headers)
         column_mapping = auto_map(table, overrides=mapping if recalled is None else recalled)

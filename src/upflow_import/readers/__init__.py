@@ -19,14 +19,15 @@ python-calamine. Each module documents its own decisions:
 
 from __future__ import annotations
 
+from upflow_import.isolation import Isolation, read_isolated
 from upflow_import.limits import DEFAULT_LIMITS, Limits
 from upflow_import.readers.csv_format import read_csv
 from upflow_import.readers.excel import read_workbook
 from upflow_import.readers.sniff import sniff
-from upflow_import.readers.source import SourceLike, load_source
+from upflow_import.readers.source import Source, SourceLike, load_source
 from upflow_import.table import Table
 
-__all__ = ["SourceLike", "read_table"]
+__all__ = ["SourceLike", "read_loaded", "read_table"]
 
 
 def read_table(
@@ -36,6 +37,7 @@ def read_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     limits: Limits | None = None,
+    isolate: bool | Isolation = False,
 ) -> Table:
     """Read a CSV, XLSX, XLSM, XLSB, XLS or ODS file into a :class:`~upflow_import.Table`.
 
@@ -49,6 +51,12 @@ def read_table(
     a workbook's rows are read once, here. ``table.issues`` is complete once
     the rows have been iterated.
 
+    ``isolate=True`` (or an :class:`~upflow_import.Isolation` with other
+    caps) reads the file in a child process with a memory and CPU cap, so
+    that even an unknown bug of the native reader cannot take the caller
+    down (see :mod:`~upflow_import.isolation`); all rows are then read before
+    this returns.
+
     Raises an :class:`~upflow_import.UpflowImportError` whose ``code`` says why
     the file cannot be read (``file.*``, ``header.title_row``); a missing path
     raises the usual :class:`FileNotFoundError`.
@@ -60,7 +68,18 @@ def read_table(
     [(2, ('Acme', 'Paris'))]
     """
     limits = limits or DEFAULT_LIMITS
+    if delimiter is not None and len(delimiter) != 1:
+        raise ValueError(f"delimiter must be one character, not {delimiter!r}")
     loaded = load_source(source, limits)
+    if isolate:
+        return read_isolated(loaded, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
+                             isolation=Isolation() if isolate is True else isolate)
+    return read_loaded(loaded, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits)
+
+
+def read_loaded(loaded: Source, *, sheet: str | None, encoding: str | None, delimiter: str | None,
+                limits: Limits) -> Table:
+    """Read a source already loaded by :func:`~upflow_import.readers.source.load_source`."""
     kind = sniff(loaded.data, loaded.name)
     if kind == "csv":
         return read_csv(loaded.data, encoding=encoding, delimiter=delimiter, limits=limits,
