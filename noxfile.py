@@ -1,4 +1,4 @@
-"""Developer tasks: ``nox -s tests lint typecheck docs bench``."""
+"""Developer tasks: ``nox -s tests lint typecheck docs bench fuzz``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import nox
 nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 nox.options.default_venv_backend = "venv"
 
-SOURCES = ["src", "tests", "examples", "benchmarks", "noxfile.py", "docs/conf.py"]
+SOURCES = ["src", "tests", "fuzz", "examples", "benchmarks", "noxfile.py", "docs/conf.py"]
 
 
 @nox.session
@@ -36,6 +36,13 @@ def docs(session: nox.Session) -> None:
     """The user guide, warnings as errors."""
     session.install("-e", ".[docs]")
     session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The long fuzzing run (``nox -s fuzz -- --minutes 30 --target both``); see docs/security.md."""
+    session.install("-e", ".[test]", "atheris")
+    session.run("python", "fuzz/run.py", *session.posargs)
 
 
 @nox.session
