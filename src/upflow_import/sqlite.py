@@ -25,6 +25,7 @@ Design notes:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -176,7 +177,9 @@ _INSERT_CONTACT = (
 )
 
 
+@functools.lru_cache(maxsize=1024)
 def _emails_to_json(emails: tuple[str, ...]) -> str | None:
+    # A few account managers serve thousands of clients: each list is encoded once.
     return json.dumps(list(emails), ensure_ascii=False) if emails else None
 
 
