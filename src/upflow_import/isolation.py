@@ -127,6 +127,10 @@ def read_isolated(loaded: Source, *, sheet: str | None, encoding: str | None, de
         process.communicate()
         raise FileTooLargeError.of("file.too_large", limit="cpu_seconds", actual="no answer",
                                    maximum=f"{isolation.wall_seconds:.0f} s of wall time") from None
+    except BaseException:  # KeyboardInterrupt, a signal's exception…: the child must not linger
+        process.kill()
+        process.wait()
+        raise
     status = process.returncode
     if status != 0:
         raise _death(status, stderr.decode("utf-8", "replace"), isolation)
