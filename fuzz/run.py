@@ -20,11 +20,12 @@ Engines:
   the engine of the test suite's short run.
 
 Each child has an address-space cap (``--memory-mib``, 2 GiB) and no core
-dumps; each input a time bound (``--timeout`` seconds plus ``--timeout``
-per MiB of input, for the random engine, where an input that hangs once but
-not on a second try in a fresh worker counts as slow, not as a finding; a
-fixed ``--timeout`` × 2 for libFuzzer). A finding is an input whose run raises anything but an
-``UpflowImportError`` with a code, breaks an invariant of the table or the
+dumps. Each input has a time bound: with the random engine, ``--timeout``
+seconds, plus as many per MiB of input, plus a quarter as many per MiB its
+zip entries inflate to (an input that overruns it once but not on a second
+try in a fresh worker counts as slow, not as a finding); with libFuzzer, a
+fixed ``2 × --timeout``. A finding is an input whose run raises anything but
+an ``UpflowImportError`` with a code, breaks an invariant of the table or the
 report, aborts or kills the child, hangs past its bound, or hits the memory
 cap. Findings are saved under ``--findings`` (default ``fuzz/findings/``),
 each with a ``.json`` note: the target, what happened, the seed file and the
@@ -38,6 +39,7 @@ import argparse
 import collections
 import contextlib
 import hashlib
+import io
 import json
 import os
 import random
@@ -53,6 +55,7 @@ import tempfile
 import time
 import traceback
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +81,17 @@ def _extension(data: bytes) -> str:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         return ".xls"
     return ".csv"
+
+
+def time_bound(data: bytes, seconds: float) -> float:
+    """The time an input may take: ``seconds``, plus as many per MiB of it, plus a quarter as many
+    per MiB its zip entries inflate to (a sheet's XML is many times its compressed size)."""
+    inflated = 0
+    if data.startswith(b"PK"):
+        with contextlib.suppress(Exception):
+            inflated = min(sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist()),
+                           256 * MiB)
+    return seconds * (1 + len(data) / MiB + inflated / MiB / 4)
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,7 +272,7 @@ def random_engine(args: argparse.Namespace, targets: list[str], results: Results
             except MemoryError:  # the parent's own cap: a mutation grew too much, draw another
                 continue
             data = data[:MAX_LEN]
-            timeout = args.timeout * (1 + len(data) / MiB)
+            timeout = time_bound(data, args.timeout)
             answer = workers[target].run(data, timeout)
             if "outcome" in answer:
                 results.outcome(target, answer["outcome"])
@@ -381,7 +395,7 @@ def reproduce(args: argparse.Namespace, results: Results) -> None:
     for target in _targets(args.target):
         with tempfile.TemporaryDirectory() as folder:
             each = Worker(target, args.memory_mib, Path(folder) / "log")
-            answer = each.run(data, args.timeout * (1 + len(data) / MiB))
+            answer = each.run(data, time_bound(data, args.timeout))
             each.stop()
         print(json.dumps({"target": target, **answer}, indent=2))
         results.outcome(target, answer.get("outcome", "finding"))
