@@ -77,6 +77,7 @@ def import_file(
             repository, table.headers)
         column_mapping = auto_map(table, overrides=mapping if recalled is None else recalled)
         parsed = parse(table, column_mapping, limits=limits)
+        del table  # every row is parsed: the file's text need not stay in memory while planning
         if recalled is not None:
             parsed = with_recall_notice(parsed)
         planned = plan(parsed, repository, on_error=on_error, progress=progress)

@@ -34,5 +34,6 @@ def normalize_email(email: str) -> str:
     'jean.dupont@example.fr'
     """
     if email.isprintable() and " " not in email:  # no space of any kind: see normalize_name
-        return email.casefold()
+        # Already folded ASCII is its own key: no copy (millions of them on large files).
+        return email if email.isascii() and email.islower() else email.casefold()
     return _SPACES.sub("", email).casefold()

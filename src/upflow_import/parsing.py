@@ -288,9 +288,10 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
                 row_issues = []
             row_issues.append(Issue.make("value.required", row=number, column=name_column,
                                          field=Field.CLIENT_NAME.value))
+        own_rows = (number,)  # one tuple for both records
         contact: ContactRecord | None = None
         if has_contact:
-            contact = ContactRecord((number,), email, first_name, last_name, phone,
+            contact = ContactRecord(own_rows, email, first_name, last_name, phone,
                                     contact_id, contact_position, is_main)
             if email is None and (row_issues is None or not any(i.field == _EMAIL_KEY for i in row_issues)):
                 if row_issues is None:
@@ -309,7 +310,7 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
             parent = parents.get((group_id, group_name))
             if parent is None:
                 parent = parents[group_id, group_name] = ClientRef(group_id, group_name)
-        client = ClientRecord((number,), external_id, name, accounting_code, vat,
+        client = ClientRecord(own_rows, external_id, name, accounting_code, vat,
                               address, managers or (), dunning_plan, term, parent)
         parsed.append(ParsedRow(number, client, contact, () if row_issues is None else tuple(row_issues),
                                 cells))

@@ -366,19 +366,17 @@ class _Builder:
         self.resolution = resolution
         self.operations: list[Operation] = []
         self.created: dict[int, int] = {}  # id(client entity) → index of its create operation
-        self.client_outcomes: dict[int, Outcome] = {}
-        self.contact_outcomes: dict[int, Outcome] = {}
         self.demotions = 0
 
     def build(self) -> None:
         for entity in self.resolution.entities:
-            self.client_outcomes[id(entity)] = self._client(entity)
+            entity.outcome = self._client(entity)
         for entity in self.resolution.entities:
             if not entity.dropped:
                 self._contacts(entity)
         for contact in self.resolution.contacts:
             if contact.dropped:
-                self.contact_outcomes[id(contact)] = Outcome.DROPPED
+                contact.outcome = Outcome.DROPPED
 
     # clients -------------------------------------------------------------------------------------
 
@@ -482,7 +480,7 @@ class _Builder:
         for contact in contacts:
             promotes = demotions and contact.is_main and not contact.stored_is_main
             outcome, index = self._contact(contact, client, tuple(demotions) if promotes else ())
-            self.contact_outcomes[id(contact)] = outcome
+            contact.outcome = outcome
             if contact.demoted and index is not None:
                 demotions.append(index)
 
@@ -555,12 +553,12 @@ def _account(parsed: ParsedImport, resolution: Resolution, builder: _Builder,
                                                                      EntityCounts]:
     client_of_row: dict[int, Outcome] = {}
     for entity in resolution.entities:
-        outcome = builder.client_outcomes[id(entity)]
+        outcome = entity.outcome or Outcome.DROPPED  # every entity has one once built
         for number in entity.numbers:
             client_of_row[number] = outcome
     contact_of_row = {row.number: Outcome.DROPPED for row in resolution.contacts_without_email}
     for contact in resolution.contacts:
-        outcome = builder.contact_outcomes.get(id(contact), Outcome.DROPPED)
+        outcome = contact.outcome or Outcome.DROPPED
         for number in contact.numbers:
             contact_of_row[number] = outcome
     operations_of_row: dict[int, list[int]] = {}
@@ -587,9 +585,9 @@ def _account(parsed: ParsedImport, resolution: Resolution, builder: _Builder,
                              () if indexes is None else tuple(indexes), client_outcome, contact_outcome))
     rows = tuple(plans)
     unattached = [row for group in resolution.ambiguous for row in group] + resolution.index.orphans
-    clients = _count((final(builder.client_outcomes[id(e)]) for e in resolution.entities),
+    clients = _count((final(e.outcome or Outcome.DROPPED) for e in resolution.entities),
                      extra_dropped=len(resolution.ambiguous) + len(resolution.index.orphans))
-    contact_outcomes = [final(builder.contact_outcomes.get(id(c), Outcome.DROPPED))
+    contact_outcomes = [final(c.outcome or Outcome.DROPPED)
                         for c in resolution.contacts]
     demotions = builder.demotions
     contacts = _count(

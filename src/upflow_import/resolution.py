@@ -34,6 +34,7 @@ import functools
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -42,6 +43,9 @@ from upflow_import.identity import normalize_email, normalize_name
 from upflow_import.issues import HINTS, Issue
 from upflow_import.model import ClientRecord, ClientRef, FieldValue, ParsedImport, ParsedRow
 from upflow_import.repository import Id, StoredClient, StoredContact
+
+if TYPE_CHECKING:
+    from upflow_import.planner import Outcome
 
 __all__ = [
     "ClientEntity",
@@ -88,8 +92,8 @@ class RowIssues:
     """The issues of every data row, parse issues first, planner issues appended."""
 
     def __init__(self, rows: Iterable[ParsedRow], columns: Mapping[Field, str]) -> None:
-        # Most rows have no issue: they share the parse tuple until a planner issue is added.
-        self._parsed: dict[int, tuple[Issue, ...]] = {row.number: row.issues for row in rows}
+        # Most rows have no issue: only the others are kept.
+        self._parsed: dict[int, tuple[Issue, ...]] = {row.number: row.issues for row in rows if row.issues}
         self._added: dict[int, list[Issue]] = {}
         self._columns = columns
 
@@ -120,7 +124,8 @@ class RowIssues:
     def of(self, row: int) -> tuple[Issue, ...]:
         """Every issue of ``row``: parsing's, then the planner's."""
         added = self._added.get(row)
-        return self._parsed[row] if added is None else self._parsed[row] + tuple(added)
+        parsed = self._parsed.get(row, ())
+        return parsed if added is None else parsed + tuple(added)
 
     def has_error_on(self, row: int, fields: Collection[str], codes: Collection[str] = ()) -> bool:
         """True when ``row`` already has an error on one of ``fields`` or with one of ``codes``."""
@@ -162,7 +167,7 @@ class FileIndex:
     #: Rows that refer to no client at all (unreadable, or neither id nor name): dropped.
     orphans: list[ParsedRow]
     #: The last :func:`_id_names` computed, with the stored clients it was computed from.
-    id_names: tuple[Mapping[str, StoredClient], dict[str, set[str]]] | None = None
+    id_names: tuple[Mapping[str, StoredClient], dict[str, list[str]]] | None = None
 
 
 def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = None) -> FileIndex:
@@ -218,12 +223,12 @@ def external_ids_to_find(index: FileIndex) -> list[str]:
     return list(wanted)
 
 
-def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> dict[str, set[str]]:
+def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> dict[str, list[str]]:
     """Normalised name → external ids of the file's clients known by that name
     (the last name the file gives them, else their stored name)."""
     if index.id_names is not None and index.id_names[0] is by_external_id:
         return index.id_names[1]
-    names: dict[str, set[str]] = {}
+    names: dict[str, list[str]] = {}  # lists: each external id comes once, and a set costs 4× more
     for key, group in index.groups.items():
         if key[0] != _ID:
             continue
@@ -232,7 +237,7 @@ def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> d
         if name is None and external_id in by_external_id:
             name = by_external_id[external_id].name
         if name is not None:
-            names.setdefault(_name_key(name), set()).add(external_id)
+            names.setdefault(_name_key(name), []).append(external_id)
     index.id_names = (by_external_id, names)
     return names
 
@@ -357,6 +362,8 @@ class ClientEntity:
     #: Every row says the same of it as the first, which names it: :attr:`values` are that
     #: row's record's.
     uniform: bool = False
+    #: What the plan does with it (set by the planner).
+    outcome: Outcome | None = None
 
     @property
     def first_row(self) -> int:
@@ -422,6 +429,8 @@ class ContactEntity:
     modified: bool = False
     #: Its row numbers, in order.
     numbers: tuple[int, ...] = ()
+    #: What the plan does with it (set by the planner).
+    outcome: Outcome | None = None
 
     @property
     def email(self) -> str:
