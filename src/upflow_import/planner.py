@@ -434,7 +434,7 @@ class _Builder:
             self.created[id(entity)] = index
             return Outcome.CREATE
         stored_values = stored.values
-        merged = entity.values
+        merged = entity.current_values()
         if not parent_change and merged.items() <= stored_values.items() and (
                 _NAME not in merged or merged[_NAME] == stored.name) and (
                 _EXTERNAL_ID not in merged or merged[_EXTERNAL_ID] == stored.external_id):
@@ -497,7 +497,7 @@ class _Builder:
             ))
             return Outcome.CREATE, index
         stored_values = stored.values
-        merged = contact.values
+        merged = contact.current_values()
         if merged.items() <= stored_values.items() and (
                 _IS_MAIN not in merged or merged[_IS_MAIN] == contact.stored_is_main):
             return Outcome.UNCHANGED, None  # every value as stored, one comparison

@@ -41,7 +41,7 @@ import attrs
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name
 from upflow_import.issues import HINTS, Issue
-from upflow_import.model import ClientRecord, ClientRef, FieldValue, ParsedImport, ParsedRow
+from upflow_import.model import ClientRecord, ClientRef, ContactRecord, FieldValue, ParsedImport, ParsedRow
 from upflow_import.repository import Id, StoredClient, StoredContact
 
 if TYPE_CHECKING:
@@ -341,8 +341,13 @@ class ClientEntity:
     key: ClientKey
     rows: list[ParsedRow]
     stored: StoredClient | None = None
-    #: The merged values of its rows (client fields only).
-    values: dict[Field, FieldValue] = attrs.Factory(dict)
+    #: The merged values of its rows (client fields only), once built: see :attr:`values`.
+    merged: dict[Field, FieldValue] | None = None
+    #: The record that says everything its rows say, when one does (a single row, or rows
+    #: that all repeat it): :attr:`values` are then read from it only when asked.
+    source: ClientRecord | None = None
+    #: The source only refers to the client by name: its name is not one of the values.
+    source_by_name_only: bool = False
     #: The row each merged value came from when it is not the first row (see :meth:`row_of`).
     value_rows: Mapping[Field, int] = _NO_VALUE_ROWS
     #: The parent as the file names it (last non-empty), and the row naming it.
@@ -383,8 +388,41 @@ class ClientEntity:
         return None if self.stored is None else self.stored.external_id
 
     @property
+    def values(self) -> dict[Field, FieldValue]:
+        """The merged values of its rows (client fields only): a dictionary of its own."""
+        if self.merged is None:
+            self.merged = self.current_values()
+        return self.merged
+
+    def current_values(self) -> dict[Field, FieldValue]:
+        """:attr:`values`, without keeping them when they are read from the source record
+        (do not change the dictionary)."""
+        if self.merged is not None:
+            return self.merged
+        source = self.source
+        if source is None:
+            return {}
+        values = source.values()
+        if self.source_by_name_only:
+            values.pop(Field.CLIENT_NAME, None)
+        return values
+
+    def value_of(self, field: Field) -> FieldValue | None:
+        """One of :attr:`values`, read from the source record when there is one."""
+        source = self.source
+        if self.merged is not None or source is None:
+            return self.values.get(field)
+        if field is Field.CLIENT_NAME:
+            return None if self.source_by_name_only else source.name
+        if field is Field.CLIENT_ACCOUNT_MANAGER_EMAIL:
+            return source.account_manager_emails or None
+        if field is Field.CLIENT_DUNNING_PLAN:
+            return source.dunning_plan
+        return self.current_values().get(field)
+
+    @property
     def name(self) -> str | None:
-        name = self.values.get(Field.CLIENT_NAME)
+        name = self.value_of(Field.CLIENT_NAME)
         if name is not None:
             return str(name)
         return None if self.stored is None else self.stored.name
@@ -414,7 +452,8 @@ class ContactEntity:
     client: ClientEntity
     rows: list[ParsedRow] = attrs.Factory(list)
     stored: StoredContact | None = None
-    values: dict[Field, FieldValue] = attrs.Factory(dict)
+    #: The merged values of its rows, once built: see :attr:`values`.
+    merged: dict[Field, FieldValue] | None = None
     #: The row each merged value came from when it is not the first row.
     value_rows: Mapping[Field, int] = _NO_VALUE_ROWS
     #: Rows carrying an error on this contact: see :meth:`add_error_row`.
@@ -433,8 +472,38 @@ class ContactEntity:
     outcome: Outcome | None = None
 
     @property
+    def values(self) -> dict[Field, FieldValue]:
+        """The merged values of its rows: a dictionary of its own. A one-row contact's are
+        read from its row's record when first asked."""
+        if self.merged is None:
+            self.merged = self.current_values()
+        return self.merged
+
+    def current_values(self) -> dict[Field, FieldValue]:
+        """:attr:`values`, without keeping them when they are read from the row's record
+        (do not change the dictionary)."""
+        if self.merged is not None:
+            return self.merged
+        assert len(self.rows) == 1, "contacts of several rows are merged first"
+        record = self.rows[0].contact
+        assert record is not None
+        return record.values()
+
+    def _record(self) -> ContactRecord | None:
+        """The one row's record, while :attr:`values` are still read from it."""
+        return self.rows[0].contact if self.merged is None else None
+
+    @property
     def email(self) -> str:
+        record = self._record()
+        if record is not None:
+            return self.key if record.email is None else record.email
         return str(self.values.get(Field.CONTACT_EMAIL, self.key))
+
+    @property
+    def external_id(self) -> FieldValue | None:
+        record = self._record()
+        return record.external_id if record is not None else self.values.get(Field.CONTACT_EXTERNAL_ID)
 
     def add_error_row(self, row: int) -> None:
         self.error_rows = {*self.error_rows, row}
@@ -445,6 +514,9 @@ class ContactEntity:
 
     @property
     def is_main(self) -> bool:
+        record = self._record()
+        if record is not None:
+            return record.is_main is True
         return self.values.get(Field.CONTACT_IS_MAIN) is True
 
     @property
@@ -636,9 +708,8 @@ class _ClientResolver:
             assert client is not None
             if not row.client_ok:
                 entity.add_error_row(row.number)
-            entity.values = client.values()
-            if client.external_id is None and entity.key[0] != _NAME:
-                entity.values.pop(name_field, None)
+            entity.source = client
+            entity.source_by_name_only = client.external_id is None and entity.key[0] != _NAME
             if client.parent:
                 entity.parent_ref, entity.parent_ref_row = client.parent, row.number
             entity.uniform = client.external_id is not None or entity.key[0] == _NAME
@@ -648,7 +719,7 @@ class _ClientResolver:
         first = rows[0].number
         values: dict[Field, FieldValue] = {}
         value_rows: dict[Field, int] = {}
-        entity.values, entity.value_rows = values, value_rows
+        entity.merged, entity.value_rows = values, value_rows
         before: ClientRecord | None = None
         first_client = rows[0].client
         assert first_client is not None
@@ -689,6 +760,9 @@ class _ClientResolver:
                     )
                 entity.parent_ref, entity.parent_ref_row = parent, number
         entity.uniform = uniform
+        if uniform:
+            # Its values are the first row's: read from it when asked, not kept.
+            entity.merged, entity.source = None, first_client
 
     def _error(self, entity: ClientEntity, code: str, row: int, field: Field | None,
                value: str | None, **params: object) -> None:
@@ -699,7 +773,7 @@ class _ClientResolver:
         if entity.stored is not None or entity.key[0] != _ID:
             return
         external_id = str(entity.key[1])
-        name = entity.values.get(Field.CLIENT_NAME)
+        name = entity.value_of(Field.CLIENT_NAME)
         if name is None:
             for row in entity.rows:
                 self._error(entity, "client.not_found", row.number, Field.CLIENT_EXTERNAL_ID, external_id)
@@ -715,7 +789,7 @@ class _ClientResolver:
 
     def _check_references(self, entity: ClientEntity) -> None:
         refs = self.references
-        managers = entity.values.get(Field.CLIENT_ACCOUNT_MANAGER_EMAIL)
+        managers = entity.value_of(Field.CLIENT_ACCOUNT_MANAGER_EMAIL)
         known = self.known_managers
         if known is not None and isinstance(managers, tuple):
             for email in managers:
@@ -724,7 +798,7 @@ class _ClientResolver:
                         entity, "reference.unknown_account_manager", Field.CLIENT_ACCOUNT_MANAGER_EMAIL,
                         email, suggest(email, refs.all_account_managers, normalize_email),
                     )
-        plan = entity.values.get(Field.CLIENT_DUNNING_PLAN)
+        plan = entity.value_of(Field.CLIENT_DUNNING_PLAN)
         if self.known_plans is not None and plan is not None and plan not in self.known_plans:
             self._unknown_reference(
                 entity, "reference.unknown_dunning_plan", Field.CLIENT_DUNNING_PLAN, str(plan),
@@ -956,16 +1030,16 @@ def _merge_contacts(resolution: Resolution) -> None:
     for contact in resolution.contacts:
         rows = contact.rows
         if len(rows) == 1:
+            # Its values are its row's record's: read from it when asked (see ContactEntity.values).
             record = rows[0].contact
             assert record is not None
-            contact.values = record.values()
             if record.is_main is True:
                 contact.main_row = rows[0].number
             continue
         first = rows[0].number
         values: dict[Field, FieldValue] = {}
         value_rows: dict[Field, int] = {}
-        contact.values, contact.value_rows = values, value_rows
+        contact.merged, contact.value_rows = values, value_rows
         for row in rows:
             record = row.contact
             assert record is not None
@@ -988,7 +1062,7 @@ def _merge_contacts(resolution: Resolution) -> None:
 def _check_file_external_ids(resolution: Resolution) -> None:
     emails_of: dict[str, list[ContactEntity]] = {}
     for contact in resolution.contacts:
-        external_id = contact.values.get(Field.CONTACT_EXTERNAL_ID)
+        external_id = contact.external_id
         if external_id is not None:
             emails_of.setdefault(str(external_id), []).append(contact)
     for external_id, contacts in emails_of.items():
@@ -1020,7 +1094,7 @@ def contact_keys_to_find(resolution: Resolution) -> tuple[list[str], list[str]]:
         if contact.dropped:
             continue
         emails.append(contact.key)
-        external_id = contact.values.get(Field.CONTACT_EXTERNAL_ID)
+        external_id = contact.external_id
         if external_id is not None:
             external_ids[str(external_id)] = None
     return emails, list(external_ids)
@@ -1046,7 +1120,7 @@ def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
                             contact.email, other=other_name)
                     contact.add_error_row(row.number)
                 continue
-        external_id = contact.values.get(Field.CONTACT_EXTERNAL_ID)
+        external_id = contact.external_id
         if external_id is not None and stored.by_external_id is not None:
             holder = stored.by_external_id.get(str(external_id))
             if holder is not None and normalize_email(holder.email) != contact.key:
