@@ -561,10 +561,13 @@ def _account(parsed: ParsedImport, resolution: Resolution, builder: _Builder,
         outcome = contact.outcome or Outcome.DROPPED
         for number in contact.numbers:
             contact_of_row[number] = outcome
-    operations_of_row: dict[int, list[int]] = {}
+    # Tuples from the start: most rows feed one or two operations, and the row plan keeps them.
+    operations_of_row: dict[int, tuple[int, ...]] = {}
     for operation in operations:
+        index = operation.index
         for number in operation.rows:
-            operations_of_row.setdefault(number, []).append(operation.index)
+            found = operations_of_row.get(number)
+            operations_of_row[number] = (index,) if found is None else (*found, index)
 
     def final(outcome: Outcome) -> Outcome:
         return Outcome.DROPPED if aborted and outcome in (Outcome.CREATE, Outcome.UPDATE) else outcome
@@ -582,7 +585,7 @@ def _account(parsed: ParsedImport, resolution: Resolution, builder: _Builder,
             client_outcome = final(client_outcome)
             contact_outcome = None if contact_outcome is None else final(contact_outcome)
         plans.append(RowPlan(number, log.of(number) if number in added else row.issues,
-                             () if indexes is None else tuple(indexes), client_outcome, contact_outcome))
+                             indexes or (), client_outcome, contact_outcome))
     rows = tuple(plans)
     unattached = [row for group in resolution.ambiguous for row in group] + resolution.index.orphans
     clients = _count((final(e.outcome or Outcome.DROPPED) for e in resolution.entities),

@@ -629,7 +629,9 @@ class _ClientResolver:
         for entity in entities:
             if len(entity.rows) > 1:
                 entity.rows.sort(key=lambda row: row.number)
-            entity.numbers = _numbers(entity.rows)
+            record = entity.rows[0].client
+            entity.numbers = (record.rows if len(entity.rows) == 1 and record is not None
+                              and record.rows == (entity.rows[0].number,) else _numbers(entity.rows))
             if entity.stored is not None:
                 self.by_stored_id[entity.stored.id] = entity
             self._merge(entity)
@@ -1005,7 +1007,10 @@ def _build_contacts(resolution: Resolution) -> None:
         rows = found.rows
         if len(rows) > 1:
             rows.sort(key=lambda row: row.number)
-        found.numbers = _numbers(rows)
+        record = rows[0].contact
+        # A one-row contact's row numbers are its record's (parse gives them as one tuple).
+        found.numbers = (record.rows if len(rows) == 1 and record is not None
+                         and record.rows == (rows[0].number,) else _numbers(rows))
         clients = conflicts.get(key, [])
         if clients:
             names = ", ".join(client.describe() for client in clients)
