@@ -139,7 +139,8 @@ def _parse_column(cells: list[str | None], parser: ColumnParser) -> tuple[
     """The values of one column read alike in every row, each distinct cell parsed once
     (parsers are pure: the names, cities, terms… a file repeats cost a dictionary lookup per
     cell); and the cells that have problems, with their result."""
-    results = {raw: _read(parser, raw, None) if raw else _NOTHING for raw in set(cells)}
+    results = {raw: parser(raw if raw[0] != "'" else unmark(raw), None) if raw else _NOTHING
+               for raw in set(cells)}
     values = {raw: result[0] for raw, result in results.items()}
     return list(map(values.__getitem__, cells)), {raw: r for raw, r in results.items() if r[1]}
 

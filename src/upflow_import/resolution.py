@@ -716,6 +716,19 @@ class _ClientResolver:
                 entity.parent_ref, entity.parent_ref_row = client.parent, row.number
             entity.uniform = client.external_id is not None or entity.key[0] == _NAME
             return
+        first_client = rows[0].client
+        assert first_client is not None
+        if (first_client.external_id is not None or entity.key[0] == _NAME) and all(
+                _same_client_values(row.client, first_client) for row in rows[1:]):  # type: ignore[arg-type]
+            # Every row repeats the first, which names the client: its values are the first
+            # row's record's (read from it when asked), nothing is overridden.
+            entity.source, entity.uniform = first_client, True
+            for row in rows:
+                if not row.client_ok:
+                    entity.add_error_row(row.number)
+                if first_client.parent:
+                    entity.parent_ref, entity.parent_ref_row = first_client.parent, row.number
+            return
         # The first row's values are the start (their row is the entity's first: value_rows
         # need not say it); each later row that repeats the one before it changes nothing.
         first = rows[0].number
@@ -723,9 +736,6 @@ class _ClientResolver:
         value_rows: dict[Field, int] = {}
         entity.merged, entity.value_rows = values, value_rows
         before: ClientRecord | None = None
-        first_client = rows[0].client
-        assert first_client is not None
-        uniform = first_client.external_id is not None or entity.key[0] == _NAME
         for row in rows:
             client = row.client
             assert client is not None
@@ -733,7 +743,6 @@ class _ClientResolver:
             if not row.client_ok:
                 entity.add_error_row(number)
             if before is None or not _same_client_values(client, before):
-                uniform = uniform and before is None
                 by_name_only = client.external_id is None and entity.key[0] != _NAME
                 for field, value in client.values().items():
                     if by_name_only and field is name_field:
@@ -761,10 +770,6 @@ class _ClientResolver:
                         previous=entity.parent_ref.describe(), previous_row=entity.parent_ref_row,
                     )
                 entity.parent_ref, entity.parent_ref_row = parent, number
-        entity.uniform = uniform
-        if uniform:
-            # Its values are the first row's: read from it when asked, not kept.
-            entity.merged, entity.source = None, first_client
 
     def _error(self, entity: ClientEntity, code: str, row: int, field: Field | None,
                value: str | None, **params: object) -> None:
