@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -76,7 +78,8 @@ class ClientRef:
         return self.external_id or self.name or "?"
 
 
-@attrs.frozen(slots=True)
+# The records parse() makes one of per row have no __weakref__ slot: see _fast_constructor.
+@attrs.frozen(slots=True, weakref_slot=False)
 class ClientRecord:
     """The client part of one or more rows. Unfilled fields are ``None`` (or ``()``)."""
 
@@ -143,7 +146,7 @@ class ClientRecord:
         )
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ContactRecord:
     """The contact part of one or more rows."""
 
@@ -201,7 +204,7 @@ def _is_error(issue: Issue) -> bool:
     return issue.severity is Severity.ERROR
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ParsedRow:
     """One data row after parsing: its records, its issues and its original cells."""
 
@@ -266,3 +269,92 @@ class ParsedImport:
     def has_file_errors(self) -> bool:
         """True when the file or mapping itself is unusable (nothing can be imported)."""
         return any(_is_error(i) for i in self.issues)
+
+
+# -- fast construction -------------------------------------------------------------------------
+
+_T = TypeVar("_T", bound=attrs.AttrsInstance)
+
+
+def fast_constructor(cls: type[_T], twin: type) -> Callable[..., _T]:
+    """A constructor of the frozen attrs class ``cls`` taking every field positionally, about
+    twice as fast as ``cls(...)``, for code that makes one per row of a file.
+
+    attrs' frozen ``__init__`` sets each field through ``object.__setattr__``; ``twin`` is a
+    plain class with ``cls``'s slots whose ``__init__`` sets them all in order with ordinary
+    assignments. The instance is made a ``twin``, then becomes a ``cls`` (CPython allows it
+    between classes of one slot layout): from then on it is a ``cls`` like any other, frozen,
+    equal and hashed alike. ``cls`` itself is returned whenever the two do not match exactly
+    (fields, converters, validators, layout), so nothing can go wrong silently.
+    """
+    fields = attrs.fields(cls)
+    names = tuple(field.name for field in fields)
+    if (names != tuple(inspect.signature(twin).parameters)
+            or getattr(twin, "__slots__", None) != getattr(cls, "__slots__", None)
+            or any(field.converter is not None or field.validator is not None for field in fields)):
+        return cls
+
+    def construct(*values: Any) -> _T:
+        made = twin(*values)
+        made.__class__ = cls
+        return made  # type: ignore[no-any-return]
+
+    try:
+        probe = construct(*(None,) * len(names))
+    except TypeError:  # "object layout differs": not on this interpreter
+        return cls
+    return construct if type(probe) is cls else cls
+
+
+class _ClientRecordSlots:
+    __slots__ = ClientRecord.__slots__
+
+    def __init__(self, rows: object, external_id: object, name: object,  # noqa: PLR0917
+                 accounting_code: object, vat_number: object, address: object, account_manager_emails: object,
+                 dunning_plan: object, payment_term_days: object, parent: object) -> None:
+        self.rows = rows
+        self.external_id = external_id
+        self.name = name
+        self.accounting_code = accounting_code
+        self.vat_number = vat_number
+        self.address = address
+        self.account_manager_emails = account_manager_emails
+        self.dunning_plan = dunning_plan
+        self.payment_term_days = payment_term_days
+        self.parent = parent
+
+
+class _ContactRecordSlots:
+    __slots__ = ContactRecord.__slots__
+
+    def __init__(self, rows: object, email: object, first_name: object,  # noqa: PLR0917
+                 last_name: object, phone: object, external_id: object, position: object,
+                 is_main: object) -> None:
+        self.rows = rows
+        self.email = email
+        self.first_name = first_name
+        self.last_name = last_name
+        self.phone = phone
+        self.external_id = external_id
+        self.position = position
+        self.is_main = is_main
+
+
+class _ParsedRowSlots:
+    __slots__ = ParsedRow.__slots__
+
+    def __init__(self, number: object, client: object, contact: object, issues: object,
+                 cells: object) -> None:
+        self.number = number
+        self.client = client
+        self.contact = contact
+        self.issues = issues
+        self.cells = cells
+
+
+#: ``ClientRecord(...)`` with every field given positionally, for code that makes one per row.
+new_client_record = fast_constructor(ClientRecord, _ClientRecordSlots)
+#: ``ContactRecord(...)`` with every field given positionally.
+new_contact_record = fast_constructor(ContactRecord, _ContactRecordSlots)
+#: ``ParsedRow(...)`` with every field given positionally.
+new_parsed_row = fast_constructor(ParsedRow, _ParsedRowSlots)

@@ -45,12 +45,14 @@ from upflow_import.limits import DEFAULT_LIMITS, Limits
 from upflow_import.mapping import ColumnMapping
 from upflow_import.model import (
     Address,
-    ClientRecord,
     ClientRef,
     ContactRecord,
     FieldValue,
     ParsedImport,
     ParsedRow,
+    new_client_record,
+    new_contact_record,
+    new_parsed_row,
 )
 from upflow_import.table import Row, Table
 from upflow_import.values import ColumnParser, Problem, Result, parser_for, unmark
@@ -292,7 +294,7 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
         own_rows = (number,)  # one tuple for both records
         contact: ContactRecord | None = None
         if has_contact:
-            contact = ContactRecord(own_rows, email, first_name, last_name, phone,
+            contact = new_contact_record(own_rows, email, first_name, last_name, phone,
                                     contact_id, contact_position, is_main)
             if email is None and (row_issues is None or not any(i.field == _EMAIL_KEY for i in row_issues)):
                 if row_issues is None:
@@ -311,10 +313,10 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
             parent = parents.get((group_id, group_name))
             if parent is None:
                 parent = parents[group_id, group_name] = ClientRef(group_id, group_name)
-        client = ClientRecord(own_rows, external_id, name, accounting_code, vat,
+        client = new_client_record(own_rows, external_id, name, accounting_code, vat,
                               address, managers or (), dunning_plan, term, parent)
-        parsed.append(ParsedRow(number, client, contact, () if row_issues is None else tuple(row_issues),
-                                cells))
+        parsed.append(new_parsed_row(number, client, contact, () if row_issues is None else tuple(row_issues),
+                                     cells))
     if len(parsed) > max_rows:
         _too_many_rows(max_rows)
 

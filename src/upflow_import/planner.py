@@ -22,7 +22,14 @@ import attrs
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name
 from upflow_import.issues import Issue
-from upflow_import.model import ClientRecord, ContactRecord, FieldValue, ParsedImport, ParsedRow
+from upflow_import.model import (
+    ClientRecord,
+    ContactRecord,
+    FieldValue,
+    ParsedImport,
+    ParsedRow,
+    new_client_record,
+)
 from upflow_import.repository import (
     Id,
     Repository,
@@ -380,10 +387,10 @@ class _Builder:
 
     # clients -------------------------------------------------------------------------------------
 
-    def _parent(self, entity: ClientEntity) -> tuple[Target | None, dict[str, Change]]:
+    def _parent(self, entity: ClientEntity) -> tuple[Target | None, Mapping[str, Change]]:
         parent: ClientEntity | StoredClient | None = entity.parent_entity or entity.parent_stored
         if parent is None:
-            return None, {}
+            return None, _NO_CHANGES
         if isinstance(parent, ClientEntity):
             target = (Target(id=parent.stored.id) if parent.stored is not None
                       else Target(op=self.created[id(parent)]))
@@ -393,7 +400,7 @@ class _Builder:
             external_id, name = parent.external_id, parent.name
         stored = entity.stored
         if stored is not None and target.id is not None and target.id == stored.parent_id:
-            return None, {}
+            return None, _NO_CHANGES
         field = Field.GROUP_EXTERNAL_ID if external_id is not None else Field.GROUP_NAME
         new = external_id if external_id is not None else name
         old: str | None = None
@@ -422,9 +429,10 @@ class _Builder:
                 record = first
             elif entity.uniform:
                 # Rows that all say the same: the first one's record, under every row.
-                record = ClientRecord(entity.numbers, first.external_id, first.name, first.accounting_code,
-                                      first.vat_number, first.address, first.account_manager_emails,
-                                      first.dunning_plan, first.payment_term_days, entity.parent_ref)
+                record = new_client_record(
+                    entity.numbers, first.external_id, first.name, first.accounting_code, first.vat_number,
+                    first.address, first.account_manager_emails, first.dunning_plan, first.payment_term_days,
+                    entity.parent_ref)
             else:
                 record = ClientRecord.from_values(entity.numbers, entity.values, entity.parent_ref)
             index = self._add(CreateClient(
