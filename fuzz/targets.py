@@ -130,10 +130,12 @@ def pipeline_target(data: bytes) -> str:
         _TEMPLATE.append(_repository_template())
     repository = copy.deepcopy(_TEMPLATE[0])
     report = ui.import_file(data, repository, dry_run=True, limits=FUZZ_LIMITS)
-    # Every row with something in it is in the report; blank ones (only spaces) are skipped.
-    numbers = [row.number for row in ui.read_table(data, limits=FUZZ_LIMITS).rows
-               if any(value and value.strip() for value in row.values)]
-    if [row.number for row in report.rows] != numbers:
+    # Every row with something in it is in the report; blank ones (only spaces) are skipped,
+    # unless the reader found a problem in them (cells beyond the header, an unclosed quote).
+    table = ui.read_table(data, limits=FUZZ_LIMITS)
+    numbers = {row.number for row in table.rows if any(value and value.strip() for value in row.values)}
+    numbers |= {issue.row for issue in table.issues if issue.row is not None}
+    if [row.number for row in report.rows] != sorted(numbers):
         raise Finding(f"the report's rows {len(report.rows)} are not the file's rows {len(numbers)}")
     file_error = any(issue.is_error for issue in report.file_issues)  # drops every row
     for row in report.rows:
