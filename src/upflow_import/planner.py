@@ -28,6 +28,7 @@ from upflow_import.model import (
     FieldValue,
     ParsedImport,
     ParsedRow,
+    fast_constructor,
     new_client_record,
 )
 from upflow_import.repository import (
@@ -219,7 +220,7 @@ class UpdateContact(Operation):
         return {_KEYS[field]: (old.get(field), value) for field, value in self.values.items()}
 
 
-@attrs.frozen
+@attrs.frozen(slots=True, weakref_slot=False)  # see model.fast_constructor
 class RowPlan:
     """The accounting of one data row: its issues, the operations it feeds, and
     what happens to its client and to its contact (``None``: the row has none)."""
@@ -233,6 +234,21 @@ class RowPlan:
     @property
     def has_errors(self) -> bool:
         return any(issue.is_error for issue in self.issues)
+
+
+class _RowPlanSlots:
+    __slots__ = RowPlan.__slots__
+
+    def __init__(self, number: object, issues: object, operations: object, client: object,
+                 contact: object) -> None:
+        self.number = number
+        self.issues = issues
+        self.operations = operations
+        self.client = client
+        self.contact = contact
+
+
+_new_row_plan = fast_constructor(RowPlan, _RowPlanSlots)
 
 
 @attrs.frozen
@@ -592,7 +608,7 @@ def _account(parsed: ParsedImport, resolution: Resolution, builder: _Builder,
         if aborted:
             client_outcome = final(client_outcome)
             contact_outcome = None if contact_outcome is None else final(contact_outcome)
-        plans.append(RowPlan(number, log.of(number) if number in added else row.issues,
+        plans.append(_new_row_plan(number, log.of(number) if number in added else row.issues,
                              indexes or (), client_outcome, contact_outcome))
     rows = tuple(plans)
     unattached = [row for group in resolution.ambiguous for row in group] + resolution.index.orphans

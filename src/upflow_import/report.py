@@ -7,7 +7,7 @@ import attrs
 from upflow_import.apply import ApplyResult, OperationStatus
 from upflow_import.issues import Issue, Lang
 from upflow_import.mapping import ColumnMapping
-from upflow_import.model import ParsedImport
+from upflow_import.model import ParsedImport, fast_constructor
 from upflow_import.planner import (
     CreateClient,
     CreateContact,
@@ -38,7 +38,7 @@ class FileInfo:
                 "sheet": self.sheet, "rows": self.rows}
 
 
-@attrs.frozen
+@attrs.frozen(slots=True, weakref_slot=False)  # see model.fast_constructor
 class RowReport:
     """One data row: its original cells, its issues, the operations it fed and
     what became of its client and contact (``None``: the row has no contact)."""
@@ -52,7 +52,23 @@ class RowReport:
 
     @property
     def has_errors(self) -> bool:
-        return any(issue.is_error for issue in self.issues)
+        return bool(self.issues) and any(issue.is_error for issue in self.issues)
+
+
+class _RowReportSlots:
+    __slots__ = RowReport.__slots__
+
+    def __init__(self, number: object, cells: object, issues: object,  # noqa: PLR0917
+                 operations: object, client: object, contact: object) -> None:
+        self.number = number
+        self.cells = cells
+        self.issues = issues
+        self.operations = operations
+        self.client = client
+        self.contact = contact
+
+
+_new_row_report = fast_constructor(RowReport, _RowReportSlots)
 
 
 @attrs.frozen
@@ -119,20 +135,18 @@ class ImportReport:
         rows = []
         for parsed_row, planned in zip(parsed.rows, plan.rows, strict=True):
             client, contact = planned.client, planned.contact
-            for index in planned.operations:
-                if index in unwritten:
-                    if isinstance(plan.operations[index], CreateClient | UpdateClient):
-                        client = Outcome.FAILED
-                    else:
-                        contact = Outcome.FAILED
-            rows.append(RowReport(
-                number=planned.number,
-                cells=parsed_row.cells,
-                issues=planned.issues + tuple(apply_issues.get(planned.number, ())),
-                operations=planned.operations,
-                client=client,
-                contact=contact,
-            ))
+            if unwritten:
+                for index in planned.operations:
+                    if index in unwritten:
+                        if isinstance(plan.operations[index], CreateClient | UpdateClient):
+                            client = Outcome.FAILED
+                        else:
+                            contact = Outcome.FAILED
+            number = planned.number
+            added = apply_issues.get(number) if apply_issues else None
+            rows.append(_new_row_report(number, parsed_row.cells,
+                                        planned.issues if added is None else planned.issues + tuple(added),
+                                        planned.operations, client, contact))
         file = FileInfo(parsed.format, parsed.encoding, parsed.delimiter, parsed.sheet, len(parsed.rows))
         return cls(file, parsed.mapping, parsed.headers, plan, result, tuple(rows), plan.file_issues, lang)
 
