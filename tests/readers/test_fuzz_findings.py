@@ -33,9 +33,13 @@ def test_crafted_findings_are_refused() -> None:
     # far_cell_xlsx_posing_as_xlsb: XlsxWriter's workbook with a value at XFD1048576 and an
     # xl/workbook.bin entry. It was sniffed as XLSB and its binary parts checked, while calamine,
     # which tries its XLSX reader first, read the XML sheet and aborted on a 512 GiB allocation.
+    # ods_misspelt_table_end (the fuzzer's, 1.5 KB: '</ta_ble:table>') and ods_unclosed_table
+    # (content.xml ends inside its table): calamine looked for the table's end forever.
     outcome = read_in_child(sorted(DATA.iterdir()), per_file_seconds=30)
 
-    assert outcome.codes == {"far_cell_xlsx_posing_as_xlsb.xlsb": "file.corrupt"}
+    assert outcome.codes == {"far_cell_xlsx_posing_as_xlsb.xlsb": "file.corrupt",
+                             "ods_misspelt_table_end.ods": "file.corrupt",
+                             "ods_unclosed_table.ods": "file.corrupt"}
 
 
 def test_xlsb_files_with_an_xlsx_shared_strings_part_are_refused(tmp_path: Path, corpus_dir: Path) -> None:
@@ -51,3 +55,30 @@ def test_xlsb_files_with_an_xlsx_shared_strings_part_are_refused(tmp_path: Path,
     outcome = read_in_child(paths, per_file_seconds=30)
 
     assert outcome.codes == dict.fromkeys(["date.xlsb", "issue_182.xlsb", "issue_419.xlsb"], "file.too_large")
+
+
+def test_ods_content_must_be_well_formed_xml_without_a_dtd(tmp_path: Path) -> None:
+    # The rule that fixed the hangs above: content.xml is checked by expat before calamine reads it.
+    original = zipfile.ZipFile(DATA / "ods_unclosed_table.ods")
+    content = original.read("content.xml") + b"</table:table></office:spreadsheet></office:body>" \
+        b"</office:document-content>"
+    declaration, _, rest = content.partition(b"?>")
+    variants = {
+        "closed.ods": content,
+        "dtd.ods": declaration + b'?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' + rest,
+        "mismatched.ods": content.replace(b"</text:p>", b"</text:q>"),
+    }
+    paths = []
+    for name, variant in variants.items():
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in original.infolist():
+                data = variant if info.filename == "content.xml" else original.read(info.filename)
+                target.writestr(zipfile.ZipInfo(info.filename), data)
+        path = tmp_path / name
+        path.write_bytes(buffer.getvalue())
+        paths.append(path)
+
+    outcome = read_in_child(paths, per_file_seconds=30)
+
+    assert outcome.codes == {"closed.ods": None, "dtd.ods": "file.corrupt", "mismatched.ods": "file.corrupt"}
