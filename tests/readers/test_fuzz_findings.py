@@ -57,6 +57,22 @@ def test_xlsb_files_with_an_xlsx_shared_strings_part_are_refused(tmp_path: Path,
     assert outcome.codes == dict.fromkeys(["date.xlsb", "issue_182.xlsb", "issue_419.xlsb"], "file.too_large")
 
 
+def test_a_dimensions_record_of_unusual_length_counts(tmp_path: Path, corpus_dir: Path) -> None:
+    # Found by fuzzing (atheris) from the corpus's malformed_format.xls: one byte turned a 16-byte
+    # Label record into a Dimensions record. calamine read it as one (claiming 393,239 rows by
+    # 16,962 columns) and reserved 266 GB; a Dimensions of another length than 10 or 14 bytes was
+    # not counted before.
+    data = (corpus_dir / "malformed_format.xls").read_bytes()
+    label = bytes.fromhex("040210000000020017000800")
+    assert data.count(label) == 1
+    path = tmp_path / "dimensions_16.xls"
+    path.write_bytes(data.replace(label, b"\x00" + label[1:]))
+
+    outcome = read_in_child([path], per_file_seconds=30)
+
+    assert outcome.codes == {"dimensions_16.xls": "file.too_large"}
+
+
 def test_ods_content_must_be_well_formed_xml_without_a_dtd(tmp_path: Path) -> None:
     # The rule that fixed the hangs above: content.xml is checked by expat before calamine reads it.
     original = zipfile.ZipFile(DATA / "ods_unclosed_table.ods")

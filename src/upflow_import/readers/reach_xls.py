@@ -85,18 +85,23 @@ def _sheet_offsets(stream: bytes) -> list[int]:
 
 def _dimension_cells(body: bytes) -> int:
     """The cells calamine reserves room for on reading a ``Dimensions`` record, computed as it
-    does (32-bit arithmetic that wraps, as a release build of it does)."""
-    first_row: int
-    last_row: int
-    first_column: int
-    last_column: int
-    if len(body) == 14:
+    does (32-bit arithmetic that wraps, as a release build of it does).
+
+    The record is 14 bytes in BIFF8 and 10 in BIFF5, but calamine also reads longer ones (a
+    16-byte one made it reserve 266 GB and abort; found by fuzzing): any record long enough for
+    a layout is read with it, and the larger claim counts.
+    """
+    claims = [0]
+    if len(body) >= 12:
         first_row, last_row = struct.unpack_from("<II", body)
         first_column, last_column = struct.unpack_from("<HH", body, 8)
-    elif len(body) == 10:
-        first_row, last_row, first_column, last_column = struct.unpack_from("<HHHH", body)
-    else:
-        return 0
+        claims.append(_claimed_cells(first_row, last_row, first_column, last_column))
+    if len(body) >= 8:
+        claims.append(_claimed_cells(*struct.unpack_from("<HHHH", body)))
+    return max(claims)
+
+
+def _claimed_cells(first_row: int, last_row: int, first_column: int, last_column: int) -> int:
     if last_row >= 1 and last_column >= 1:
         end_row, end_column = last_row - 1, last_column - 1
     else:
