@@ -370,6 +370,10 @@ def atheris_engine(args: argparse.Namespace, targets: list[str], results: Result
         shutil.rmtree(artifacts, ignore_errors=True)
 
 
+_TELLING = ("memory allocation of", "panicked at", "Uncaught Python exception", "Error:", "ALARM",
+            "deadly signal", "out-of-memory", "Finding")
+
+
 def _collect(artifacts: Path, target: str, output: bytes, status: int, results: Results) -> None:
     for artifact in sorted(artifacts.iterdir()):
         kind = artifact.name.split("-", 1)[0]
@@ -379,10 +383,11 @@ def _collect(artifacts: Path, target: str, output: bytes, status: int, results: 
             continue
         data = artifact.read_bytes()
         text = output.decode("utf-8", "replace")
-        start = max(text.rfind("=== Uncaught Python exception"), text.rfind("==ERROR"), text.rfind("ALARM"))
+        # The lines that say what happened (a Rust message comes before libFuzzer's own), then the end.
+        telling = [line for line in text.splitlines() if any(mark in line for mark in _TELLING)]
         results.finding(target, {"crash": "crash", "timeout": "hang", "oom": "memory"}.get(kind, kind), data,
                         {"crash": f"libFuzzer {kind}, status {status}",
-                         "stderr": text[start:][:4000] if start >= 0 else text[-4000:]})
+                         "stderr": "\n".join(telling[-20:]) + "\n...\n" + text[-2000:]})
         artifact.unlink()
 
 

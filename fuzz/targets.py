@@ -445,7 +445,10 @@ class Mutator:
         self.log = []
         if rng.random() < 0.04:
             return self.arbitrary(), "(random bytes)", self.log
-        seed = rng.choice(self.seeds)
+        # A kind first, then one of its seeds: a corpus of many workbooks must not crowd out CSV.
+        kinds = sorted({seed.kind for seed in self.seeds})
+        kind = rng.choice(kinds)
+        seed = rng.choice([seed for seed in self.seeds if seed.kind == kind])
         data = self.mutate(seed.data, seed.kind)
         return data, seed.name, self.log
 
@@ -753,7 +756,9 @@ class Mutator:
                 self.log.append(f"xml: <v>{value[:20]!r}")
                 return content[:match.start(2)] + value + content[match.end(2):]
         if choice == 10:
-            cut = rng.randrange(len(content) + 1)
+            # Anywhere, or right after an element ends (what a reader looping to the end trips on).
+            ends = [m.end() for m in re.finditer(rb"</[\w:.-]+>", content)]
+            cut = rng.choice(ends) if ends and rng.random() < 0.5 else rng.randrange(len(content) + 1)
             self.log.append(f"xml: cut at {cut}")
             return content[:cut]
         if choice == 11:

@@ -83,6 +83,7 @@ def test_ods_content_must_be_well_formed_xml_without_a_dtd(tmp_path: Path) -> No
         "closed.ods": content,
         "dtd.ods": declaration + b'?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' + rest,
         "mismatched.ods": content.replace(b"</text:p>", b"</text:q>"),
+        "unknown_encoding.ods": content.replace(b'encoding="UTF-8"', b'encoding="bogus"'),
     }
     paths = []
     for name, variant in variants.items():
@@ -97,4 +98,5 @@ def test_ods_content_must_be_well_formed_xml_without_a_dtd(tmp_path: Path) -> No
 
     outcome = read_in_child(paths, per_file_seconds=30)
 
-    assert outcome.codes == {"closed.ods": None, "dtd.ods": "file.corrupt", "mismatched.ods": "file.corrupt"}
+    assert outcome.codes == {"closed.ods": None, "dtd.ods": "file.corrupt", "mismatched.ods": "file.corrupt",
+                             "unknown_encoding.ods": "file.corrupt"}

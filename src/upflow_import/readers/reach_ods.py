@@ -126,6 +126,8 @@ def _well_formed(chunks: Iterable[bytes]) -> Iterator[bytes]:
     except expat.ExpatError as error:
         raise UnreadableFileError.of("file.corrupt", detail=f"content.xml is not well-formed XML "
                                      f"({expat.ErrorString(error.code)}, line {error.lineno})") from None
+    except (LookupError, ValueError):  # an unknown declared encoding, undecodable bytes
+        raise UnreadableFileError.of("file.corrupt", detail="content.xml cannot be decoded") from None
 
 
 def _number(pattern: re.Pattern[bytes], attributes: bytes) -> int:
