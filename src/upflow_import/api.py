@@ -81,6 +81,12 @@ def import_file(
         if recalled is not None:
             parsed = with_recall_notice(parsed)
         planned = plan(parsed, repository, on_error=on_error, progress=progress)
+        if dry_run:
+            # Nothing to write: the report is built before the collector resumes, and the
+            # parsed rows are freed, so that it never has to walk them.
+            report = ImportReport.build(parsed, planned, None, lang=lang)
+            del parsed
+            return report
     # The repository's own code runs with the collector on, as it expects.
     result = None if dry_run else apply(planned, repository, progress=progress)
     if result is not None and mapping is not None and remember_mapping:

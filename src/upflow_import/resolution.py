@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import operator
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from types import MappingProxyType
@@ -41,7 +42,7 @@ import attrs
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name
 from upflow_import.issues import HINTS, Issue
-from upflow_import.model import ClientRecord, ClientRef, ContactRecord, FieldValue, ParsedImport, ParsedRow
+from upflow_import.model import ClientRecord, ClientRef, FieldValue, ParsedImport, ParsedRow
 from upflow_import.repository import Id, StoredClient, StoredContact
 
 if TYPE_CHECKING:
@@ -489,21 +490,20 @@ class ContactEntity:
         assert record is not None
         return record.values()
 
-    def _record(self) -> ContactRecord | None:
-        """The one row's record, while :attr:`values` are still read from it."""
-        return self.rows[0].contact if self.merged is None else None
+    # While merged is None, the values are the one row's record's: read from it directly.
 
     @property
     def email(self) -> str:
-        record = self._record()
-        if record is not None:
-            return self.key if record.email is None else record.email
-        return str(self.values.get(Field.CONTACT_EMAIL, self.key))
+        if self.merged is None:
+            email = self.rows[0].contact.email  # type: ignore[union-attr]
+            return self.key if email is None else email
+        return str(self.merged.get(Field.CONTACT_EMAIL, self.key))
 
     @property
     def external_id(self) -> FieldValue | None:
-        record = self._record()
-        return record.external_id if record is not None else self.values.get(Field.CONTACT_EXTERNAL_ID)
+        if self.merged is None:
+            return self.rows[0].contact.external_id  # type: ignore[union-attr]
+        return self.merged.get(Field.CONTACT_EXTERNAL_ID)
 
     def add_error_row(self, row: int) -> None:
         self.error_rows = {*self.error_rows, row}
@@ -514,10 +514,9 @@ class ContactEntity:
 
     @property
     def is_main(self) -> bool:
-        record = self._record()
-        if record is not None:
-            return record.is_main is True
-        return self.values.get(Field.CONTACT_IS_MAIN) is True
+        if self.merged is None:
+            return self.rows[0].contact.is_main is True  # type: ignore[union-attr]
+        return self.merged.get(Field.CONTACT_IS_MAIN) is True
 
     @property
     def stored_is_main(self) -> bool:
@@ -1016,20 +1015,21 @@ def _build_contacts(resolution: Resolution) -> None:
         # A one-row contact's row numbers are its record's (parse gives them as one tuple).
         found.numbers = (record.rows if len(rows) == 1 and record is not None
                          and record.rows == (rows[0].number,) else _numbers(rows))
-        clients = conflicts.get(key, [])
-        if clients:
-            names = ", ".join(client.describe() for client in clients)
+        conflicting = conflicts.get(key)
+        if conflicting:
+            names = ", ".join(client.describe() for client in conflicting)
             for row in rows:
                 assert row.contact is not None
                 log.add("contact.client_conflict", row.number, Field.CONTACT_EMAIL, row.contact.email,
                         clients=names)
                 found.add_error_row(row.number)
-        elif found.client.dropped:
+        elif found.client.error_rows or found.client.dropped_by is not None:  # the client is dropped
             found.dropped_with_client = True
         for row in rows:
             if row.issues and row.client_ok and not row.contact_ok:
                 found.add_error_row(row.number)
-    resolution.contacts = sorted(by_key.values(), key=lambda c: c.numbers[0])
+    # In file order: each contact's first row is its own, so its row numbers sort it.
+    resolution.contacts = sorted(by_key.values(), key=operator.attrgetter("numbers"))
     _merge_contacts(resolution)
     _check_file_external_ids(resolution)
 
@@ -1113,30 +1113,29 @@ def contact_keys_to_find(resolution: Resolution) -> tuple[list[str], list[str]]:
 def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
     """Attach stored contacts, report the conflicts with the store, and decide the main contacts."""
     log = resolution.log
-    for contact in resolution.contacts:
-        if contact.dropped:
-            continue
-        client = contact.client
-        found = stored.by_email.get(contact.key)
-        if found is not None:
-            if client.stored is not None and found.client_id == client.stored.id:
-                contact.stored = found
-            else:
-                other = resolution.stored_by_id.get(found.client_id)
-                other_name = (ClientRef(other.external_id, other.name).describe() if other is not None
-                              else str(found.client_id))
-                for row in contact.rows:
-                    log.add("contact.belongs_to_other_client", row.number, Field.CONTACT_EMAIL,
-                            contact.email, other=other_name)
-                    contact.add_error_row(row.number)
-                continue
-        external_id = contact.external_id
-        if external_id is not None and stored.by_external_id is not None:
-            holder = stored.by_external_id.get(str(external_id))
-            if holder is not None and normalize_email(holder.email) != contact.key:
-                _external_id_conflict(resolution, contact, str(external_id),
-                                      f"{contact.email}, {holder.email}")
-    for contact in resolution.contacts:
+    by_email, by_external_id = stored.by_email, stored.by_external_id
+    for contact in resolution.contacts:  # one pass: each step below concerns this contact only
+        if not contact.dropped:
+            client = contact.client
+            found = by_email.get(contact.key)
+            if found is not None:
+                if client.stored is not None and found.client_id == client.stored.id:
+                    contact.stored = found
+                else:
+                    other = resolution.stored_by_id.get(found.client_id)
+                    other_name = (ClientRef(other.external_id, other.name).describe() if other is not None
+                                  else str(found.client_id))
+                    for row in contact.rows:
+                        log.add("contact.belongs_to_other_client", row.number, Field.CONTACT_EMAIL,
+                                contact.email, other=other_name)
+                        contact.add_error_row(row.number)
+            if found is None or contact.stored is not None:
+                external_id = contact.external_id
+                if external_id is not None and by_external_id is not None:
+                    holder = by_external_id.get(str(external_id))
+                    if holder is not None and normalize_email(holder.email) != contact.key:
+                        _external_id_conflict(resolution, contact, str(external_id),
+                                              f"{contact.email}, {holder.email}")
         # A contact of a dropped client is already explained on its rows by the client's drop.
         if contact.error_rows and not contact.dropped_with_client:
             cause = min(contact.error_rows)
@@ -1144,7 +1143,6 @@ def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
                 if row.number not in contact.error_rows:
                     log.add("plan.dependency_dropped", row.number, None, None,
                             dependency=contact.email, dependency_row=cause)
-    for contact in resolution.contacts:
         if not contact.dropped:
             contact.client.contacts.append(contact)
     emails_by_id: dict[Id, str] = {c.id: c.email for c in stored.by_email.values()}
