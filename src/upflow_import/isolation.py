@@ -41,6 +41,7 @@ limits). POSIX only (``resource``).
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import os
@@ -116,6 +117,8 @@ class Isolation:
 def read_isolated(loaded: Source, *, sheet: str | None, encoding: str | None, delimiter: str | None,
                   limits: Limits, isolation: Isolation) -> Table:
     """Read ``loaded`` into a table in a child process capped by ``isolation``."""
+    if importlib.util.find_spec("resource") is None:
+        raise NotImplementedError("isolate= needs a POSIX system (the resource module)")
     options = {"name": loaded.name, "sheet": sheet, "encoding": encoding, "delimiter": delimiter,
                "limits": attrs.asdict(limits)}
     command = [sys.executable, "-I", "-c", _BOOT, json.dumps(sys.path), str(isolation.memory_bytes),
