@@ -380,7 +380,13 @@ class ClientEntity:
         return self.value_rows.get(field, self.numbers[0])
 
     def add_error_row(self, row: int) -> None:
-        self.error_rows = {*self.error_rows, row}
+        # The shared empty set is replaced once, then grown in place: a client on thousands
+        # of wrong rows must not copy its set per row.
+        rows = self.error_rows
+        if isinstance(rows, set):
+            rows.add(row)
+        else:
+            self.error_rows = {row}
 
     @property
     def external_id(self) -> str | None:
@@ -506,7 +512,13 @@ class ContactEntity:
         return self.merged.get(Field.CONTACT_EXTERNAL_ID)
 
     def add_error_row(self, row: int) -> None:
-        self.error_rows = {*self.error_rows, row}
+        # The shared empty set is replaced once, then grown in place: a client on thousands
+        # of wrong rows must not copy its set per row.
+        rows = self.error_rows
+        if isinstance(rows, set):
+            rows.add(row)
+        else:
+            self.error_rows = {row}
 
     @property
     def dropped(self) -> bool:
