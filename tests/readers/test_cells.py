@@ -9,6 +9,7 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
+from upflow_import.errors import FileTooLargeError
 from upflow_import.readers.cells import cell_text, texts_of_rows
 
 # Numbers as a person types them: up to 15 significant digits, which Excel keeps exactly.
@@ -59,3 +60,26 @@ def test_rows_keep_their_numbers_and_lose_blank_rows() -> None:
     rows = [["Nom", "Code postal"], ["", ""], [" Acme ", 75001.0], [None, ""], ["Globex", ""]]
     assert texts_of_rows(rows, 100) == [(1, ("Nom", "Code postal")), (3, ("Acme", "75001")),
                                         (5, ("Globex", None))]
+
+
+def by_cell(rows: list[list[object]]) -> list[tuple[int, tuple[str | None, ...]]]:
+    """What texts_of_rows must give, one cell at a time."""
+    texts = [(number, tuple(cell_text(value) for value in values)) for number, values in enumerate(rows, 1)]
+    return [(number, values) for number, values in texts if any(values)]
+
+
+def test_rows_over_several_blocks_read_as_one_cell_at_a_time() -> None:
+    rows: list[list[object]] = [[f" r{index} ", float(index % 5), "" if index % 3 else "x", index % 2 == 0]
+                                for index in range(2_500)]
+    rows[700:703] = [["", "", "", ""], ["Short"], []]  # a blank row, and rows of other lengths
+    rows[1_500][1] = datetime.date(2024, 1, 31)
+    assert texts_of_rows(rows, 100) == by_cell(rows)
+
+
+def test_a_cell_too_long_is_found_in_its_row_past_the_first_block() -> None:
+    rows = [["a" * 30, "b"] for _ in range(2_000)] + [["c", " " + "d" * 101]]
+    with pytest.raises(FileTooLargeError) as raised:
+        texts_of_rows(rows, 100)
+    assert raised.value.issue.row == 2_001
+    assert dict(raised.value.issue.params)["actual"] == 101
+    assert texts_of_rows(rows, 101) == by_cell(rows)
