@@ -94,7 +94,6 @@ _Column = tuple[int, str, str, int, ColumnParser]
 
 # Kinds whose reading depends on the row's country.
 _BY_COUNTRY = frozenset({Kind.PHONE, Kind.POSTAL_CODE})
-_NOTHING: Result = (None, ())
 
 
 def _columns(headers: Sequence[str], mapping: ColumnMapping) -> tuple[
@@ -141,10 +140,19 @@ def _parse_column(cells: list[str | None], parser: ColumnParser) -> tuple[
     """The values of one column read alike in every row, each distinct cell parsed once
     (parsers are pure: the names, cities, terms… a file repeats cost a dictionary lookup per
     cell); and the cells that have problems, with their result."""
-    results = {raw: parser(raw if raw[0] != "'" else unmark(raw), None) if raw else _NOTHING
-               for raw in set(cells)}
-    values = {raw: result[0] for raw, result in results.items()}
-    return list(map(values.__getitem__, cells)), {raw: r for raw, r in results.items() if r[1]}
+    # One pass over the distinct cells, no intermediate dictionary of results: the columns
+    # of identifiers, names and emails have nearly as many distinct cells as rows.
+    values: dict[str | None, FieldValue | None] = {}
+    wrong: dict[str | None, Result] = {}
+    for raw in set(cells):
+        if raw:
+            result = parser(raw if raw[0] != "'" else unmark(raw), None)
+            values[raw] = result[0]
+            if result[1]:
+                wrong[raw] = result
+        else:
+            values[raw] = None
+    return list(map(values.__getitem__, cells)), wrong
 
 
 def _parse_column_by_country(cells: list[str | None], parser: ColumnParser,

@@ -54,11 +54,12 @@ from collections.abc import Callable, Mapping
 
 import attrs
 import email_validator
+import phonenumbers
 from stdnum import get_cc_module
 from stdnum.eu import vat as eu_vat
 
 from upflow_import._countries import country_code
-from upflow_import._phones import region_for, to_e164
+from upflow_import._phones import DEFAULT_REGION, _fast_e164, _library_e164, region_for, to_e164
 from upflow_import._sheets import FORMULA_TRIGGERS
 from upflow_import.fields import SPECS, Field, Kind
 from upflow_import.identity import normalize_email
@@ -523,8 +524,17 @@ def _identifier(maximum: int) -> ColumnParser:
 
 
 def _email(maximum: int) -> ColumnParser:
+    # parse_email inlined: a file's contact emails are mostly distinct. An ASCII cell has
+    # no zero-width character for _trim to remove.
     def parse(raw: str, country: str | None) -> Result:
-        return parse_email(raw, maximum)
+        address = raw.strip() if raw.isascii() else _trim(raw)
+        if not address:
+            return _NOTHING
+        if len(address) > maximum:
+            return _too_long(address, maximum)
+        if not is_valid_email(address):
+            return None, (_invalid_email(),)
+        return address, ()
 
     return parse
 
@@ -547,8 +557,20 @@ def _vat(maximum: int) -> ColumnParser:
 
 
 def _phone(maximum: int) -> ColumnParser:
+    supported = phonenumbers.SUPPORTED_REGIONS
+
+    # parse_phone inlined (clean_text, region_for, to_e164): a file's phones are mostly distinct.
     def parse(raw: str, country: str | None) -> Result:
-        return parse_phone(raw, country, maximum)
+        text = " ".join((raw if raw.isascii() else _ZERO_WIDTH.sub(" ", raw)).split())
+        if not text:
+            return _NOTHING
+        if len(text) > maximum:
+            return _too_long(text, maximum)
+        region = country if country in supported else DEFAULT_REGION
+        e164 = _fast_e164(text, region) or _library_e164(text, region)
+        if e164 is None:
+            return text, (Problem("value.invalid_phone"),)
+        return e164, ()
 
     return parse
 
