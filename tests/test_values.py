@@ -428,3 +428,21 @@ def test_the_email_column_parser_is_parse_email(raw: str) -> None:
 def test_the_phone_fast_path_answers_the_plain_layouts(raw: str, region: str, expected: str) -> None:
     # Not a behaviour (phonenumbers would give the same answer) but the reason the fast path exists.
     assert _fast_e164(raw, region) == expected == _library_e164(raw, region)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.builds(lambda local, labels, tld: f"{local}@{'.'.join(labels)}.{tld}",
+                 st.lists(st.text(alphabet="aZ09_%+'-", min_size=1, max_size=66), min_size=1, max_size=3)
+                 .map(".".join),
+                 st.lists(st.text(alphabet="aZ09-", min_size=1, max_size=64), min_size=1, max_size=3),
+                 st.sampled_from(["fr", "COM", "Local", "TEST", "onion", "Arpa", "localhost", "invalidx",
+                                  "tests", "c0m", "a", "x" * 64])))
+def test_email_fast_path_agrees_with_email_validator_near_its_limits(address: str) -> None:
+    # Double dashes, special-use names in any case, labels and local parts around 63/64
+    # characters: where the fast path's pattern and its extra checks decide.
+    try:
+        email_validator.validate_email(address, check_deliverability=False)
+        library = True
+    except email_validator.EmailNotValidError:
+        library = False
+    assert is_valid_email(address) == library
