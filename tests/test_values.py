@@ -446,3 +446,12 @@ def test_email_fast_path_agrees_with_email_validator_near_its_limits(address: st
     except email_validator.EmailNotValidError:
         library = False
     assert is_valid_email(address) == library
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=30), st.builds(
+    lambda pad, text, end: pad + text + end, st.sampled_from(["", " ", "\u200b", "\u00a0", "\t", "\x1f"]),
+    st.text(alphabet="AZaz09-_ .", max_size=12), st.sampled_from(["", " ", "\ufeff", "\u00a0 ", "\n"])))
+    .filter(bool), st.sampled_from([Field.CLIENT_EXTERNAL_ID, Field.CONTACT_EXTERNAL_ID]))
+def test_the_identifier_column_parser_is_parse_identifier(raw: str, field: Field) -> None:
+    assert parser_for(field)(raw, None) == parse_identifier(raw)

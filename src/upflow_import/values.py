@@ -523,8 +523,15 @@ def _text(maximum: int) -> ColumnParser:
 
 
 def _identifier(maximum: int) -> ColumnParser:
+    # parse_identifier inlined: identifiers are mostly distinct. An ASCII cell has no
+    # zero-width character for _trim to remove.
     def parse(raw: str, country: str | None) -> Result:
-        return parse_identifier(raw, maximum)
+        text = raw.strip() if raw.isascii() else _trim(raw)
+        if not text:
+            return _NOTHING
+        if len(text) > maximum:
+            return _too_long(text, maximum)
+        return text, ()
 
     return parse
 
