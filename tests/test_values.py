@@ -387,3 +387,71 @@ def test_french_postal_code_that_lost_its_leading_zero_is_padded(raw: str, count
     assert value == "01000"
     assert [(p.code, dict(p.params)) for p in problems] == [
         ("value.postal_code_padded", {"padded": "01000"})]
+
+
+# -- inlined column parsers -------------------------------------------------------
+
+_PHONE_TEXT = st.one_of(
+    st.builds(lambda prefix, digits, separator: prefix + separator.join(
+        digits[i:i + 2] for i in range(0, len(digits), 2)),
+        st.sampled_from(["", "0", "00", "+33", "+32", "+41", "+49", "+1", "+262", "+377", "'+33"]),
+        st.from_regex(r"[0-9]{2,12}", fullmatch=True),
+        st.sampled_from(["", " ", ".", "-", "\u00a0", "  "])),
+    st.text(alphabet="0123456789+-. ()x\u00a0\u200b'", max_size=20),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PHONE_TEXT.filter(bool), st.sampled_from([None, "FR", "BE", "CH", "DE", "GB", "US", "Frence", "RE"]))
+def test_the_phone_column_parser_is_parse_phone(raw: str, country: str | None) -> None:
+    assert parser_for(Field.CONTACT_PHONE)(raw, country) == parse_phone(raw, country)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.emails(), st.text(max_size=30), st.builds(
+    lambda pad, address, end: pad + address + end,
+    st.sampled_from(["", " ", "\u200b", "\u00a0", "\t"]), st.emails(),
+    st.sampled_from(["", " ", "\ufeff", "\u00a0 "]))).filter(bool))
+def test_the_email_column_parser_is_parse_email(raw: str) -> None:
+    assert parser_for(Field.CONTACT_EMAIL)(raw, None) == parse_email(raw)
+
+
+@pytest.mark.parametrize(("raw", "region", "expected"), [
+    ("01 42 00 00 00", "FR", "+33142000000"),
+    ("06.44.00.79.19", "FR", "+33644007919"),
+    ("+33 1 42 00 00 00", "FR", "+33142000000"),
+    ("+33 6 44 00 79 19", "BE", "+33644007919"),
+    ("0470 12 34 56", "BE", "+32470123456"),
+    ("+32 2 511 45 67", "FR", "+3225114567"),
+])
+def test_the_phone_fast_path_answers_the_plain_layouts(raw: str, region: str, expected: str) -> None:
+    # Not a behaviour (phonenumbers would give the same answer) but the reason the fast path exists.
+    assert _fast_e164(raw, region) == expected == _library_e164(raw, region)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.builds(lambda local, labels, tld: f"{local}@{'.'.join(labels)}.{tld}",
+                 st.lists(st.text(alphabet="aZ09_%+'-", min_size=1, max_size=66), min_size=1, max_size=3)
+                 .map(".".join),
+                 st.lists(st.text(alphabet="aZ09-", min_size=1, max_size=64), min_size=1, max_size=3),
+                 st.sampled_from(["fr", "COM", "Local", "TEST", "onion", "Arpa", "localhost", "invalidx",
+                                  "tests", "c0m", "a", "x" * 64])))
+def test_email_fast_path_agrees_with_email_validator_near_its_limits(address: str) -> None:
+    # Double dashes, special-use names in any case, labels and local parts around 63/64
+    # characters: where the fast path's pattern and its extra checks decide.
+    try:
+        email_validator.validate_email(address, check_deliverability=False)
+        library = True
+    except email_validator.EmailNotValidError:
+        library = False
+    assert is_valid_email(address) == library
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=30), st.builds(
+    lambda pad, text, end: pad + text + end, st.sampled_from(["", " ", "\u200b", "\u00a0", "\t", "\x1f"]),
+    st.text(alphabet="AZaz09-_ .", max_size=12), st.sampled_from(["", " ", "\ufeff", "\u00a0 ", "\n"])))
+    .filter(bool), st.sampled_from([Field.CLIENT_EXTERNAL_ID, Field.CONTACT_EXTERNAL_ID]))
+def test_the_identifier_column_parser_is_parse_identifier(raw: str, field: Field) -> None:
+    assert parser_for(field)(raw, None) == parse_identifier(raw)

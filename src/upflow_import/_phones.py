@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from typing import NamedTuple
 
 import phonenumbers
 
@@ -27,9 +27,10 @@ DEFAULT_REGION = "FR"
 # the ASCII ones are removed with str.replace, much faster than translate or a regex.
 _UNICODE_SEPARATORS = str.maketrans("", "", "\u00a0\u202f\u2009\t")
 
-# The number types phonenumbers tries, in the order it tries them.
-_TYPE_DESCS = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager",
-               "uan", "voicemail", "fixed_line", "mobile")
+# The number types phonenumbers tries. A number is valid when any one matches: the most
+# common types come first, so that the alternation finds them soonest.
+_TYPE_DESCS = ("fixed_line", "mobile", "premium_rate", "toll_free", "shared_cost", "voip",
+               "personal_number", "pager", "uan", "voicemail")
 
 
 def region_for(country: str | None) -> str:
@@ -40,19 +41,28 @@ def region_for(country: str | None) -> str:
     return DEFAULT_REGION
 
 
-_Matcher = Callable[[str], bool]
-
-
-def _desc_matcher(desc: object) -> tuple[re.Pattern[str], frozenset[int]] | None:
+def _desc_matcher(desc: object) -> tuple[str, frozenset[int]] | None:
     pattern = getattr(desc, "national_number_pattern", None)
     if not pattern:
         return None
-    return re.compile(pattern), frozenset(getattr(desc, "possible_length", ()) or ())
+    return pattern, frozenset(getattr(desc, "possible_length", ()) or ())
+
+
+class _Region(NamedTuple):
+    """What the fast path needs of one region: its country code, and the pattern of each
+    layout over the separator-free text, capturing the national significant number."""
+
+    code: str
+    #: The length of the national prefix the national pattern starts with.
+    prefix_length: int
+    #: The digits after ``+`` and the country code (None: that layout needs phonenumbers).
+    international: re.Pattern[str]
+    #: The digits of a national number, national prefix included.
+    national: re.Pattern[str] | None
 
 
 @functools.cache
-def _validator(region: str) -> tuple[str, _Matcher, re.Pattern[str] | None, re.Pattern[str] | None,
-                                     str | None] | None:
+def _validator(region: str) -> _Region | None:
     """What the fast path needs of one region, or None when the region needs phonenumbers."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata is None or metadata.country_code is None or len(
@@ -64,72 +74,71 @@ def _validator(region: str) -> tuple[str, _Matcher, re.Pattern[str] | None, re.P
     types = [m for m in (_desc_matcher(getattr(metadata, name, None)) for name in _TYPE_DESCS)
              if m is not None]
     # A number is valid when it matches the general pattern and any one type: per
-    # number length, one pattern (the general one as a lookahead, then the types
-    # that allow that length as one alternation), compiled once.
+    # number length (the general pattern's, within E.164's 2 to 17 digits), the general
+    # pattern as a lookahead then the types that allow that length as one alternation.
     general_pattern, general_lengths = general
-    by_length: dict[int, re.Pattern[str]] = {}
-    for length in general_lengths or range(2, 18):
-        alternatives = [t.pattern for t, lengths in types if not lengths or length in lengths]
-        if alternatives:
+    by_length: list[str] = []
+    for length in sorted(general_lengths) or range(2, 18):
+        alternatives = [t for t, lengths in types if not lengths or length in lengths]
+        if alternatives and 2 <= length <= 17:
             typed = "|".join(f"(?:{a})" for a in alternatives)
-            by_length[length] = re.compile(f"(?=(?:{general_pattern.pattern})\\Z)(?:{typed})")
-
-    def valid(nsn: str) -> bool:
-        pattern = by_length.get(len(nsn))
-        return pattern is not None and pattern.fullmatch(nsn) is not None
+            by_length.append(f"(?=[0-9]{{{length}}}\\Z)(?=(?:{general_pattern})\\Z)(?:{typed})")
+    if not by_length:
+        return None
+    nsn = f"(?:{'|'.join(by_length)})"
+    code = str(metadata.country_code)
 
     prefix_for_parsing = metadata.national_prefix_for_parsing
     national_prefix = metadata.national_prefix
+    # phonenumbers would try to strip a national prefix written after the country code:
+    # a number that starts like one is left to it (a prefix match, as re.match does).
+    international = re.compile(f"(?!(?:{prefix_for_parsing}))" + nsn if prefix_for_parsing else nsn)
     # The national layout is only simple when the prefix is a plain string and is
-    # stripped as is (no carrier codes, no transform rule).
-    simple_national = (
-        national_prefix
-        if national_prefix and metadata.national_prefix_transform_rule is None
-        and prefix_for_parsing in (None, national_prefix)
-        else None
-    )
-    strip_pattern = re.compile(prefix_for_parsing) if prefix_for_parsing else None
-    international = re.compile(metadata.international_prefix) if metadata.international_prefix else None
-    return str(metadata.country_code), valid, strip_pattern, international, simple_national
+    # stripped as is (no carrier codes, no transform rule); digits that start with the
+    # country code or an international prefix are left to phonenumbers.
+    national = None
+    prefix_length = 0
+    if (national_prefix and metadata.national_prefix_transform_rule is None
+            and prefix_for_parsing in (None, national_prefix)):
+        refusals = f"(?!{code})" + (f"(?!(?:{metadata.international_prefix}))"
+                                    if metadata.international_prefix else "")
+        national = re.compile(f"{refusals}{re.escape(national_prefix)}{nsn}")
+        prefix_length = len(national_prefix)
+    return _Region(code, prefix_length, international, national)
+
+
+# Country codes as the text they are written in, for the international layout.
+_CODES = {str(code): regions for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()
+          if regions}
 
 
 def _fast_e164(raw: str, region: str) -> str | None:
     digits = raw.replace(" ", "").replace(".", "").replace("-", "")
     if not digits.isascii():
         digits = digits.translate(_UNICODE_SEPARATORS)
-    if digits.startswith("+"):
-        body = digits[1:]
-        if not (body.isascii() and body.isdigit()) or body.startswith("0"):
+    if digits[:1] != "+":
+        if not (digits.isascii() and digits.isdigit()):
             return None
-        for size in (1, 2, 3):
-            regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(body[:size]))
-            if regions:
-                break
-        else:
+        found = _validator(region)
+        if found is None or found.national is None or found.national.fullmatch(digits) is None:
             return None
-        if len(regions) != 1:
-            return None
-        found = _validator(regions[0])
-        if found is None:
-            return None
-        code, valid, strip_pattern, _, _ = found
-        nsn = body[size:]
-        # phonenumbers would try to strip a national prefix written after the country code.
-        if strip_pattern is not None and strip_pattern.match(nsn):
-            return None
-        return f"+{code}{nsn}" if 2 <= len(nsn) <= 17 and valid(nsn) else None
-    if not (digits.isascii() and digits.isdigit()):
+        return f"+{found.code}{digits[found.prefix_length:]}"
+    body = digits[1:]
+    if not (body.isascii() and body.isdigit()) or body[:1] == "0":
         return None
-    found = _validator(region)
-    if found is None:
+    # Country codes are prefix-free: the first of 1, 2, 3 digits that is one is it.
+    for size in (1, 2, 3):
+        regions = _CODES.get(body[:size])
+        if regions is not None:
+            break
+    else:
         return None
-    code, valid, _, international, national_prefix = found
-    if (national_prefix is None or not digits.startswith(national_prefix)
-            or digits.startswith(code)
-            or (international is not None and international.match(digits))):
+    if len(regions) != 1:
         return None
-    nsn = digits[len(national_prefix):]
-    return f"+{code}{nsn}" if 2 <= len(nsn) <= 17 and valid(nsn) else None
+    found = _validator(regions[0])
+    if found is None or found.international.fullmatch(body, size) is None:
+        return None
+    return f"+{found.code}{body[size:]}"
 
 
 @functools.lru_cache(maxsize=16384)

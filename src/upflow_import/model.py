@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 
@@ -300,6 +300,10 @@ def fast_constructor(cls: type[_T], twin: type) -> Callable[..., _T]:
         return made  # type: ignore[no-any-return]
 
     try:
+        # A twin whose __init__ ends by making the instance a ``cls`` is the constructor
+        # itself: no wrapper call per record (type() returns what __init__ leaves).
+        if type(twin(*(None,) * len(names))) is cls:
+            return cast("Callable[..., _T]", twin)
         probe = construct(*(None,) * len(names))
     except TypeError:  # "object layout differs": not on this interpreter
         return cls
@@ -322,6 +326,7 @@ class _ClientRecordSlots:
         self.dunning_plan = dunning_plan
         self.payment_term_days = payment_term_days
         self.parent = parent
+        self.__class__ = ClientRecord  # type: ignore[assignment]  # see fast_constructor
 
 
 class _ContactRecordSlots:
@@ -338,6 +343,7 @@ class _ContactRecordSlots:
         self.external_id = external_id
         self.position = position
         self.is_main = is_main
+        self.__class__ = ContactRecord  # type: ignore[assignment]  # see fast_constructor
 
 
 class _ParsedRowSlots:
@@ -350,6 +356,7 @@ class _ParsedRowSlots:
         self.contact = contact
         self.issues = issues
         self.cells = cells
+        self.__class__ = ParsedRow  # type: ignore[assignment]  # see fast_constructor
 
 
 #: ``ClientRecord(...)`` with every field given positionally, for code that makes one per row.

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NoReturn
 
 import attrs
@@ -55,7 +55,7 @@ from upflow_import.model import (
     new_parsed_row,
 )
 from upflow_import.table import Row, Table
-from upflow_import.values import ColumnParser, Problem, Result, parser_for, unmark
+from upflow_import.values import ColumnParser, Problem, parser_for, unmark
 
 __all__ = ["parse"]
 
@@ -74,6 +74,9 @@ _SLOT = {field: slot for slot, field in enumerate(_ORDER)}
 _WIDTH = len(_SLOT)
 
 _NO_ADDRESS = Address()
+# Beyond this many distinct cells, a column's values are listed rather than looked up
+# from its dictionary of distinct cells as the rows are built (see parse()).
+_DISTINCT_TO_LIST = 4096
 _NAMING_KEYS = frozenset({Field.CLIENT_EXTERNAL_ID.value, Field.CLIENT_NAME.value})
 _EMAIL_KEY = Field.CONTACT_EMAIL.value
 _CONTACT_KEYS = frozenset(field.value for field in Field if field.is_contact)
@@ -94,7 +97,6 @@ _Column = tuple[int, str, str, int, ColumnParser]
 
 # Kinds whose reading depends on the row's country.
 _BY_COUNTRY = frozenset({Kind.PHONE, Kind.POSTAL_CODE})
-_NOTHING: Result = (None, ())
 
 
 def _columns(headers: Sequence[str], mapping: ColumnMapping) -> tuple[
@@ -132,39 +134,42 @@ def _mapping_issues(headers: Sequence[str], mapping: ColumnMapping) -> list[Issu
     return issues
 
 
-def _read(parser: ColumnParser, raw: str, country: str | None) -> Result:
-    return parser(unmark(raw) if raw[0] == "'" else raw, country)
+def _parse_distinct(distinct: Iterable[str | None], parser: ColumnParser) -> tuple[
+        dict[str | None, FieldValue | None], dict[str | None, tuple[Problem, ...]]]:
+    """The value of each distinct cell of a column read alike in every row (parsers are pure:
+    the names, cities, terms… a file repeats cost a dictionary lookup per cell), and the
+    problems of the cells that have some."""
+    values: dict[str | None, FieldValue | None] = {}
+    wrong: dict[str | None, tuple[Problem, ...]] = {}
+    for raw in distinct:
+        if raw:
+            value, problems = parser(raw if raw[0] != "'" else unmark(raw), None)
+            values[raw] = value
+            if problems:
+                wrong[raw] = problems
+        else:
+            values[raw] = None
+    return values, wrong
 
 
-def _parse_column(cells: list[str | None], parser: ColumnParser) -> tuple[
-        list[FieldValue | None], dict[str | None, Result]]:
-    """The values of one column read alike in every row, each distinct cell parsed once
-    (parsers are pure: the names, cities, terms… a file repeats cost a dictionary lookup per
-    cell); and the cells that have problems, with their result."""
-    results = {raw: parser(raw if raw[0] != "'" else unmark(raw), None) if raw else _NOTHING
-               for raw in set(cells)}
-    values = {raw: result[0] for raw, result in results.items()}
-    return list(map(values.__getitem__, cells)), {raw: r for raw, r in results.items() if r[1]}
+_Pair = tuple[str | None, FieldValue | None]
 
 
-def _parse_column_by_country(cells: list[str | None], parser: ColumnParser,
-                             countries: list[FieldValue | None]) -> tuple[
-        list[FieldValue | None], list[int]]:
-    """The values of a column read in the light of each row's country (phones, postal codes),
-    each distinct (cell, country) pair parsed once; and the positions of the cells with problems."""
-    seen: dict[tuple[str, FieldValue | None], Result] = {}
-    values: list[FieldValue | None] = []
-    wrong: list[int] = []
-    for position, (raw, country) in enumerate(zip(cells, countries, strict=True)):
-        if not raw:
-            values.append(None)
-            continue
-        result = seen.get((raw, country))
-        if result is None:
-            result = seen[raw, country] = _read(parser, raw, country)  # type: ignore[arg-type]
-        values.append(result[0])
-        if result[1]:
-            wrong.append(position)
+def _parse_distinct_by_country(distinct: Iterable[_Pair], parser: ColumnParser) -> tuple[
+        dict[_Pair, FieldValue | None], dict[_Pair, tuple[Problem, ...]]]:
+    """:func:`_parse_distinct` for a column read in the light of each row's country (phones,
+    postal codes): each distinct (cell, country) pair parsed once."""
+    values: dict[_Pair, FieldValue | None] = {}
+    wrong: dict[_Pair, tuple[Problem, ...]] = {}
+    for pair in distinct:
+        raw, country = pair
+        if raw:
+            value, problems = parser(raw if raw[0] != "'" else unmark(raw), country)  # type: ignore[arg-type]
+            values[pair] = value
+            if problems:
+                wrong[pair] = problems
+        else:
+            values[pair] = None
     return values, wrong
 
 
@@ -223,55 +228,63 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
     numbers = [row.number for row in rows]
     every_cells = [row.values for row in rows]
 
-    # Column by column: each field's values, and the issues of the rows that have some (by position).
-    columns: list[list[FieldValue | None] | None] = [None] * _WIDTH
-    issues_of: dict[int, list[Issue]] = {}
+    # Column by column: each distinct cell parsed, and the issues of the rows that have some
+    # (by position). A column's values are looked up from its distinct cells as the rows are
+    # built below: no list of values per column, only of the countries, read by two columns.
+    columns: list[Iterable[FieldValue | None] | None] = [None] * _WIDTH
+    issues_at: list[list[Issue] | None] = [None] * len(rows)
 
-    def add_issues(position: int, header: str, key: str, raw: str, problems: tuple[Problem, ...]) -> None:
-        issues = issues_of.get(position)
+    def add_issues(position: int, header: str, key: str, raw: str | None,
+                   problems: tuple[Problem, ...]) -> None:
+        assert raw
+        issues = issues_at[position]
         if issues is None:
-            issues = issues_of[position] = []
+            issues = issues_at[position] = []
         issues.extend(problem.to_issue(numbers[position], header, key, raw) for problem in problems)
 
     countries: list[FieldValue | None] | None = None
     for column in [*filter(None, [country_column]), *plain_columns]:
         index, header, key, slot, parser = column
-        cells = list(map(operator.itemgetter(index), every_cells))
-        values, wrong = _parse_column(cells, parser)
+        cell = operator.itemgetter(index)
+        values, wrong = _parse_distinct(set(map(cell, every_cells)), parser)
         if wrong:
-            for position, raw in enumerate(cells):
-                if raw in wrong:
-                    add_issues(position, header, key, raw, wrong[raw][1])
-        columns[slot] = values
+            for position, raw in enumerate(map(cell, every_cells)):
+                problems = wrong.get(raw)
+                if problems is not None:
+                    add_issues(position, header, key, raw, problems)
+        column_values = map(values.__getitem__, map(cell, every_cells))
         if column is country_column:
-            countries = values
+            countries = list(column_values)
+        # A dictionary costs more per entry than a list: a column of mostly distinct cells
+        # (identifiers, emails) is listed now and its dictionary freed.
+        columns[slot] = countries if column is country_column else (
+            list(column_values) if len(values) > _DISTINCT_TO_LIST else column_values)
+    nothing = itertools.repeat(None)
     for index, header, key, slot, parser in country_columns:
-        cells = list(map(operator.itemgetter(index), every_cells))
-        if countries is None:
-            values, wrong = _parse_column(cells, parser)
-            positions = [position for position, raw in enumerate(cells) if raw in wrong] if wrong else []
-        else:
-            values, positions = _parse_column_by_country(cells, parser, countries)
-        for position in positions:
-            raw = cells[position]
-            assert raw
-            add_issues(position, header, key, raw, _read(parser, raw, None if countries is None
-                                                         else countries[position])[1])  # type: ignore[arg-type]
-        columns[slot] = values
+        cell = operator.itemgetter(index)
+        in_country = nothing if countries is None else countries
+        by_pair, wrong_pairs = _parse_distinct_by_country(
+            set(zip(map(cell, every_cells), in_country, strict=False)), parser)  # countries may repeat None
+        if wrong_pairs:
+            for position, pair in enumerate(zip(map(cell, every_cells), in_country, strict=False)):
+                problems = wrong_pairs.get(pair)
+                if problems is not None:
+                    add_issues(position, header, key, pair[0], problems)
+        pair_values = map(by_pair.__getitem__, zip(map(cell, every_cells), in_country, strict=False))
+        columns[slot] = list(pair_values) if len(by_pair) > _DISTINCT_TO_LIST else pair_values
 
     order: dict[str | None, int] = {header: index for index, header in enumerate(headers)}
-    nothing = itertools.repeat(None)
     name_column = mapping.fields().get(Field.CLIENT_NAME)
     email_column = mapping.fields().get(Field.CONTACT_EMAIL)
     addresses: dict[tuple[FieldValue | None, ...], Address] = {}
     parents: dict[tuple[FieldValue | None, FieldValue | None], ClientRef] = {}
     parsed: list[ParsedRow] = []
-    for position, (number, cells, external_id, name, accounting_code, vat, street, postal_code, city, state,
-                   country, managers, dunning_plan, term, group_name, group_id, email, first_name,
-                   last_name, phone, contact_id, contact_position, is_main) in enumerate(zip(
-            numbers, every_cells, *(nothing if column is None else column for column in columns),
-            strict=False)):  # the columns not mapped repeat None
-        row_issues = issues_of.get(position)
+    for (number, cells, cell_issues, external_id, name, accounting_code, vat, street, postal_code, city,
+         state, country, managers, dunning_plan, term, group_name, group_id, email, first_name,
+         last_name, phone, contact_id, contact_position, is_main) in zip(
+            numbers, every_cells, issues_at, *(nothing if column is None else column for column in columns),
+            strict=False):  # the columns not mapped repeat None
+        row_issues = cell_issues
         if row_issues is not None and len(row_issues) > 1:
             row_issues.sort(key=lambda issue: order.get(issue.column, width))  # as the columns read
         # A main-contact cell saying "no" alone is not a contact.

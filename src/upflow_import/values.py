@@ -54,11 +54,12 @@ from collections.abc import Callable, Mapping
 
 import attrs
 import email_validator
+import phonenumbers
 from stdnum import get_cc_module
 from stdnum.eu import vat as eu_vat
 
 from upflow_import._countries import country_code
-from upflow_import._phones import region_for, to_e164
+from upflow_import._phones import DEFAULT_REGION, _fast_e164, _library_e164, region_for, to_e164
 from upflow_import._sheets import FORMULA_TRIGGERS
 from upflow_import.fields import SPECS, Field, Kind
 from upflow_import.identity import normalize_email
@@ -215,13 +216,17 @@ def parse_identifier(raw: str, maximum: int = 255) -> Result:
 
 # A conservative subset of the addresses email-validator accepts (a property
 # test checks the inclusion): plain ASCII local part, hostname labels, an
-# alphabetic top-level domain. Addresses it matches skip the slower library
-# call; every other address is decided by email-validator itself.
-_PLAIN_EMAIL = re.compile(
-    r"[A-Za-z0-9_%+'-]+(?:\.[A-Za-z0-9_%+'-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
+# alphabetic top-level domain that is not a special-use name. Addresses it
+# matches skip the slower library call; every other address is decided by
+# email-validator itself. The quantifiers that cannot give anything back (a
+# class without "." or "@" before one of them) are possessive: same language,
+# less backtracking.
 _SPECIAL_USE_TLDS = frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_%+'-]++(?:\.[A-Za-z0-9_%+'-]++)*+"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    rf"(?!(?i:{'|'.join(map(re.escape, sorted(_SPECIAL_USE_TLDS)))})\Z)[A-Za-z]{{2,63}}"
+)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -239,10 +244,10 @@ def is_valid_email(address: str) -> bool:
     >>> is_valid_email("jean.dupont@example.com"), is_valid_email("a@b"), is_valid_email("a..b@c.fr")
     (True, False, False)
     """
-    if (_PLAIN_EMAIL.fullmatch(address) is not None and len(address) <= 254
-            and "--" not in address.partition("@")[2]
-            and address.index("@") <= 64
-            and address.rpartition(".")[2].lower() not in _SPECIAL_USE_TLDS):
+    # "--" anywhere, not only in the domain where it matters, leaves the rare local part
+    # that has one to the library: one substring search instead of splitting the address.
+    if (len(address) <= 254 and "--" not in address and _PLAIN_EMAIL.fullmatch(address) is not None
+            and address.index("@") <= 64):
         return True
     return _library_accepts(address)
 
@@ -510,21 +515,39 @@ def _text(maximum: int) -> ColumnParser:
             return _NOTHING
         if len(text) > maximum:
             return _too_long(text, maximum)
-        return text, ()
+        # The cell itself when cleaning changed nothing: the row keeps its cells for the
+        # failed-rows export, so the value then costs no second copy of the text.
+        return (raw if text == raw else text), ()
 
     return parse
 
 
 def _identifier(maximum: int) -> ColumnParser:
+    # parse_identifier inlined: identifiers are mostly distinct. An ASCII cell has no
+    # zero-width character for _trim to remove.
     def parse(raw: str, country: str | None) -> Result:
-        return parse_identifier(raw, maximum)
+        text = raw.strip() if raw.isascii() else _trim(raw)
+        if not text:
+            return _NOTHING
+        if len(text) > maximum:
+            return _too_long(text, maximum)
+        return text, ()
 
     return parse
 
 
 def _email(maximum: int) -> ColumnParser:
+    # parse_email inlined: a file's contact emails are mostly distinct. An ASCII cell has
+    # no zero-width character for _trim to remove.
     def parse(raw: str, country: str | None) -> Result:
-        return parse_email(raw, maximum)
+        address = raw.strip() if raw.isascii() else _trim(raw)
+        if not address:
+            return _NOTHING
+        if len(address) > maximum:
+            return _too_long(address, maximum)
+        if not is_valid_email(address):
+            return None, (_invalid_email(),)
+        return address, ()
 
     return parse
 
@@ -547,8 +570,20 @@ def _vat(maximum: int) -> ColumnParser:
 
 
 def _phone(maximum: int) -> ColumnParser:
+    supported = phonenumbers.SUPPORTED_REGIONS
+
+    # parse_phone inlined (clean_text, region_for, to_e164): a file's phones are mostly distinct.
     def parse(raw: str, country: str | None) -> Result:
-        return parse_phone(raw, country, maximum)
+        text = " ".join((raw if raw.isascii() else _ZERO_WIDTH.sub(" ", raw)).split())
+        if not text:
+            return _NOTHING
+        if len(text) > maximum:
+            return _too_long(text, maximum)
+        region = country if country in supported else DEFAULT_REGION
+        e164 = _fast_e164(text, region) or _library_e164(text, region)
+        if e164 is None:
+            return text, (Problem("value.invalid_phone"),)
+        return e164, ()
 
     return parse
 
