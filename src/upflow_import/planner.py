@@ -85,6 +85,14 @@ DEFAULT_CHUNK_SIZE = 1000
 
 _IS_MAIN, _EMAIL = Field.CONTACT_IS_MAIN, Field.CONTACT_EMAIL
 _NAME, _EXTERNAL_ID = Field.CLIENT_NAME, Field.CLIENT_EXTERNAL_ID
+_FIRST_NAME, _LAST_NAME, _PHONE = Field.CONTACT_FIRST_NAME, Field.CONTACT_LAST_NAME, Field.CONTACT_PHONE
+_CONTACT_EXTERNAL_ID, _POSITION = Field.CONTACT_EXTERNAL_ID, Field.CONTACT_POSITION
+_ACCOUNTING_CODE, _VAT_NUMBER = Field.CLIENT_ACCOUNTING_CODE, Field.CLIENT_VAT_NUMBER
+_ADDRESS = Field.CLIENT_ADDRESS
+_POSTAL_CODE, _CITY, _STATE, _COUNTRY = (Field.CLIENT_POSTAL_CODE, Field.CLIENT_CITY, Field.CLIENT_STATE,
+                                         Field.CLIENT_COUNTRY)
+_MANAGERS, _DUNNING_PLAN = Field.CLIENT_ACCOUNT_MANAGER_EMAIL, Field.CLIENT_DUNNING_PLAN
+_PAYMENT_TERM = Field.CLIENT_PAYMENT_TERM_DAYS
 # Field → its key as a plain str; a dict lookup is several times cheaper than Enum.value.
 _KEYS: Mapping[Field, str] = {field: field.value for field in Field}
 
@@ -458,6 +466,10 @@ class _Builder:
             self.created[id(entity)] = index
             return Outcome.CREATE
         stored_values = stored.values
+        source = entity.source
+        if entity.merged is None and source is not None and not parent_change and _client_as_stored(
+                source, entity.source_by_name_only, stored):
+            return Outcome.UNCHANGED  # the usual re-import, checked on the record: no dictionary made
         merged = entity.current_values()
         if not parent_change and merged.items() <= stored_values.items() and (
                 _NAME not in merged or merged[_NAME] == stored.name) and (
@@ -521,8 +533,16 @@ class _Builder:
             ))
             return Outcome.CREATE, index
         stored_values = stored.values
-        merged = contact.current_values()
-        if merged.items() <= stored_values.items() and (
+        merged = contact.merged
+        if merged is None:
+            # One row, as parsed: its record is compared field by field, no dictionary made.
+            row_record = contact.rows[0].contact
+            assert row_record is not None
+            if _contact_as_stored(row_record, stored_values) and (
+                    row_record.is_main is None or row_record.is_main == contact.stored_is_main):
+                return Outcome.UNCHANGED, None
+            merged = row_record.values()
+        elif merged.items() <= stored_values.items() and (
                 _IS_MAIN not in merged or merged[_IS_MAIN] == contact.stored_is_main):
             return Outcome.UNCHANGED, None  # every value as stored, one comparison
         values: dict[Field, FieldValue] = {}
@@ -544,6 +564,39 @@ class _Builder:
             contact_id=stored.id, values=values, old=old,
         ))
         return Outcome.UPDATE, index
+
+
+def _client_as_stored(record: ClientRecord, by_name_only: bool, stored: StoredClient) -> bool:
+    """What :meth:`_Builder._client` asks of ``ClientEntity.current_values()`` (the record's values,
+    without the name when ``by_name_only``), read from the record itself."""
+    get = stored.values.get
+    a = record.address
+    external_id, name, managers = record.external_id, record.name, record.account_manager_emails
+    return ((external_id is None or (get(_EXTERNAL_ID) == external_id and external_id == stored.external_id))
+            and (by_name_only or name is None or (get(_NAME) == name and name == stored.name))
+            and (record.accounting_code is None or get(_ACCOUNTING_CODE) == record.accounting_code)
+            and (record.vat_number is None or get(_VAT_NUMBER) == record.vat_number)
+            and (a.street is None or get(_ADDRESS) == a.street)
+            and (a.postal_code is None or get(_POSTAL_CODE) == a.postal_code)
+            and (a.city is None or get(_CITY) == a.city)
+            and (a.state is None or get(_STATE) == a.state)
+            and (a.country is None or get(_COUNTRY) == a.country)
+            and (not managers or get(_MANAGERS) == managers)
+            and (record.dunning_plan is None or get(_DUNNING_PLAN) == record.dunning_plan)
+            and (record.payment_term_days is None or get(_PAYMENT_TERM) == record.payment_term_days))
+
+
+def _contact_as_stored(record: ContactRecord, stored: Mapping[Field, FieldValue]) -> bool:
+    """Every value ``record`` fills in is the stored one: ``record.values().items() <= stored.items()``."""
+    get = stored.get
+    position = record.position
+    return ((record.email is None or get(_EMAIL) == record.email)
+            and (record.first_name is None or get(_FIRST_NAME) == record.first_name)
+            and (record.last_name is None or get(_LAST_NAME) == record.last_name)
+            and (record.phone is None or get(_PHONE) == record.phone)
+            and (record.external_id is None or get(_CONTACT_EXTERNAL_ID) == record.external_id)
+            and (position is None or get(_POSITION) == position._value_)
+            and (record.is_main is None or get(_IS_MAIN) == record.is_main))
 
 
 # -- accounting ------------------------------------------------------------------------------------
