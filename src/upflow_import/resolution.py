@@ -987,17 +987,19 @@ def _build_contacts(resolution: Resolution) -> None:
     # Emails given under more than one client: every client, in order of appearance.
     conflicts: dict[str, list[ClientEntity]] = {}
     email_fields = (Field.CONTACT_EMAIL.value,)
+    without_email = resolution.contacts_without_email
     for entity in resolution.entities:
         for row in entity.rows:
             contact = row.contact
             if contact is None:
                 continue
-            key = contact.key
-            if key is None:
+            email = contact.email
+            if email is None:
                 if not log.has_error_on(row.number, email_fields, ("contact.email_required",)):
                     log.add("contact.email_required", row.number, Field.CONTACT_EMAIL)
-                resolution.contacts_without_email.append(row)
+                without_email.append(row)
                 continue
+            key = normalize_email(email)  # ContactRecord.key, without the property's call
             found = by_key.get(key)
             if found is None:
                 by_key[key] = ContactEntity(key, entity, [row])
@@ -1007,14 +1009,33 @@ def _build_contacts(resolution: Resolution) -> None:
                 clients = conflicts.setdefault(key, [found.client])
                 if entity not in clients:
                     clients.append(entity)
+    # One pass per contact: its row numbers, conflicts, drops and merge. Each row belongs to one
+    # contact, so every row's issues come in the order the separate steps gave them.
+    external_ids = 0
     for key, found in by_key.items():
         rows = found.rows
-        if len(rows) > 1:
-            rows.sort(key=lambda row: row.number)
-        record = rows[0].contact
-        # A one-row contact's row numbers are its record's (parse gives them as one tuple).
-        found.numbers = (record.rows if len(rows) == 1 and record is not None
-                         and record.rows == (rows[0].number,) else _numbers(rows))
+        client = found.client
+        client_dropped = bool(client.error_rows) or client.dropped_by is not None
+        if len(rows) == 1:
+            # The usual case: one row, no conflict (that takes two rows), values read from the
+            # row's record when asked (see ContactEntity.values).
+            row = rows[0]
+            record = row.contact
+            assert record is not None
+            number = row.number
+            # A one-row contact's row numbers are its record's (parse gives them as one tuple).
+            found.numbers = record.rows if record.rows == (number,) else (number,)
+            if client_dropped:
+                found.dropped_with_client = True
+            if row.issues and row.client_ok and not row.contact_ok:
+                found.add_error_row(number)
+            if record.is_main is True:
+                found.main_row = number
+            if record.external_id is not None:
+                external_ids += 1
+            continue
+        rows.sort(key=lambda row: row.number)
+        found.numbers = _numbers(rows)
         conflicting = conflicts.get(key)
         if conflicting:
             names = ", ".join(client.describe() for client in conflicting)
@@ -1023,50 +1044,45 @@ def _build_contacts(resolution: Resolution) -> None:
                 log.add("contact.client_conflict", row.number, Field.CONTACT_EMAIL, row.contact.email,
                         clients=names)
                 found.add_error_row(row.number)
-        elif found.client.error_rows or found.client.dropped_by is not None:  # the client is dropped
+        elif client_dropped:
             found.dropped_with_client = True
         for row in rows:
             if row.issues and row.client_ok and not row.contact_ok:
                 found.add_error_row(row.number)
+        _merge_contact(log, found)
+        if found.external_id is not None:
+            external_ids += 1
     # In file order: each contact's first row is its own, so its row numbers sort it.
     resolution.contacts = sorted(by_key.values(), key=operator.attrgetter("numbers"))
-    _merge_contacts(resolution)
-    _check_file_external_ids(resolution)
+    if external_ids > 1:  # a conflict takes two
+        _check_file_external_ids(resolution)
 
 
-def _merge_contacts(resolution: Resolution) -> None:
-    log = resolution.log
+def _merge_contact(log: RowIssues, contact: ContactEntity) -> None:
+    """Merge the values of a contact of several rows (sorted), the last one winning."""
     email_field = Field.CONTACT_EMAIL
-    for contact in resolution.contacts:
-        rows = contact.rows
-        if len(rows) == 1:
-            # Its values are its row's record's: read from it when asked (see ContactEntity.values).
-            record = rows[0].contact
-            assert record is not None
-            if record.is_main is True:
-                contact.main_row = rows[0].number
-            continue
-        first = rows[0].number
-        values: dict[Field, FieldValue] = {}
-        value_rows: dict[Field, int] = {}
-        contact.merged, contact.value_rows = values, value_rows
-        for row in rows:
-            record = row.contact
-            assert record is not None
-            for field, value in record.values().items():
-                previous = values.get(field)
-                if previous == value:
-                    continue
-                if previous is not None and not (
-                    field is email_field and normalize_email(str(previous)) == contact.key
-                ):
-                    log.add("contact.value_overridden", row.number, field, _text(value), email=contact.email,
-                            previous=_text(previous), previous_row=value_rows.get(field, first))
-                values[field] = value
-                if row.number != first:
-                    value_rows[field] = row.number
-            if record.is_main is True:
-                contact.main_row = row.number
+    rows = contact.rows
+    first = rows[0].number
+    values: dict[Field, FieldValue] = {}
+    value_rows: dict[Field, int] = {}
+    contact.merged, contact.value_rows = values, value_rows
+    for row in rows:
+        record = row.contact
+        assert record is not None
+        for field, value in record.values().items():
+            previous = values.get(field)
+            if previous == value:
+                continue
+            if previous is not None and not (
+                field is email_field and normalize_email(str(previous)) == contact.key
+            ):
+                log.add("contact.value_overridden", row.number, field, _text(value), email=contact.email,
+                        previous=_text(previous), previous_row=value_rows.get(field, first))
+            values[field] = value
+            if row.number != first:
+                value_rows[field] = row.number
+        if record.is_main is True:
+            contact.main_row = row.number
 
 
 def _check_file_external_ids(resolution: Resolution) -> None:
