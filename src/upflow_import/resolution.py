@@ -1131,11 +1131,11 @@ def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
     log = resolution.log
     by_email, by_external_id = stored.by_email, stored.by_external_id
     for contact in resolution.contacts:  # one pass: each step below concerns this contact only
-        if not contact.dropped:
-            client = contact.client
+        if not contact.error_rows and not contact.dropped_with_client:  # not contact.dropped
+            client_stored = contact.client.stored
             found = by_email.get(contact.key)
             if found is not None:
-                if client.stored is not None and found.client_id == client.stored.id:
+                if client_stored is not None and found.client_id == client_stored.id:
                     contact.stored = found
                 else:
                     other = resolution.stored_by_id.get(found.client_id)
@@ -1145,21 +1145,23 @@ def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
                         log.add("contact.belongs_to_other_client", row.number, Field.CONTACT_EMAIL,
                                 contact.email, other=other_name)
                         contact.add_error_row(row.number)
-            if found is None or contact.stored is not None:
+            if by_external_id is not None and (found is None or contact.stored is not None):
                 external_id = contact.external_id
-                if external_id is not None and by_external_id is not None:
+                if external_id is not None:
                     holder = by_external_id.get(str(external_id))
                     if holder is not None and normalize_email(holder.email) != contact.key:
                         _external_id_conflict(resolution, contact, str(external_id),
                                               f"{contact.email}, {holder.email}")
-        # A contact of a dropped client is already explained on its rows by the client's drop.
-        if contact.error_rows and not contact.dropped_with_client:
-            cause = min(contact.error_rows)
-            for row in contact.rows:
-                if row.number not in contact.error_rows:
-                    log.add("plan.dependency_dropped", row.number, None, None,
-                            dependency=contact.email, dependency_row=cause)
-        if not contact.dropped:
+        error_rows = contact.error_rows  # read again: the checks above may have added some
+        if error_rows:
+            # A contact of a dropped client is already explained on its rows by the client's drop.
+            if not contact.dropped_with_client:
+                cause = min(error_rows)
+                for row in contact.rows:
+                    if row.number not in error_rows:
+                        log.add("plan.dependency_dropped", row.number, None, None,
+                                dependency=contact.email, dependency_row=cause)
+        elif not contact.dropped_with_client:
             contact.client.contacts.append(contact)
     emails_by_id: dict[Id, str] = {c.id: c.email for c in stored.by_email.values()}
     for entity in resolution.entities:
@@ -1174,7 +1176,7 @@ def _decide_main_contact(
     marked = [c for c in entity.contacts if c.is_main]
     if not marked:
         return
-    winner = max(marked, key=lambda c: c.main_row or 0)
+    winner = marked[0] if len(marked) == 1 else max(marked, key=lambda c: c.main_row or 0)
     if len(marked) > 1:
         assert winner.main_row is not None
         resolution.log.add("contact.main_overridden", winner.main_row, Field.CONTACT_IS_MAIN, winner.email)
