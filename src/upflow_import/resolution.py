@@ -168,7 +168,7 @@ class FileIndex:
     #: Rows that refer to no client at all (unreadable, or neither id nor name): dropped.
     orphans: list[ParsedRow]
     #: The last :func:`_id_names` computed, with the stored clients it was computed from.
-    id_names: tuple[Mapping[str, StoredClient], dict[str, list[str]]] | None = None
+    id_names: tuple[Mapping[str, StoredClient], dict[str, str | list[str]]] | None = None
 
 
 def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = None) -> FileIndex:
@@ -224,12 +224,14 @@ def external_ids_to_find(index: FileIndex) -> list[str]:
     return list(wanted)
 
 
-def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> dict[str, list[str]]:
-    """Normalised name → external ids of the file's clients known by that name
-    (the last name the file gives them, else their stored name)."""
+def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> dict[str, str | list[str]]:
+    """Normalised name → external id of the file's client known by that name (the last name the
+    file gives it, else its stored name), or the list of them when several clients bear it."""
     if index.id_names is not None and index.id_names[0] is by_external_id:
         return index.id_names[1]
-    names: dict[str, list[str]] = {}  # lists: each external id comes once, and a set costs 4× more
+    # A name is almost always one client's: a list only for the others (each external id comes
+    # once: no set, which costs 4× more).
+    names: dict[str, str | list[str]] = {}
     for key, group in index.groups.items():
         if key[0] != _ID:
             continue
@@ -238,7 +240,14 @@ def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> d
         if name is None and external_id in by_external_id:
             name = by_external_id[external_id].name
         if name is not None:
-            names.setdefault(_name_key(name), []).append(external_id)
+            name_key = _name_key(name)
+            found = names.get(name_key)
+            if found is None:
+                names[name_key] = external_id
+            elif isinstance(found, str):
+                names[name_key] = [found, external_id]
+            else:
+                found.append(external_id)
     index.id_names = (by_external_id, names)
     return names
 
@@ -624,19 +633,35 @@ class _ClientResolver:
 
     def run(self) -> Resolution:
         self._build_entities()
-        entities = sorted(self.entities.values(), key=lambda e: e.first_row)
+        entities = sorted(self.entities.values(), key=lambda e: e.rows[0].number)  # e.first_row
+        by_stored_id = self.by_stored_id
         for entity in entities:
-            if len(entity.rows) > 1:
-                entity.rows.sort(key=lambda row: row.number)
-            record = entity.rows[0].client
-            entity.numbers = (record.rows if len(entity.rows) == 1 and record is not None
-                              and record.rows == (entity.rows[0].number,) else _numbers(entity.rows))
+            rows = entity.rows
+            count = len(rows)
+            if count == 1:
+                row = rows[0]
+                record = row.client
+                # A one-row client's row numbers are its record's (parse gives them as one tuple).
+                entity.numbers = (record.rows if record is not None and record.rows == (row.number,)
+                                  else (row.number,))
+            elif count == 2:  # the next most usual case: two rows, often already in order
+                one, two = rows
+                if one.number > two.number:
+                    rows.reverse()
+                    one, two = two, one
+                entity.numbers = (one.number, two.number)
+            else:
+                rows.sort(key=lambda row: row.number)
+                entity.numbers = _numbers(rows)
             if entity.stored is not None:
-                self.by_stored_id[entity.stored.id] = entity
+                by_stored_id[entity.stored.id] = entity
             self._merge(entity)
             self._check_existence(entity)
             self._check_references(entity)
-        name_index = self._name_index(entities)
+        # Only parents named without an id are looked up by name: most files give ids.
+        name_index = (self._name_index(entities) if any(
+            entity.parent_ref is not None and entity.parent_ref.external_id is None for entity in entities)
+            else {})
         for entity in entities:
             self._resolve_parent(entity, name_index)
         stored_by_id = self.stored.by_id()
@@ -661,17 +686,19 @@ class _ClientResolver:
     def _build_entities(self) -> None:
         by_external_id = self.stored.by_external_id
         id_names = _id_names(self.index, by_external_id)
+        entities = self.entities
         for key, group in self.index.groups.items():
-            if key[0] == _ID:
-                entity = self._entity(key, by_external_id.get(str(key[1])))
-                entity.rows.extend(group.rows)
+            if key[0] == _ID:  # the first entities made: one per key, each new
+                entities[key] = ClientEntity(key, group.rows.copy(), by_external_id.get(str(key[1])))
         for key, group in self.index.groups.items():
             if key[0] != _NAME:
                 continue
             name_key = str(key[1])
             in_file = id_names.get(name_key)
             candidates: list[ClientKey]
-            if in_file:
+            if isinstance(in_file, str):
+                candidates = [(_ID, in_file)]
+            elif in_file:
                 candidates = [(_ID, external_id) for external_id in sorted(in_file)]
             else:
                 stored = self._stored_named(name_key)
@@ -707,7 +734,7 @@ class _ClientResolver:
             row = rows[0]
             client = row.client
             assert client is not None
-            if not row.client_ok:
+            if row.issues and not row.client_ok:
                 entity.add_error_row(row.number)
             entity.source = client
             entity.source_by_name_only = client.external_id is None and entity.key[0] != _NAME
@@ -717,13 +744,14 @@ class _ClientResolver:
             return
         first_client = rows[0].client
         assert first_client is not None
-        if (first_client.external_id is not None or entity.key[0] == _NAME) and all(
-                _same_client_values(row.client, first_client) for row in rows[1:]):  # type: ignore[arg-type]
+        if (first_client.external_id is not None or entity.key[0] == _NAME) and (
+                _same_client_values(rows[1].client, first_client) if len(rows) == 2  # type: ignore[arg-type]
+                else all(_same_client_values(row.client, first_client) for row in rows[1:])):  # type: ignore[arg-type]
             # Every row repeats the first, which names the client: its values are the first
             # row's record's (read from it when asked), nothing is overridden.
             entity.source, entity.uniform = first_client, True
             for row in rows:
-                if not row.client_ok:
+                if row.issues and not row.client_ok:
                     entity.add_error_row(row.number)
                 if first_client.parent:
                     entity.parent_ref, entity.parent_ref_row = first_client.parent, row.number
@@ -795,7 +823,14 @@ class _ClientResolver:
 
     def _check_references(self, entity: ClientEntity) -> None:
         refs = self.references
-        managers = entity.value_of(Field.CLIENT_ACCOUNT_MANAGER_EMAIL)
+        source = entity.source
+        managers: FieldValue | None
+        plan: FieldValue | None
+        if entity.merged is None and source is not None:  # ClientEntity.value_of, without its calls
+            managers, plan = source.account_manager_emails or None, source.dunning_plan
+        else:
+            managers = entity.value_of(Field.CLIENT_ACCOUNT_MANAGER_EMAIL)
+            plan = entity.value_of(Field.CLIENT_DUNNING_PLAN)
         known = self.known_managers
         if known is not None and isinstance(managers, tuple):
             for email in managers:
@@ -804,7 +839,6 @@ class _ClientResolver:
                         entity, "reference.unknown_account_manager", Field.CLIENT_ACCOUNT_MANAGER_EMAIL,
                         email, suggest(email, refs.all_account_managers, normalize_email),
                     )
-        plan = entity.value_of(Field.CLIENT_DUNNING_PLAN)
         if self.known_plans is not None and plan is not None and plan not in self.known_plans:
             self._unknown_reference(
                 entity, "reference.unknown_dunning_plan", Field.CLIENT_DUNNING_PLAN, str(plan),
