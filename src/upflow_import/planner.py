@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import gc
+import operator
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import MappingProxyType
@@ -95,6 +96,7 @@ _MANAGERS, _DUNNING_PLAN = Field.CLIENT_ACCOUNT_MANAGER_EMAIL, Field.CLIENT_DUNN
 _PAYMENT_TERM = Field.CLIENT_PAYMENT_TERM_DAYS
 # Field → its key as a plain str; a dict lookup is several times cheaper than Enum.value.
 _KEYS: Mapping[Field, str] = {field: field.value for field in Field}
+_DEMOTED = operator.attrgetter("demoted")
 
 
 class Outcome(str, enum.Enum):
@@ -510,17 +512,19 @@ class _Builder:
             self.demotions += 1
         contacts = entity.contacts
         # A contact is demoted for another one of the client: never the only one.
-        if demotions or (len(contacts) > 1 and any(contact.demoted for contact in contacts)):
+        if demotions or (len(contacts) > 1 and True in map(_DEMOTED, contacts)):
             # Demotions first, so that the promotion can wait for them.
             contacts = sorted(contacts, key=lambda c: not c.demoted)
+        # Every contact of a new client waits for it: one shared tuple rather than one each.
+        on_client = () if client.op is None else (client.op,)
         for contact in contacts:
             promotes = demotions and contact.is_main and not contact.stored_is_main
-            outcome, index = self._contact(contact, client, tuple(demotions) if promotes else ())
+            outcome, index = self._contact(contact, client, on_client, tuple(demotions) if promotes else ())
             contact.outcome = outcome
             if contact.demoted and index is not None:
                 demotions.append(index)
 
-    def _contact(self, contact: ContactEntity, client: Target,
+    def _contact(self, contact: ContactEntity, client: Target, on_client: tuple[int, ...],
                  after: tuple[int, ...]) -> tuple[Outcome, int | None]:
         stored = contact.stored
         if stored is None:
@@ -529,7 +533,7 @@ class _Builder:
             record = single or ContactRecord.from_values(contact.numbers, contact.values)
             index = self._add(CreateContact(
                 index=len(self.operations), key=contact.email, rows=contact.numbers,
-                depends_on=after if client.op is None else (client.op, *after), client=client, record=record,
+                depends_on=(*on_client, *after) if after else on_client, client=client, record=record,
             ))
             return Outcome.CREATE, index
         stored_values = stored.values
