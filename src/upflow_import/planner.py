@@ -398,7 +398,8 @@ class _Builder:
     def __init__(self, resolution: Resolution) -> None:
         self.resolution = resolution
         self.operations: list[Operation] = []
-        self.created: dict[int, int] = {}  # id(client entity) → index of its create operation
+        # id(client entity) → the target of its create operation, shared by everything that needs it.
+        self.created: dict[int, Target] = {}
         self.demotions = 0
 
     def build(self) -> None:
@@ -419,7 +420,7 @@ class _Builder:
             return None, _NO_CHANGES
         if isinstance(parent, ClientEntity):
             target = (Target(id=parent.stored.id) if parent.stored is not None
-                      else Target(op=self.created[id(parent)]))
+                      else self.created[id(parent)])
             external_id, name = parent.external_id, parent.name
         else:
             target = Target(id=parent.id)
@@ -465,7 +466,7 @@ class _Builder:
                 index=len(self.operations), key=key, rows=entity.numbers, depends_on=depends_on,
                 record=record, parent=parent, parent_change=parent_change or _NO_CHANGES,
             ))
-            self.created[id(entity)] = index
+            self.created[id(entity)] = Target(op=index)
             return Outcome.CREATE
         stored_values = stored.values
         source = entity.source
@@ -500,8 +501,9 @@ class _Builder:
     # contacts ------------------------------------------------------------------------------------
 
     def _contacts(self, entity: ClientEntity) -> None:
-        client = (Target(id=entity.stored.id) if entity.stored is not None
-                  else Target(op=self.created[id(entity)]))
+        stored = entity.stored
+        # A stored client's target is made when one of its contacts is created (most are not).
+        client = None if stored is not None else self.created[id(entity)]
         demotions: list[int] = []
         for demotion in entity.demotions:
             demotions.append(self._add(UpdateContact(
@@ -516,18 +518,22 @@ class _Builder:
             # Demotions first, so that the promotion can wait for them.
             contacts = sorted(contacts, key=lambda c: not c.demoted)
         # Every contact of a new client waits for it: one shared tuple rather than one each.
-        on_client = () if client.op is None else (client.op,)
+        on_client = () if client is None or client.op is None else (client.op,)
         for contact in contacts:
+            if client is None and contact.stored is None:
+                assert stored is not None
+                client = Target(id=stored.id)
             promotes = demotions and contact.is_main and not contact.stored_is_main
             outcome, index = self._contact(contact, client, on_client, tuple(demotions) if promotes else ())
             contact.outcome = outcome
             if contact.demoted and index is not None:
                 demotions.append(index)
 
-    def _contact(self, contact: ContactEntity, client: Target, on_client: tuple[int, ...],
+    def _contact(self, contact: ContactEntity, client: Target | None, on_client: tuple[int, ...],
                  after: tuple[int, ...]) -> tuple[Outcome, int | None]:
         stored = contact.stored
         if stored is None:
+            assert client is not None
             rows = contact.rows
             single = rows[0].contact if len(rows) == 1 and not contact.modified else None
             record = single or ContactRecord.from_values(contact.numbers, contact.values)
