@@ -1151,7 +1151,7 @@ def contact_keys_to_find(resolution: Resolution) -> tuple[list[str], list[str]]:
     emails: list[str] = []
     external_ids: dict[str, None] = {}
     for contact in resolution.contacts:
-        if contact.dropped:
+        if contact.error_rows or contact.dropped_with_client:  # contact.dropped
             continue
         emails.append(contact.key)
         external_id = contact.external_id
@@ -1197,14 +1197,20 @@ def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
                                 dependency=contact.email, dependency_row=cause)
         elif not contact.dropped_with_client:
             contact.client.contacts.append(contact)
-    emails_by_id: dict[Id, str] = {c.id: c.email for c in stored.by_email.values()}
+    by_email_values = stored.by_email.values()
+
+    # Only a demotion of a stored main contact absent from the file asks for it: made then, once.
+    @functools.cache
+    def emails_by_id() -> Mapping[Id, str]:
+        return {c.id: c.email for c in by_email_values}
+
     for entity in resolution.entities:
-        if not entity.dropped:
+        if entity.contacts and not entity.dropped:  # no contact, nothing to decide
             _decide_main_contact(resolution, entity, emails_by_id)
 
 
 def _decide_main_contact(
-    resolution: Resolution, entity: ClientEntity, emails_by_id: Mapping[Id, str]
+    resolution: Resolution, entity: ClientEntity, emails_by_id: Callable[[], Mapping[Id, str]]
 ) -> None:
     """The last contact marked main wins; the others and the stored main are demoted."""
     marked = [c for c in entity.contacts if c.is_main]
@@ -1227,5 +1233,6 @@ def _decide_main_contact(
             contact.values[Field.CONTACT_IS_MAIN] = False
             contact.demoted = contact.modified = True
             return
-    email = emails_by_id.get(current) or (None if entity.stored is None else entity.stored.main_contact_email)
+    email = emails_by_id().get(current) or (
+        None if entity.stored is None else entity.stored.main_contact_email)
     entity.demotions = [*entity.demotions, Demotion(entity, current, email, winner.main_row)]
