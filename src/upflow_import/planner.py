@@ -403,14 +403,17 @@ class _Builder:
         self.demotions = 0
 
     def build(self) -> None:
+        dropped = Outcome.DROPPED
+        kept: list[ClientEntity] = []
         for entity in self.resolution.entities:
-            entity.outcome = self._client(entity)
-        for entity in self.resolution.entities:
-            if not entity.dropped:
-                self._contacts(entity)
+            entity.outcome = outcome = self._client(entity)
+            if outcome is not dropped:  # _client drops exactly the dropped entities
+                kept.append(entity)
+        for entity in kept:
+            self._contacts(entity)
         for contact in self.resolution.contacts:
-            if contact.dropped:
-                contact.outcome = Outcome.DROPPED
+            if contact.error_rows or contact.dropped_with_client:  # contact.dropped
+                contact.outcome = dropped
 
     # clients -------------------------------------------------------------------------------------
 
@@ -442,7 +445,12 @@ class _Builder:
     def _client(self, entity: ClientEntity) -> Outcome:
         if entity.dropped:
             return Outcome.DROPPED
-        parent, parent_change = self._parent(entity)
+        parent: Target | None
+        parent_change: Mapping[str, Change]
+        if entity.parent_entity is None and entity.parent_stored is None:  # no parent: no call
+            parent, parent_change = None, _NO_CHANGES
+        else:
+            parent, parent_change = self._parent(entity)
         depends_on = () if parent is None or parent.op is None else (parent.op,)
         key = entity.external_id or entity.name or "?"
         stored = entity.stored
