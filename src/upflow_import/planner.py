@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import gc
+import operator
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import MappingProxyType
@@ -85,8 +86,17 @@ DEFAULT_CHUNK_SIZE = 1000
 
 _IS_MAIN, _EMAIL = Field.CONTACT_IS_MAIN, Field.CONTACT_EMAIL
 _NAME, _EXTERNAL_ID = Field.CLIENT_NAME, Field.CLIENT_EXTERNAL_ID
+_FIRST_NAME, _LAST_NAME, _PHONE = Field.CONTACT_FIRST_NAME, Field.CONTACT_LAST_NAME, Field.CONTACT_PHONE
+_CONTACT_EXTERNAL_ID, _POSITION = Field.CONTACT_EXTERNAL_ID, Field.CONTACT_POSITION
+_ACCOUNTING_CODE, _VAT_NUMBER = Field.CLIENT_ACCOUNTING_CODE, Field.CLIENT_VAT_NUMBER
+_ADDRESS = Field.CLIENT_ADDRESS
+_POSTAL_CODE, _CITY, _STATE, _COUNTRY = (Field.CLIENT_POSTAL_CODE, Field.CLIENT_CITY, Field.CLIENT_STATE,
+                                         Field.CLIENT_COUNTRY)
+_MANAGERS, _DUNNING_PLAN = Field.CLIENT_ACCOUNT_MANAGER_EMAIL, Field.CLIENT_DUNNING_PLAN
+_PAYMENT_TERM = Field.CLIENT_PAYMENT_TERM_DAYS
 # Field → its key as a plain str; a dict lookup is several times cheaper than Enum.value.
 _KEYS: Mapping[Field, str] = {field: field.value for field in Field}
+_DEMOTED = operator.attrgetter("demoted")
 
 
 class Outcome(str, enum.Enum):
@@ -388,18 +398,22 @@ class _Builder:
     def __init__(self, resolution: Resolution) -> None:
         self.resolution = resolution
         self.operations: list[Operation] = []
-        self.created: dict[int, int] = {}  # id(client entity) → index of its create operation
+        # id(client entity) → the target of its create operation, shared by everything that needs it.
+        self.created: dict[int, Target] = {}
         self.demotions = 0
 
     def build(self) -> None:
+        dropped = Outcome.DROPPED
+        kept: list[ClientEntity] = []
         for entity in self.resolution.entities:
-            entity.outcome = self._client(entity)
-        for entity in self.resolution.entities:
-            if not entity.dropped:
-                self._contacts(entity)
+            entity.outcome = outcome = self._client(entity)
+            if outcome is not dropped:  # _client drops exactly the dropped entities
+                kept.append(entity)
+        for entity in kept:
+            self._contacts(entity)
         for contact in self.resolution.contacts:
-            if contact.dropped:
-                contact.outcome = Outcome.DROPPED
+            if contact.error_rows or contact.dropped_with_client:  # contact.dropped
+                contact.outcome = dropped
 
     # clients -------------------------------------------------------------------------------------
 
@@ -409,7 +423,7 @@ class _Builder:
             return None, _NO_CHANGES
         if isinstance(parent, ClientEntity):
             target = (Target(id=parent.stored.id) if parent.stored is not None
-                      else Target(op=self.created[id(parent)]))
+                      else self.created[id(parent)])
             external_id, name = parent.external_id, parent.name
         else:
             target = Target(id=parent.id)
@@ -431,7 +445,12 @@ class _Builder:
     def _client(self, entity: ClientEntity) -> Outcome:
         if entity.dropped:
             return Outcome.DROPPED
-        parent, parent_change = self._parent(entity)
+        parent: Target | None
+        parent_change: Mapping[str, Change]
+        if entity.parent_entity is None and entity.parent_stored is None:  # no parent: no call
+            parent, parent_change = None, _NO_CHANGES
+        else:
+            parent, parent_change = self._parent(entity)
         depends_on = () if parent is None or parent.op is None else (parent.op,)
         key = entity.external_id or entity.name or "?"
         stored = entity.stored
@@ -455,9 +474,13 @@ class _Builder:
                 index=len(self.operations), key=key, rows=entity.numbers, depends_on=depends_on,
                 record=record, parent=parent, parent_change=parent_change or _NO_CHANGES,
             ))
-            self.created[id(entity)] = index
+            self.created[id(entity)] = Target(op=index)
             return Outcome.CREATE
         stored_values = stored.values
+        source = entity.source
+        if entity.merged is None and source is not None and not parent_change and _client_as_stored(
+                source, entity.source_by_name_only, stored):
+            return Outcome.UNCHANGED  # the usual re-import, checked on the record: no dictionary made
         merged = entity.current_values()
         if not parent_change and merged.items() <= stored_values.items() and (
                 _NAME not in merged or merged[_NAME] == stored.name) and (
@@ -486,8 +509,9 @@ class _Builder:
     # contacts ------------------------------------------------------------------------------------
 
     def _contacts(self, entity: ClientEntity) -> None:
-        client = (Target(id=entity.stored.id) if entity.stored is not None
-                  else Target(op=self.created[id(entity)]))
+        stored = entity.stored
+        # A stored client's target is made when one of its contacts is created (most are not).
+        client = None if stored is not None else self.created[id(entity)]
         demotions: list[int] = []
         for demotion in entity.demotions:
             demotions.append(self._add(UpdateContact(
@@ -498,31 +522,45 @@ class _Builder:
             self.demotions += 1
         contacts = entity.contacts
         # A contact is demoted for another one of the client: never the only one.
-        if demotions or (len(contacts) > 1 and any(contact.demoted for contact in contacts)):
+        if demotions or (len(contacts) > 1 and True in map(_DEMOTED, contacts)):
             # Demotions first, so that the promotion can wait for them.
             contacts = sorted(contacts, key=lambda c: not c.demoted)
+        # Every contact of a new client waits for it: one shared tuple rather than one each.
+        on_client = () if client is None or client.op is None else (client.op,)
         for contact in contacts:
+            if client is None and contact.stored is None:
+                assert stored is not None
+                client = Target(id=stored.id)
             promotes = demotions and contact.is_main and not contact.stored_is_main
-            outcome, index = self._contact(contact, client, tuple(demotions) if promotes else ())
+            outcome, index = self._contact(contact, client, on_client, tuple(demotions) if promotes else ())
             contact.outcome = outcome
             if contact.demoted and index is not None:
                 demotions.append(index)
 
-    def _contact(self, contact: ContactEntity, client: Target,
+    def _contact(self, contact: ContactEntity, client: Target | None, on_client: tuple[int, ...],
                  after: tuple[int, ...]) -> tuple[Outcome, int | None]:
         stored = contact.stored
         if stored is None:
+            assert client is not None
             rows = contact.rows
             single = rows[0].contact if len(rows) == 1 and not contact.modified else None
             record = single or ContactRecord.from_values(contact.numbers, contact.values)
             index = self._add(CreateContact(
                 index=len(self.operations), key=contact.email, rows=contact.numbers,
-                depends_on=after if client.op is None else (client.op, *after), client=client, record=record,
+                depends_on=(*on_client, *after) if after else on_client, client=client, record=record,
             ))
             return Outcome.CREATE, index
         stored_values = stored.values
-        merged = contact.current_values()
-        if merged.items() <= stored_values.items() and (
+        merged = contact.merged
+        if merged is None:
+            # One row, as parsed: its record is compared field by field, no dictionary made.
+            row_record = contact.rows[0].contact
+            assert row_record is not None
+            if _contact_as_stored(row_record, stored_values) and (
+                    row_record.is_main is None or row_record.is_main == contact.stored_is_main):
+                return Outcome.UNCHANGED, None
+            merged = row_record.values()
+        elif merged.items() <= stored_values.items() and (
                 _IS_MAIN not in merged or merged[_IS_MAIN] == contact.stored_is_main):
             return Outcome.UNCHANGED, None  # every value as stored, one comparison
         values: dict[Field, FieldValue] = {}
@@ -544,6 +582,39 @@ class _Builder:
             contact_id=stored.id, values=values, old=old,
         ))
         return Outcome.UPDATE, index
+
+
+def _client_as_stored(record: ClientRecord, by_name_only: bool, stored: StoredClient) -> bool:
+    """What :meth:`_Builder._client` asks of ``ClientEntity.current_values()`` (the record's values,
+    without the name when ``by_name_only``), read from the record itself."""
+    get = stored.values.get
+    a = record.address
+    external_id, name, managers = record.external_id, record.name, record.account_manager_emails
+    return ((external_id is None or (get(_EXTERNAL_ID) == external_id and external_id == stored.external_id))
+            and (by_name_only or name is None or (get(_NAME) == name and name == stored.name))
+            and (record.accounting_code is None or get(_ACCOUNTING_CODE) == record.accounting_code)
+            and (record.vat_number is None or get(_VAT_NUMBER) == record.vat_number)
+            and (a.street is None or get(_ADDRESS) == a.street)
+            and (a.postal_code is None or get(_POSTAL_CODE) == a.postal_code)
+            and (a.city is None or get(_CITY) == a.city)
+            and (a.state is None or get(_STATE) == a.state)
+            and (a.country is None or get(_COUNTRY) == a.country)
+            and (not managers or get(_MANAGERS) == managers)
+            and (record.dunning_plan is None or get(_DUNNING_PLAN) == record.dunning_plan)
+            and (record.payment_term_days is None or get(_PAYMENT_TERM) == record.payment_term_days))
+
+
+def _contact_as_stored(record: ContactRecord, stored: Mapping[Field, FieldValue]) -> bool:
+    """Every value ``record`` fills in is the stored one: ``record.values().items() <= stored.items()``."""
+    get = stored.get
+    position = record.position
+    return ((record.email is None or get(_EMAIL) == record.email)
+            and (record.first_name is None or get(_FIRST_NAME) == record.first_name)
+            and (record.last_name is None or get(_LAST_NAME) == record.last_name)
+            and (record.phone is None or get(_PHONE) == record.phone)
+            and (record.external_id is None or get(_CONTACT_EXTERNAL_ID) == record.external_id)
+            and (position is None or get(_POSITION) == position._value_)
+            and (record.is_main is None or get(_IS_MAIN) == record.is_main))
 
 
 # -- accounting ------------------------------------------------------------------------------------

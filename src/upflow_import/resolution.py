@@ -168,7 +168,7 @@ class FileIndex:
     #: Rows that refer to no client at all (unreadable, or neither id nor name): dropped.
     orphans: list[ParsedRow]
     #: The last :func:`_id_names` computed, with the stored clients it was computed from.
-    id_names: tuple[Mapping[str, StoredClient], dict[str, list[str]]] | None = None
+    id_names: tuple[Mapping[str, StoredClient], dict[str, str | list[str]]] | None = None
 
 
 def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = None) -> FileIndex:
@@ -224,12 +224,14 @@ def external_ids_to_find(index: FileIndex) -> list[str]:
     return list(wanted)
 
 
-def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> dict[str, list[str]]:
-    """Normalised name → external ids of the file's clients known by that name
-    (the last name the file gives them, else their stored name)."""
+def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> dict[str, str | list[str]]:
+    """Normalised name → external id of the file's client known by that name (the last name the
+    file gives it, else its stored name), or the list of them when several clients bear it."""
     if index.id_names is not None and index.id_names[0] is by_external_id:
         return index.id_names[1]
-    names: dict[str, list[str]] = {}  # lists: each external id comes once, and a set costs 4× more
+    # A name is almost always one client's: a list only for the others (each external id comes
+    # once: no set, which costs 4× more).
+    names: dict[str, str | list[str]] = {}
     for key, group in index.groups.items():
         if key[0] != _ID:
             continue
@@ -238,7 +240,14 @@ def _id_names(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> d
         if name is None and external_id in by_external_id:
             name = by_external_id[external_id].name
         if name is not None:
-            names.setdefault(_name_key(name), []).append(external_id)
+            name_key = _name_key(name)
+            found = names.get(name_key)
+            if found is None:
+                names[name_key] = external_id
+            elif isinstance(found, str):
+                names[name_key] = [found, external_id]
+            else:
+                found.append(external_id)
     index.id_names = (by_external_id, names)
     return names
 
@@ -636,19 +645,35 @@ class _ClientResolver:
 
     def run(self) -> Resolution:
         self._build_entities()
-        entities = sorted(self.entities.values(), key=lambda e: e.first_row)
+        entities = sorted(self.entities.values(), key=lambda e: e.rows[0].number)  # e.first_row
+        by_stored_id = self.by_stored_id
         for entity in entities:
-            if len(entity.rows) > 1:
-                entity.rows.sort(key=lambda row: row.number)
-            record = entity.rows[0].client
-            entity.numbers = (record.rows if len(entity.rows) == 1 and record is not None
-                              and record.rows == (entity.rows[0].number,) else _numbers(entity.rows))
+            rows = entity.rows
+            count = len(rows)
+            if count == 1:
+                row = rows[0]
+                record = row.client
+                # A one-row client's row numbers are its record's (parse gives them as one tuple).
+                entity.numbers = (record.rows if record is not None and record.rows == (row.number,)
+                                  else (row.number,))
+            elif count == 2:  # the next most usual case: two rows, often already in order
+                one, two = rows
+                if one.number > two.number:
+                    rows.reverse()
+                    one, two = two, one
+                entity.numbers = (one.number, two.number)
+            else:
+                rows.sort(key=lambda row: row.number)
+                entity.numbers = _numbers(rows)
             if entity.stored is not None:
-                self.by_stored_id[entity.stored.id] = entity
+                by_stored_id[entity.stored.id] = entity
             self._merge(entity)
             self._check_existence(entity)
             self._check_references(entity)
-        name_index = self._name_index(entities)
+        # Only parents named without an id are looked up by name: most files give ids.
+        name_index = (self._name_index(entities) if any(
+            entity.parent_ref is not None and entity.parent_ref.external_id is None for entity in entities)
+            else {})
         for entity in entities:
             self._resolve_parent(entity, name_index)
         stored_by_id = self.stored.by_id()
@@ -673,17 +698,19 @@ class _ClientResolver:
     def _build_entities(self) -> None:
         by_external_id = self.stored.by_external_id
         id_names = _id_names(self.index, by_external_id)
+        entities = self.entities
         for key, group in self.index.groups.items():
-            if key[0] == _ID:
-                entity = self._entity(key, by_external_id.get(str(key[1])))
-                entity.rows.extend(group.rows)
+            if key[0] == _ID:  # the first entities made: one per key, each new
+                entities[key] = ClientEntity(key, group.rows.copy(), by_external_id.get(str(key[1])))
         for key, group in self.index.groups.items():
             if key[0] != _NAME:
                 continue
             name_key = str(key[1])
             in_file = id_names.get(name_key)
             candidates: list[ClientKey]
-            if in_file:
+            if isinstance(in_file, str):
+                candidates = [(_ID, in_file)]
+            elif in_file:
                 candidates = [(_ID, external_id) for external_id in sorted(in_file)]
             else:
                 stored = self._stored_named(name_key)
@@ -719,7 +746,7 @@ class _ClientResolver:
             row = rows[0]
             client = row.client
             assert client is not None
-            if not row.client_ok:
+            if row.issues and not row.client_ok:
                 entity.add_error_row(row.number)
             entity.source = client
             entity.source_by_name_only = client.external_id is None and entity.key[0] != _NAME
@@ -729,13 +756,14 @@ class _ClientResolver:
             return
         first_client = rows[0].client
         assert first_client is not None
-        if (first_client.external_id is not None or entity.key[0] == _NAME) and all(
-                _same_client_values(row.client, first_client) for row in rows[1:]):  # type: ignore[arg-type]
+        if (first_client.external_id is not None or entity.key[0] == _NAME) and (
+                _same_client_values(rows[1].client, first_client) if len(rows) == 2  # type: ignore[arg-type]
+                else all(_same_client_values(row.client, first_client) for row in rows[1:])):  # type: ignore[arg-type]
             # Every row repeats the first, which names the client: its values are the first
             # row's record's (read from it when asked), nothing is overridden.
             entity.source, entity.uniform = first_client, True
             for row in rows:
-                if not row.client_ok:
+                if row.issues and not row.client_ok:
                     entity.add_error_row(row.number)
                 if first_client.parent:
                     entity.parent_ref, entity.parent_ref_row = first_client.parent, row.number
@@ -807,7 +835,14 @@ class _ClientResolver:
 
     def _check_references(self, entity: ClientEntity) -> None:
         refs = self.references
-        managers = entity.value_of(Field.CLIENT_ACCOUNT_MANAGER_EMAIL)
+        source = entity.source
+        managers: FieldValue | None
+        plan: FieldValue | None
+        if entity.merged is None and source is not None:  # ClientEntity.value_of, without its calls
+            managers, plan = source.account_manager_emails or None, source.dunning_plan
+        else:
+            managers = entity.value_of(Field.CLIENT_ACCOUNT_MANAGER_EMAIL)
+            plan = entity.value_of(Field.CLIENT_DUNNING_PLAN)
         known = self.known_managers
         if known is not None and isinstance(managers, tuple):
             for email in managers:
@@ -816,7 +851,6 @@ class _ClientResolver:
                         entity, "reference.unknown_account_manager", Field.CLIENT_ACCOUNT_MANAGER_EMAIL,
                         email, suggest(email, refs.all_account_managers, normalize_email),
                     )
-        plan = entity.value_of(Field.CLIENT_DUNNING_PLAN)
         if self.known_plans is not None and plan is not None and plan not in self.known_plans:
             self._unknown_reference(
                 entity, "reference.unknown_dunning_plan", Field.CLIENT_DUNNING_PLAN, str(plan),
@@ -999,17 +1033,19 @@ def _build_contacts(resolution: Resolution) -> None:
     # Emails given under more than one client: every client, in order of appearance.
     conflicts: dict[str, list[ClientEntity]] = {}
     email_fields = (Field.CONTACT_EMAIL.value,)
+    without_email = resolution.contacts_without_email
     for entity in resolution.entities:
         for row in entity.rows:
             contact = row.contact
             if contact is None:
                 continue
-            key = contact.key
-            if key is None:
+            email = contact.email
+            if email is None:
                 if not log.has_error_on(row.number, email_fields, ("contact.email_required",)):
                     log.add("contact.email_required", row.number, Field.CONTACT_EMAIL)
-                resolution.contacts_without_email.append(row)
+                without_email.append(row)
                 continue
+            key = normalize_email(email)  # ContactRecord.key, without the property's call
             found = by_key.get(key)
             if found is None:
                 by_key[key] = ContactEntity(key, entity, [row])
@@ -1019,14 +1055,33 @@ def _build_contacts(resolution: Resolution) -> None:
                 clients = conflicts.setdefault(key, [found.client])
                 if entity not in clients:
                     clients.append(entity)
+    # One pass per contact: its row numbers, conflicts, drops and merge. Each row belongs to one
+    # contact, so every row's issues come in the order the separate steps gave them.
+    external_ids = 0
     for key, found in by_key.items():
         rows = found.rows
-        if len(rows) > 1:
-            rows.sort(key=lambda row: row.number)
-        record = rows[0].contact
-        # A one-row contact's row numbers are its record's (parse gives them as one tuple).
-        found.numbers = (record.rows if len(rows) == 1 and record is not None
-                         and record.rows == (rows[0].number,) else _numbers(rows))
+        client = found.client
+        client_dropped = bool(client.error_rows) or client.dropped_by is not None
+        if len(rows) == 1:
+            # The usual case: one row, no conflict (that takes two rows), values read from the
+            # row's record when asked (see ContactEntity.values).
+            row = rows[0]
+            record = row.contact
+            assert record is not None
+            number = row.number
+            # A one-row contact's row numbers are its record's (parse gives them as one tuple).
+            found.numbers = record.rows if record.rows == (number,) else (number,)
+            if client_dropped:
+                found.dropped_with_client = True
+            if row.issues and row.client_ok and not row.contact_ok:
+                found.add_error_row(number)
+            if record.is_main is True:
+                found.main_row = number
+            if record.external_id is not None:
+                external_ids += 1
+            continue
+        rows.sort(key=lambda row: row.number)
+        found.numbers = _numbers(rows)
         conflicting = conflicts.get(key)
         if conflicting:
             names = ", ".join(client.describe() for client in conflicting)
@@ -1035,50 +1090,45 @@ def _build_contacts(resolution: Resolution) -> None:
                 log.add("contact.client_conflict", row.number, Field.CONTACT_EMAIL, row.contact.email,
                         clients=names)
                 found.add_error_row(row.number)
-        elif found.client.error_rows or found.client.dropped_by is not None:  # the client is dropped
+        elif client_dropped:
             found.dropped_with_client = True
         for row in rows:
             if row.issues and row.client_ok and not row.contact_ok:
                 found.add_error_row(row.number)
+        _merge_contact(log, found)
+        if found.external_id is not None:
+            external_ids += 1
     # In file order: each contact's first row is its own, so its row numbers sort it.
     resolution.contacts = sorted(by_key.values(), key=operator.attrgetter("numbers"))
-    _merge_contacts(resolution)
-    _check_file_external_ids(resolution)
+    if external_ids > 1:  # a conflict takes two
+        _check_file_external_ids(resolution)
 
 
-def _merge_contacts(resolution: Resolution) -> None:
-    log = resolution.log
+def _merge_contact(log: RowIssues, contact: ContactEntity) -> None:
+    """Merge the values of a contact of several rows (sorted), the last one winning."""
     email_field = Field.CONTACT_EMAIL
-    for contact in resolution.contacts:
-        rows = contact.rows
-        if len(rows) == 1:
-            # Its values are its row's record's: read from it when asked (see ContactEntity.values).
-            record = rows[0].contact
-            assert record is not None
-            if record.is_main is True:
-                contact.main_row = rows[0].number
-            continue
-        first = rows[0].number
-        values: dict[Field, FieldValue] = {}
-        value_rows: dict[Field, int] = {}
-        contact.merged, contact.value_rows = values, value_rows
-        for row in rows:
-            record = row.contact
-            assert record is not None
-            for field, value in record.values().items():
-                previous = values.get(field)
-                if previous == value:
-                    continue
-                if previous is not None and not (
-                    field is email_field and normalize_email(str(previous)) == contact.key
-                ):
-                    log.add("contact.value_overridden", row.number, field, _text(value), email=contact.email,
-                            previous=_text(previous), previous_row=value_rows.get(field, first))
-                values[field] = value
-                if row.number != first:
-                    value_rows[field] = row.number
-            if record.is_main is True:
-                contact.main_row = row.number
+    rows = contact.rows
+    first = rows[0].number
+    values: dict[Field, FieldValue] = {}
+    value_rows: dict[Field, int] = {}
+    contact.merged, contact.value_rows = values, value_rows
+    for row in rows:
+        record = row.contact
+        assert record is not None
+        for field, value in record.values().items():
+            previous = values.get(field)
+            if previous == value:
+                continue
+            if previous is not None and not (
+                field is email_field and normalize_email(str(previous)) == contact.key
+            ):
+                log.add("contact.value_overridden", row.number, field, _text(value), email=contact.email,
+                        previous=_text(previous), previous_row=value_rows.get(field, first))
+            values[field] = value
+            if row.number != first:
+                value_rows[field] = row.number
+        if record.is_main is True:
+            contact.main_row = row.number
 
 
 def _check_file_external_ids(resolution: Resolution) -> None:
@@ -1113,7 +1163,7 @@ def contact_keys_to_find(resolution: Resolution) -> tuple[list[str], list[str]]:
     emails: list[str] = []
     external_ids: dict[str, None] = {}
     for contact in resolution.contacts:
-        if contact.dropped:
+        if contact.error_rows or contact.dropped_with_client:  # contact.dropped
             continue
         emails.append(contact.key)
         external_id = contact.external_id
@@ -1127,11 +1177,11 @@ def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
     log = resolution.log
     by_email, by_external_id = stored.by_email, stored.by_external_id
     for contact in resolution.contacts:  # one pass: each step below concerns this contact only
-        if not contact.dropped:
-            client = contact.client
+        if not contact.error_rows and not contact.dropped_with_client:  # not contact.dropped
+            client_stored = contact.client.stored
             found = by_email.get(contact.key)
             if found is not None:
-                if client.stored is not None and found.client_id == client.stored.id:
+                if client_stored is not None and found.client_id == client_stored.id:
                     contact.stored = found
                 else:
                     other = resolution.stored_by_id.get(found.client_id)
@@ -1141,36 +1191,44 @@ def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
                         log.add("contact.belongs_to_other_client", row.number, Field.CONTACT_EMAIL,
                                 contact.email, other=other_name)
                         contact.add_error_row(row.number)
-            if found is None or contact.stored is not None:
+            if by_external_id is not None and (found is None or contact.stored is not None):
                 external_id = contact.external_id
-                if external_id is not None and by_external_id is not None:
+                if external_id is not None:
                     holder = by_external_id.get(str(external_id))
                     if holder is not None and normalize_email(holder.email) != contact.key:
                         _external_id_conflict(resolution, contact, str(external_id),
                                               f"{contact.email}, {holder.email}")
-        # A contact of a dropped client is already explained on its rows by the client's drop.
-        if contact.error_rows and not contact.dropped_with_client:
-            cause = min(contact.error_rows)
-            for row in contact.rows:
-                if row.number not in contact.error_rows:
-                    log.add("plan.dependency_dropped", row.number, None, None,
-                            dependency=contact.email, dependency_row=cause)
-        if not contact.dropped:
+        error_rows = contact.error_rows  # read again: the checks above may have added some
+        if error_rows:
+            # A contact of a dropped client is already explained on its rows by the client's drop.
+            if not contact.dropped_with_client:
+                cause = min(error_rows)
+                for row in contact.rows:
+                    if row.number not in error_rows:
+                        log.add("plan.dependency_dropped", row.number, None, None,
+                                dependency=contact.email, dependency_row=cause)
+        elif not contact.dropped_with_client:
             contact.client.contacts.append(contact)
-    emails_by_id: dict[Id, str] = {c.id: c.email for c in stored.by_email.values()}
+    by_email_values = stored.by_email.values()
+
+    # Only a demotion of a stored main contact absent from the file asks for it: made then, once.
+    @functools.cache
+    def emails_by_id() -> Mapping[Id, str]:
+        return {c.id: c.email for c in by_email_values}
+
     for entity in resolution.entities:
-        if not entity.dropped:
+        if entity.contacts and not entity.dropped:  # no contact, nothing to decide
             _decide_main_contact(resolution, entity, emails_by_id)
 
 
 def _decide_main_contact(
-    resolution: Resolution, entity: ClientEntity, emails_by_id: Mapping[Id, str]
+    resolution: Resolution, entity: ClientEntity, emails_by_id: Callable[[], Mapping[Id, str]]
 ) -> None:
     """The last contact marked main wins; the others and the stored main are demoted."""
     marked = [c for c in entity.contacts if c.is_main]
     if not marked:
         return
-    winner = max(marked, key=lambda c: c.main_row or 0)
+    winner = marked[0] if len(marked) == 1 else max(marked, key=lambda c: c.main_row or 0)
     if len(marked) > 1:
         assert winner.main_row is not None
         resolution.log.add("contact.main_overridden", winner.main_row, Field.CONTACT_IS_MAIN, winner.email)
@@ -1187,5 +1245,6 @@ def _decide_main_contact(
             contact.values[Field.CONTACT_IS_MAIN] = False
             contact.demoted = contact.modified = True
             return
-    email = emails_by_id.get(current) or (None if entity.stored is None else entity.stored.main_contact_email)
+    email = emails_by_id().get(current) or (
+        None if entity.stored is None else entity.stored.main_contact_email)
     entity.demotions = [*entity.demotions, Demotion(entity, current, email, winner.main_row)]
