@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from upflow_import._gc import paused_gc
 from upflow_import.apply import apply
 from upflow_import.fields import Field
 from upflow_import.isolation import Isolation
@@ -13,7 +14,7 @@ from upflow_import.mapping import ColumnMapping, auto_map
 from upflow_import.mapping_memory import recall_mapping, with_recall_notice
 from upflow_import.mapping_memory import remember_mapping as _remember
 from upflow_import.parsing import parse
-from upflow_import.planner import OnError, Progress, paused_gc, plan
+from upflow_import.planner import OnError, Progress, plan
 from upflow_import.readers import SourceLike, read_table
 from upflow_import.report import ImportReport
 from upflow_import.repository import Repository

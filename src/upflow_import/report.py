@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from upflow_import._gc import paused_gc
 from upflow_import.apply import ApplyResult, OperationStatus
 from upflow_import.issues import Issue, Lang
 from upflow_import.mapping import ColumnMapping
@@ -16,7 +17,6 @@ from upflow_import.planner import (
     Outcome,
     Plan,
     UpdateClient,
-    paused_gc,
 )
 
 __all__ = ["FileInfo", "ImportReport", "RowReport", "Summary"]

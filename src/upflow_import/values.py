@@ -185,6 +185,8 @@ def unmark(raw: str) -> str:
 
 
 def _trim(raw: str) -> str:
+    if raw.isascii():  # the edge characters are not ASCII: one strip, as for most cells
+        return raw.strip()
     return raw.strip().strip(_EDGE_CHARS).strip()
 
 
@@ -537,17 +539,8 @@ def _identifier(maximum: int) -> ColumnParser:
 
 
 def _email(maximum: int) -> ColumnParser:
-    # parse_email inlined: a file's contact emails are mostly distinct. An ASCII cell has
-    # no zero-width character for _trim to remove.
     def parse(raw: str, country: str | None) -> Result:
-        address = raw.strip() if raw.isascii() else _trim(raw)
-        if not address:
-            return _NOTHING
-        if len(address) > maximum:
-            return _too_long(address, maximum)
-        if not is_valid_email(address):
-            return None, (_invalid_email(),)
-        return address, ()
+        return parse_email(raw, maximum)
 
     return parse
 

@@ -28,7 +28,6 @@ Every calamine exception becomes an :class:`~upflow_import.UpflowImportError`:
 
 from __future__ import annotations
 
-import gc
 import io
 import zipfile
 from collections.abc import Callable, Iterator
@@ -41,6 +40,7 @@ from python_calamine import (
     SheetVisibleEnum,
 )
 
+from upflow_import._gc import paused_gc
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
 from upflow_import.limits import Limits
 from upflow_import.readers.archive import open_archive
@@ -79,7 +79,7 @@ def read_workbook(data: bytes, kind: Kind, *, sheet: str | None, limits: Limits,
     elif archive is not None and kind == "xlsb":
         for part in _parts(archive, binary_worksheet_parts, chosen, ".bin"):
             check_binary_worksheet(archive, part, limits)
-    with _paused_gc():
+    with paused_gc():
         with _calamine_errors():
             calamine_sheet = workbook.get_sheet_by_name(chosen)
             start = calamine_sheet.start
@@ -87,25 +87,6 @@ def read_workbook(data: bytes, kind: Kind, *, sheet: str | None, limits: Limits,
             numbers, rows = numbered_texts(calamine_sheet.iter_rows(), limits.max_cell_chars)
             del calamine_sheet  # calamine's copy of the cells
         return _table(numbers, rows, offset, kind=kind, sheet=chosen, limits=limits, name=name)
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """Suspend the cyclic garbage collector while the rows are made.
-
-    Every row makes a few objects that all live as long as the table; the
-    collector would scan them again and again to find no garbage (measured:
-    about 0.5 s of the 100,000-row sheet's conversion). Reference counting
-    still frees memory as usual; the collector resumes when the table is made.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 @contextmanager
