@@ -338,14 +338,46 @@ class StoredContacts:
 # a set or a dictionary per entity would cost time and memory on large files.
 _NO_ROWS: frozenset[int] = frozenset()
 _NO_VALUE_ROWS: Mapping[Field, int] = MappingProxyType({})
+_NO_SLOTS: tuple[str, ...] = ()
 
 
 def _numbers(rows: Sequence[ParsedRow]) -> tuple[int, ...]:
     return (rows[0].number,) if len(rows) == 1 else tuple(row.number for row in rows)
 
 
+class _Entity:
+    """What clients and contacts of the import share: merged values built when first asked,
+    and the rows carrying an error on them."""
+
+    # The attrs subclasses are slotted and hold these: no __dict__ per entity. (Given as a
+    # name rather than a literal, which would have type checkers look for them in it.)
+    __slots__ = _NO_SLOTS
+    merged: dict[Field, FieldValue] | None
+    error_rows: AbstractSet[int]
+
+    def current_values(self) -> dict[Field, FieldValue]:
+        raise NotImplementedError
+
+    @property
+    def values(self) -> dict[Field, FieldValue]:
+        """The merged values of its rows: a dictionary of its own, read from its source
+        record when first asked."""
+        if self.merged is None:
+            self.merged = self.current_values()
+        return self.merged
+
+    def add_error_row(self, row: int) -> None:
+        # The shared empty set is replaced once, then grown in place: an entity on thousands
+        # of wrong rows must not copy its set per row.
+        rows = self.error_rows
+        if isinstance(rows, set):
+            rows.add(row)
+        else:
+            self.error_rows = {row}
+
+
 @attrs.define(eq=False)
-class ClientEntity:
+class ClientEntity(_Entity):
     """One client of the import: its rows, merged values, stored state and parent."""
 
     key: ClientKey
@@ -388,27 +420,11 @@ class ClientEntity:
         """The row the merged value of ``field`` came from."""
         return self.value_rows.get(field, self.numbers[0])
 
-    def add_error_row(self, row: int) -> None:
-        # The shared empty set is replaced once, then grown in place: a client on thousands
-        # of wrong rows must not copy its set per row.
-        rows = self.error_rows
-        if isinstance(rows, set):
-            rows.add(row)
-        else:
-            self.error_rows = {row}
-
     @property
     def external_id(self) -> str | None:
         if self.key[0] == _ID:
             return str(self.key[1])
         return None if self.stored is None else self.stored.external_id
-
-    @property
-    def values(self) -> dict[Field, FieldValue]:
-        """The merged values of its rows (client fields only): a dictionary of its own."""
-        if self.merged is None:
-            self.merged = self.current_values()
-        return self.merged
 
     def current_values(self) -> dict[Field, FieldValue]:
         """:attr:`values`, without keeping them when they are read from the source record
@@ -461,7 +477,7 @@ class ClientEntity:
 
 
 @attrs.define(eq=False)
-class ContactEntity:
+class ContactEntity(_Entity):
     """One contact of the import: its rows under one client, merged values and stored state."""
 
     key: str
@@ -487,14 +503,6 @@ class ContactEntity:
     #: What the plan does with it (set by the planner).
     outcome: Outcome | None = None
 
-    @property
-    def values(self) -> dict[Field, FieldValue]:
-        """The merged values of its rows: a dictionary of its own. A one-row contact's are
-        read from its row's record when first asked."""
-        if self.merged is None:
-            self.merged = self.current_values()
-        return self.merged
-
     def current_values(self) -> dict[Field, FieldValue]:
         """:attr:`values`, without keeping them when they are read from the row's record
         (do not change the dictionary)."""
@@ -519,15 +527,6 @@ class ContactEntity:
         if self.merged is None:
             return self.rows[0].contact.external_id  # type: ignore[union-attr]
         return self.merged.get(Field.CONTACT_EXTERNAL_ID)
-
-    def add_error_row(self, row: int) -> None:
-        # The shared empty set is replaced once, then grown in place: a client on thousands
-        # of wrong rows must not copy its set per row.
-        rows = self.error_rows
-        if isinstance(rows, set):
-            rows.add(row)
-        else:
-            self.error_rows = {row}
 
     @property
     def dropped(self) -> bool:
