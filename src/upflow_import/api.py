@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 
 from upflow_import._gc import paused_gc
 from upflow_import.apply import apply
@@ -17,7 +18,7 @@ from upflow_import.parsing import parse
 from upflow_import.planner import OnError, Progress, plan
 from upflow_import.readers import SourceLike, read_table
 from upflow_import.report import ImportReport
-from upflow_import.repository import Repository
+from upflow_import.repository import Repository, check_repository, transaction_of
 
 __all__ = ["import_file"]
 
@@ -65,12 +66,21 @@ def import_file(
     process, as :func:`~upflow_import.read_table` does; the rest of the
     pipeline runs here.
 
+    When the repository offers ``transaction()`` and this is not a dry run,
+    planning and writing run inside one transaction: two imports racing on
+    the same store then run one after the other (with
+    :class:`~upflow_import.SqliteRepository`, the second waits for the
+    first's write lock), and the second plans against what the first wrote.
+    A repository missing a required method is refused with a
+    :class:`TypeError` naming it, before the file is read.
+
     >>> from upflow_import import InMemoryRepository
     >>> repository = InMemoryRepository()
     >>> report = import_file(b"Nom du client;Ville\\nAcme;Paris\\n", repository)
     >>> report.ok, report.summary.clients.create, repository.clients()[0].name
     (True, 1, 'Acme')
     """
+    check_repository(repository)
     with paused_gc():  # see paused_gc: every row's objects live until the report is built
         table = read_table(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
                            isolate=isolate)
@@ -81,16 +91,24 @@ def import_file(
         del table  # every row is parsed: the file's text need not stay in memory while planning
         if recalled is not None:
             parsed = with_recall_notice(parsed)
-        planned = plan(parsed, repository, on_error=on_error, progress=progress)
-        if dry_run:
+    if dry_run:
+        with paused_gc():
+            planned = plan(parsed, repository, on_error=on_error, progress=progress)
             # Nothing to write: the report is built before the collector resumes, and the
             # parsed rows are freed, so that it never has to walk them.
             report = ImportReport.build(parsed, planned, None, lang=lang)
             del parsed
             return report
-    # The repository's own code runs with the collector on, as it expects.
-    result = None if dry_run else apply(planned, repository, progress=progress)
-    if result is not None and mapping is not None and remember_mapping:
-        _remember(repository, parsed)
+    # Planning and writing share one transaction when the store offers it: another import
+    # of the same store then waits, and plans against what this one wrote, instead of
+    # planning against the same snapshot and creating the same clients twice.
+    transaction = transaction_of(repository)
+    with nullcontext() if transaction is None else transaction():
+        with paused_gc():
+            planned = plan(parsed, repository, on_error=on_error, progress=progress)
+        # The repository's own code runs with the collector on, as it expects.
+        result = apply(planned, repository, progress=progress)
+        if mapping is not None and remember_mapping:
+            _remember(repository, parsed)
     with paused_gc():
         return ImportReport.build(parsed, planned, result, lang=lang)

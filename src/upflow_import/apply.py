@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 
 import attrs
 
@@ -19,7 +17,14 @@ from upflow_import.planner import (
     UpdateClient,
     UpdateContact,
 )
-from upflow_import.repository import ClientChanges, ContactChanges, Id, Repository
+from upflow_import.repository import (
+    ClientChanges,
+    ContactChanges,
+    Id,
+    Repository,
+    check_repository,
+    transaction_of,
+)
 
 __all__ = ["ApplyResult", "OperationResult", "OperationStatus", "apply"]
 
@@ -75,13 +80,6 @@ class ApplyResult:
 
 class _Rollback(Exception):
     """Raised inside the transaction to make the repository undo it."""
-
-
-def _transaction_of(repository: Repository) -> Callable[[], AbstractContextManager[object]] | None:
-    # ``transaction`` is optional; a repository may also lack it dynamically
-    # (an attribute that raises AttributeError), hence getattr.
-    transaction = getattr(repository, "transaction", None)
-    return transaction if callable(transaction) else None
 
 
 def _describe_failure(error: Exception) -> str:
@@ -203,8 +201,9 @@ def apply(plan: Plan, repository: Repository, *, progress: Progress | None = Non
     nothing is written twice. ``progress(done, total)`` is called after each
     operation.
     """
+    check_repository(repository)
     writer = _Writer(plan, repository, plan.on_error == "abort", progress)
-    transaction = _transaction_of(repository)
+    transaction = transaction_of(repository)
     if transaction is None:
         writer.run()
         return ApplyResult(tuple(writer.results))

@@ -18,7 +18,6 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -185,16 +184,12 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
     failed_rows = _failed_rows_destination(args.failed_rows, lang)
     bar = ProgressBar(sys.stderr, lang) if not args.json and sys.stderr.isatty() else None
     try:
-        with ExitStack() as stack:
-            if mode == "apply" and isinstance(repository, SqliteRepository):
-                # One write lock across planning and writing: a second import
-                # waits and then plans against what the first one wrote.
-                stack.enter_context(repository.transaction())
-            report = import_file(
-                args.file, repository, mapping=mapping, sheet=args.sheet, encoding=encoding,
-                delimiter=delimiter, dry_run=mode != "apply",
-                on_error=getattr(args, "on_error", "skip"), progress=bar, lang=lang,
-                remember_mapping=not args.no_mapping_memory)
+        # import_file holds the store's write lock across planning and writing.
+        report = import_file(
+            args.file, repository, mapping=mapping, sheet=args.sheet, encoding=encoding,
+            delimiter=delimiter, dry_run=mode != "apply",
+            on_error=getattr(args, "on_error", "skip"), progress=bar, lang=lang,
+            remember_mapping=not args.no_mapping_memory)
     finally:
         if bar is not None:
             bar.close()

@@ -414,6 +414,13 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_fr="Vérifiez le chemin --db : il doit désigner un dossier accessible en écriture, ou "
                  "une base upflow-import.",
           example="--db pointing at a spreadsheet"),
+    _info("store.foreign_database", E,
+          "The store {path} is a SQLite database of another program.",
+          "La base {path} est une base SQLite d'un autre programme.",
+          fix_en="Give --db a new file name, or an upflow-import store; this file is left untouched.",
+          fix_fr="Indiquez avec --db un nouveau nom de fichier, ou une base upflow-import ; ce fichier "
+                 "n'est pas modifié.",
+          example="--db pointing at another application's database"),
     _info("store.newer_schema", E,
           "The store {path} was written by a newer upflow-import (schema {found}; this version "
           "knows up to {supported}).",

@@ -38,6 +38,7 @@ from upflow_import.repository import (
     StoredContact,
     SupportsContactExternalIds,
     SupportsReferenceListing,
+    check_repository,
 )
 from upflow_import.resolution import (
     ClientEntity,
@@ -736,6 +737,7 @@ def plan(
     >>> [(op.op, op.key) for op in result.operations]
     [('create_client', 'Acme')]
     """
+    check_repository(repository)
     if on_error not in ("skip", "abort"):
         raise ValueError(f"on_error must be 'skip' or 'abort', not {on_error!r}")
     if chunk_size < 1:

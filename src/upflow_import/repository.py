@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
@@ -116,6 +116,32 @@ class Repository(Protocol):
 
 class SupportsTransaction(Protocol):
     def transaction(self) -> AbstractContextManager[object]: ...
+
+
+#: The methods every repository must have, in the protocol's order.
+REQUIRED_METHODS: tuple[str, ...] = tuple(
+    name for name, value in vars(Repository).items() if callable(value) and not name.startswith("_"))
+
+
+def check_repository(repository: object) -> None:
+    """Raise :class:`TypeError` naming every required method ``repository`` lacks.
+
+    The planner and ``apply`` call it first, so that a repository missing a
+    method is refused before any work, not halfway through an import.
+    """
+    missing = [name for name in REQUIRED_METHODS if not callable(getattr(repository, name, None))]
+    if missing:
+        raise TypeError(
+            f"{type(repository).__name__} is not a Repository: it lacks "
+            f"{', '.join(f'{name}()' for name in missing)}")
+
+
+def transaction_of(repository: object) -> Callable[[], AbstractContextManager[object]] | None:
+    """The repository's ``transaction`` method, or ``None`` when it offers none."""
+    # ``transaction`` is optional; a repository may also lack it dynamically
+    # (InMemoryRepository without transactional=True raises AttributeError).
+    transaction = getattr(repository, "transaction", None)
+    return transaction if callable(transaction) else None
 
 
 @runtime_checkable

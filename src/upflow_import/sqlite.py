@@ -47,7 +47,7 @@ from upflow_import.repository import (
     StoredContact,
 )
 
-__all__ = ["MAX_PARAMS_PER_QUERY", "MIGRATIONS", "SCHEMA_VERSION", "SqliteRepository"]
+__all__ = ["APPLICATION_ID", "MAX_PARAMS_PER_QUERY", "MIGRATIONS", "SCHEMA_VERSION", "SqliteRepository"]
 
 #: Keys bound in one lookup statement. SQLite builds before 3.32 allow 999
 #: parameters per statement; staying well below keeps one code path for all.
@@ -141,6 +141,14 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)
+
+#: ``PRAGMA application_id`` of an upflow-import store ("UPFI"): it tells our
+#: files from another program's SQLite database before anything is written.
+APPLICATION_ID = 0x55504649
+
+# The tables every store has had since schema version 1: how a store written
+# before the application id was set is recognised.
+_TABLES_SINCE_V1 = frozenset({"clients", "contacts", "account_managers", "dunning_plans"})
 
 
 # -- field <-> column ---------------------------------------------------------
@@ -249,7 +257,11 @@ class SqliteRepository:
         read_only: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        self.path = str(path)
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"SqliteRepository needs a file path or ':memory:', not {type(path).__name__}")
+        self.path = os.fspath(path)
+        if not isinstance(self.path, str):
+            raise TypeError("SqliteRepository needs a text path, not bytes")
         self.read_only = read_only
         self._timeout = timeout
         self._depth = 0
@@ -281,7 +293,9 @@ class SqliteRepository:
         try:
             connection.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
             connection.execute("PRAGMA foreign_keys = ON")
-            # Before anything else: a newer store must be left exactly as it is.
+            # Before anything else: another program's database, or a newer store,
+            # must be left exactly as it is (not even switched to WAL).
+            self._check_ownership(connection)
             self._check_version(connection.execute("PRAGMA user_version").fetchone()[0])
             if not self.read_only:
                 # Persistent in the file; a no-op when it is already WAL.
@@ -297,6 +311,18 @@ class SqliteRepository:
             raise
         return connection
 
+    def _check_ownership(self, connection: sqlite3.Connection) -> None:
+        application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+        if application_id == APPLICATION_ID:
+            return
+        tables = {name for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if application_id == 0 and not tables:
+            return  # a new, empty file: it becomes a store
+        if application_id == 0 and tables >= _TABLES_SINCE_V1:
+            return  # a store written before the application id was set
+        raise StoreError.of("store.foreign_database", path=self.path)
+
     def _check_version(self, version: int) -> None:
         if version > SCHEMA_VERSION:
             raise StoreError.of("store.newer_schema", path=self.path, found=version,
@@ -304,7 +330,8 @@ class SqliteRepository:
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
         version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
+        owned = connection.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        if version == SCHEMA_VERSION and owned:
             return
         self._check_version(version)
         # Read the version again under the write lock: another process may
@@ -316,6 +343,7 @@ class SqliteRepository:
             for migration in MIGRATIONS[version:]:
                 migration(connection)
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         except BaseException:
             connection.execute("ROLLBACK")
             raise
