@@ -16,9 +16,13 @@ Decisions shared by every format:
   columns by name);
 - header issues are file-level: their ``row`` is ``None`` (the header is not
   a data row), the column's position is the ``position`` parameter;
-- a first row with exactly one filled cell over a row with several is a
-  document title, not a header: ``header.title_row``, raised, since nothing
-  can be imported until the title is removed.
+- title rows over the header (a document title, an export date) are
+  ``header.title_row``, raised, since nothing can be imported until they are
+  removed or the header row is named (``header_row=``). The message names the
+  row that looks like the header. See :func:`title_rows` for what counts as a
+  title;
+- ``header_row=`` names the header's row (1-based, the number a person sees):
+  the rows above it are ignored, and no title row is looked for.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ import attrs
 from upflow_import.errors import UnreadableFileError
 from upflow_import.issues import Issue
 
-__all__ = ["HeaderLayout", "check_title_row", "clean_header", "column_letter", "layout_headers"]
+__all__ = ["MAX_TITLE_ROWS", "HeaderLayout", "check_header_row", "check_title_rows", "clean_header", "column_letter",
+           "layout_headers", "title_rows"]
 
 _INVISIBLE = {ord("\ufeff"): None, ord("\u200b"): None, ord("\u2060"): None}
 
@@ -123,12 +128,78 @@ def _unique(base: str, used: set[str]) -> str:
     return f"{base} ({number})"
 
 
-def check_title_row(first: Sequence[str | None], following: Sequence[str | None] | None, *,
-                    row: int) -> None:
-    """Raise ``header.title_row`` when ``first`` (the header row, cells already stripped)
-    has exactly one filled cell and the next non-blank row ``following`` has several."""
-    filled = [cell for cell in first if cell]
-    if len(filled) != 1 or following is None:
-        return
-    if sum(1 for cell in following if cell) >= 2:
-        raise UnreadableFileError.of("header.title_row", row=row, value=filled[0])
+#: Title rows looked for above a header: a title, a subtitle, an export date.
+MAX_TITLE_ROWS = 3
+
+
+def check_header_row(header_row: object) -> int | None:
+    """``header_row`` as given by a caller, checked: ``None`` or a row number (an ``int`` ≥ 1)."""
+    if header_row is None:
+        return None
+    if isinstance(header_row, bool) or not isinstance(header_row, int):
+        raise TypeError(f"header_row must be a row number (an int from 1), not {header_row!r}")
+    if header_row < 1:
+        raise ValueError(f"header_row must be a row number from 1 (the first row), not {header_row}")
+    return header_row
+
+
+def title_rows(leading: Sequence[Sequence[str | None]]) -> int:
+    """How many of the first non-blank rows ``leading`` (cells already cleaned) are title rows
+    over the header: 0 when the first row is the header.
+
+    A title block is at most :data:`MAX_TITLE_ROWS` narrow rows (one or two filled cells)
+    above a wider row, the header:
+
+    - one-cell rows over a row of several cells ("Liste des clients 2024" alone in A1);
+    - a two-cell row ("Export clients", "Date : 03/12/2026": side by side, nothing between
+      them), alone or among one-cell rows, over a row of at least three cells that reaches
+      further right and reads like a header: text with letters, no number, no email address,
+      no repeated value.
+
+    Two two-cell rows in a row read like a two-column table, and a header with a blank
+    between its names is a header with an unnamed column, not a title.
+    """
+    filled = [sum(1 for cell in row if cell) for row in leading]
+    for index in range(1, min(len(leading), MAX_TITLE_ROWS + 1)):
+        above = filled[:index]
+        if max(above) > 2 or above.count(2) > 1:
+            return 0
+        width = filled[index]
+        if width <= max(above):
+            continue
+        if max(above) == 1 and index == 1:
+            return 1
+        pair = leading[above.index(2)] if 2 in above else None
+        if width >= 3 and _reads_like_header(leading[index]) and (
+                pair is None or _side_by_side(pair) and _span(pair) < _span(leading[index])):
+            return index
+        return 0
+    return 0
+
+
+def _span(row: Sequence[str | None]) -> int:
+    """The position after the last filled cell of ``row``."""
+    return max((index + 1 for index, cell in enumerate(row) if cell), default=0)
+
+
+def _side_by_side(row: Sequence[str | None]) -> bool:
+    """Whether the filled cells of ``row`` have no blank between them."""
+    positions = [index for index, cell in enumerate(row) if cell]
+    return positions[-1] - positions[0] + 1 == len(positions)
+
+
+def _reads_like_header(row: Sequence[str | None]) -> bool:
+    cells = [cell for cell in row if cell]
+    return len(set(cells)) == len(cells) and all(
+        any(character.isalpha() for character in cell) and "@" not in cell and not cell[0].isdigit()
+        for cell in cells)
+
+
+def check_title_rows(leading: Sequence[Sequence[str | None]], numbers: Sequence[int]) -> None:
+    """Raise ``header.title_row`` when the first rows ``leading`` (numbered ``numbers``) begin
+    with title rows (see :func:`title_rows`), naming the row that looks like the header."""
+    titles = title_rows(leading)
+    if titles:
+        value = " | ".join(cell for cell in leading[0] if cell)
+        raise UnreadableFileError.of("header.title_row", row=numbers[0], value=value,
+                                     header_row=numbers[titles])
