@@ -150,31 +150,32 @@ def title_rows(leading: Sequence[Sequence[str | None]]) -> int:
     A title block is at most :data:`MAX_TITLE_ROWS` narrow rows (one or two filled cells)
     above a wider row, the header:
 
-    - one-cell rows over a row of several cells ("Liste des clients 2024" alone in A1);
-    - a two-cell row ("Export clients", "Date : 03/12/2026": side by side, nothing between
-      them), alone or among one-cell rows, over a row of at least three cells that reaches
-      further right and reads like a header: text with letters, no number, no email address,
-      no repeated value.
+    - one cell over a row of several ("Liste des clients 2024" alone in A1): a title, as
+      the article says a file must not start with one;
+    - one-cell rows and at most one two-cell row ("Export clients", "Date : 03/12/2026": side
+      by side, nothing between them) over a wider row that reads like a header: text with
+      letters, not starting with a digit, no email address, no repeated value; the last
+      such row of the block is the header, and when there is a two-cell row, it reaches
+      further right.
 
     Two two-cell rows in a row read like a two-column table, and a header with a blank
     between its names is a header with an unnamed column, not a title.
     """
     filled = [sum(1 for cell in row if cell) for row in leading]
+    header = 0
     for index in range(1, min(len(leading), MAX_TITLE_ROWS + 1)):
         above = filled[:index]
         if max(above) > 2 or above.count(2) > 1:
-            return 0
-        width = filled[index]
-        if width <= max(above):
+            break  # a wide row, or a two-column table, is above: the header is found
+        if filled[index] <= max(above):
             continue
-        if max(above) == 1 and index == 1:
-            return 1
         pair = leading[above.index(2)] if 2 in above else None
-        if width >= 3 and _reads_like_header(leading[index]) and (
+        if _reads_like_header(leading[index]) and (
                 pair is None or _side_by_side(pair) and _span(pair) < _span(leading[index])):
-            return index
-        return 0
-    return 0
+            header = index  # a later, wider row may still be the header ("Date", "03/12" over it)
+        elif index == 1 and max(above) == 1:
+            header = 1  # one cell over several, whatever follows
+    return header
 
 
 def _span(row: Sequence[str | None]) -> int:
