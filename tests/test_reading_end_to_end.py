@@ -99,7 +99,8 @@ def test_the_command_line_reads_a_unicode_text_export_and_names_mixed_lines(
     human = capsys.readouterr().out
 
     assert document["file"]["delimiter"] == "\t"
-    assert [entry["column"] for entry in document["mapping"]] == ["Nom du client", "Ville", "Email du contact"]
+    assert [entry["column"] for entry in document["mapping"]] == [
+        "Nom du client", "Ville", "Email du contact"]
     assert "file.mixed_encoding" in human
     assert "Ligne(s) 3 en Windows-1252 (cp1252)" in human
 
@@ -128,7 +129,7 @@ def test_the_command_line_refuses_merged_columns_and_takes_header_row(
 
 
 def test_header_row_from_a_real_command_line(tmp_path: Path) -> None:
-    titled = write_csv(tmp_path / "titled.csv", [TITLE, [], *ROWS])
+    write_csv(tmp_path / "titled.csv", [TITLE, [], *ROWS])
 
     done = subprocess.run([sys.executable, "-m", "upflow_import", "check", "titled.csv", "--header-row", "3",
                            "--json"], cwd=tmp_path, capture_output=True, text=True, encoding="utf-8",

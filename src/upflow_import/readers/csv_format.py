@@ -71,9 +71,8 @@ from itertools import islice
 import attrs
 
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
-from upflow_import.issues import Issue
+from upflow_import.issues import Issue, Text
 from upflow_import.limits import Limits
-from upflow_import.issues import Text
 from upflow_import.readers.headers import (
     MAX_TITLE_ROWS,
     check_header_row,
@@ -128,7 +127,7 @@ def read_csv(data: bytes, *, encoding: str | None, delimiter: str | None, limits
         leading, line_num = _leading_records(text, delimiter, limits, header_row)
     if not leading:
         raise UnreadableFileError.of("file.empty")
-    header, header_line, skip = leading[0]
+    header, _, skip = leading[0]
     if len(header) > limits.max_columns:
         raise FileTooLargeError.of("file.too_large", limit="max_columns", actual=len(header),
                                    maximum=limits.max_columns)
@@ -179,7 +178,11 @@ def decode_csv(data: bytes, encoding: str | None) -> Decoded:
             data = data[len(codecs.BOM_UTF8):]
         return Decoded(_strict(data, codec), codec)
     if data.startswith(codecs.BOM_UTF8):
-        return Decoded(_strict(data, "utf-8-sig"), "utf-8-sig")
+        try:
+            return Decoded(data.decode("utf-8-sig"), "utf-8-sig")
+        except UnicodeDecodeError:
+            # The BOM says UTF-8: the lines that are not are the odd ones, whatever their number.
+            return _decode_lines(data[len(codecs.BOM_UTF8):], bom=True)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return Decoded(_strict(data, "utf-16"), "utf-16")
     byte_order = utf16_byte_order(data[:4096])
@@ -195,11 +198,12 @@ def decode_csv(data: bytes, encoding: str | None) -> Decoded:
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
-def _decode_lines(data: bytes) -> Decoded:
+def _decode_lines(data: bytes, *, bom: bool = False) -> Decoded:
     """``data``, which is not UTF-8 as a whole, read line by line: valid UTF-8 lines as UTF-8,
     the others as cp1252. A line break byte is never part of a UTF-8 sequence, so cutting at
-    them never cuts a character."""
-    if _UTF8_SEQUENCE.search(data) is None:
+    them never cuts a character. After a UTF-8 BOM (``bom``), UTF-8 is the file's encoding
+    whatever the number of lines in cp1252."""
+    if not bom and _UTF8_SEQUENCE.search(data) is None:
         return Decoded(data.decode("cp1252", errors=_CP1252_UNDEFINED), "cp1252")
     texts: list[str] = []
     utf8_lines: list[int] = []
@@ -214,11 +218,14 @@ def _decode_lines(data: bytes) -> Decoded:
         except UnicodeDecodeError:
             texts.append(line.decode("cp1252", errors=_CP1252_UNDEFINED))
             cp1252_lines.append(number)
+    text = "".join(texts)
+    if bom:
+        return Decoded(text, "utf-8-sig", tuple(cp1252_lines), "cp1252")
     if not utf8_lines:
-        return Decoded("".join(texts), "cp1252")
+        return Decoded(text, "cp1252")
     if len(cp1252_lines) <= len(utf8_lines):
-        return Decoded("".join(texts), "utf-8", tuple(cp1252_lines), "cp1252")
-    return Decoded("".join(texts), "cp1252", tuple(utf8_lines), "utf-8")
+        return Decoded(text, "utf-8", tuple(cp1252_lines), "cp1252")
+    return Decoded(text, "cp1252", tuple(utf8_lines), "utf-8")
 
 
 _LINES_NAMED = 20
@@ -229,7 +236,7 @@ def _mixed_encoding_issue(decoded: Decoded) -> Issue:
     named = ", ".join(map(str, lines[:_LINES_NAMED]))
     if len(lines) > _LINES_NAMED:
         named += f"… ({len(lines)})"
-    names = {"utf-8": "UTF-8", "cp1252": "Windows-1252 (cp1252)"}
+    names = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (cp1252)"}
     return Issue.make("file.mixed_encoding", lines=named, other=names[decoded.other_encoding or ""],
                       main=names[decoded.encoding], count=len(lines))
 
@@ -346,7 +353,8 @@ def _consistency(sample: str, delimiter: str, truncated: bool) -> tuple[bool, fl
 _Leading = list[tuple[list[str], int, int]]
 
 
-def _leading_records(text: str, delimiter: str, limits: Limits, header_row: int | None) -> tuple[_Leading, int]:
+def _leading_records(text: str, delimiter: str, limits: Limits,
+                     header_row: int | None) -> tuple[_Leading, int]:
     """The header's record and the few non-blank ones after it (enough to find title rows),
     each with the line it starts on and how many records were read up to it; and the reader's
     last line. The header is the first non-blank record starting on line ``header_row`` or

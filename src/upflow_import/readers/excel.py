@@ -154,7 +154,7 @@ def _table(numbers: list[int], rows: list[tuple[str | None, ...]], offset: int, 
         del numbers[:above], rows[:above]
     if not rows:
         raise UnreadableFileError.of("file.empty")
-    header_number, header = numbers[0], rows[0]
+    header = rows[0]
     if header_row is None:
         check_title_rows(rows[:MAX_TITLE_ROWS + 1], numbers)
     data = rows[1:]

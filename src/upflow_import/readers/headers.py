@@ -34,8 +34,8 @@ import attrs
 from upflow_import.errors import UnreadableFileError
 from upflow_import.issues import Issue
 
-__all__ = ["MAX_TITLE_ROWS", "HeaderLayout", "check_header_row", "check_title_rows", "clean_header", "column_letter",
-           "layout_headers", "title_rows"]
+__all__ = ["MAX_TITLE_ROWS", "HeaderLayout", "check_header_row", "check_title_rows", "clean_header",
+           "column_letter", "layout_headers", "title_rows"]
 
 _INVISIBLE = {ord("\ufeff"): None, ord("\u200b"): None, ord("\u2060"): None}
 
@@ -171,7 +171,7 @@ def title_rows(leading: Sequence[Sequence[str | None]]) -> int:
             continue
         pair = leading[above.index(2)] if 2 in above else None
         if _reads_like_header(leading[index]) and (
-                pair is None or _side_by_side(pair) and _span(pair) < _span(leading[index])):
+                pair is None or (_side_by_side(pair) and _span(pair) < _span(leading[index]))):
             header = index  # a later, wider row may still be the header ("Date", "03/12" over it)
         elif index == 1 and max(above) == 1:
             header = 1  # one cell over several, whatever follows
