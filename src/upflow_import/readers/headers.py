@@ -147,31 +147,32 @@ def title_rows(leading: Sequence[Sequence[str | None]]) -> int:
     """How many of the first non-blank rows ``leading`` (cells already cleaned) are title rows
     over the header: 0 when the first row is the header.
 
-    A title block is at most :data:`MAX_TITLE_ROWS` narrow rows (one or two filled cells)
-    above a wider row, the header:
+    A title block is at most :data:`MAX_TITLE_ROWS` narrow rows above a wider row, the header:
 
     - one cell over a row of several ("Liste des clients 2024" alone in A1): a title, as
       the article says a file must not start with one;
-    - one-cell rows and at most one two-cell row ("Export clients", "Date : 03/12/2026": side
-      by side, nothing between them) over a wider row that reads like a header: text with
-      letters, not starting with a digit, no email address, no repeated value; the last
-      such row of the block is the header, and when there is a two-cell row, it reaches
-      further right.
+    - one-cell rows and at most one row of two or three cells ("Export clients",
+      "Date : 03/12/2026") over a row that reads like a header (text with letters, not
+      starting with a digit, no email address, no value twice), reaches further right than
+      that row and has more cells (at least twice as many as a three-cell row). The last
+      such row of the block is the header.
 
-    Two two-cell rows in a row read like a two-column table, and a header with a blank
-    between its names is a header with an unnamed column, not a title.
+    Two rows of several cells in a row read like a small table, and a header with a blank
+    between its names over a row as wide is a header with an unnamed column, not a title.
     """
     filled = [sum(1 for cell in row if cell) for row in leading]
     header = 0
     for index in range(1, min(len(leading), MAX_TITLE_ROWS + 1)):
         above = filled[:index]
-        if max(above) > 2 or above.count(2) > 1:
-            break  # a wide row, or a two-column table, is above: the header is found
-        if filled[index] <= max(above):
+        several = [position for position, count in enumerate(above) if count > 1]
+        if max(above) > 3 or len(several) > 1:
+            break  # a wide row, or a small table, is above: the header is found
+        width = filled[index]
+        if width <= max(above):
             continue
-        pair = leading[above.index(2)] if 2 in above else None
-        if _reads_like_header(leading[index]) and (
-                pair is None or (_side_by_side(pair) and _span(pair) < _span(leading[index]))):
+        wide = leading[several[0]] if several else None
+        if _reads_like_header(leading[index]) and (wide is None or (
+                _span(wide) < _span(leading[index]) and (max(above) < 3 or width >= 2 * max(above)))):
             header = index  # a later, wider row may still be the header ("Date", "03/12" over it)
         elif index == 1 and max(above) == 1:
             header = 1  # one cell over several, whatever follows
@@ -181,12 +182,6 @@ def title_rows(leading: Sequence[Sequence[str | None]]) -> int:
 def _span(row: Sequence[str | None]) -> int:
     """The position after the last filled cell of ``row``."""
     return max((index + 1 for index, cell in enumerate(row) if cell), default=0)
-
-
-def _side_by_side(row: Sequence[str | None]) -> bool:
-    """Whether the filled cells of ``row`` have no blank between them."""
-    positions = [index for index, cell in enumerate(row) if cell]
-    return positions[-1] - positions[0] + 1 == len(positions)
 
 
 def _reads_like_header(row: Sequence[str | None]) -> bool:
