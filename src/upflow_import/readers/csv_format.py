@@ -19,8 +19,10 @@ Decisions:
 - **Separator.** ``;``, ``,``, tab or ``|``: each splits a sample of the file
   (the first 64 KiB, at most 200 records) with the csv module, quotes
   respected; the one that gives the most records with the same number (≥ 2)
-  of cells wins. When two do equally well, ", " (a comma and a space, which
-  is punctuation) rules the comma out; otherwise the file is
+  of cells wins (rows with extra empty cells at the end agree; then the one
+  whose rows have exactly that number, empty cells included). When two do
+  equally well, ", " (a comma and a space, which is punctuation) rules the
+  comma out; otherwise the file is
   ``file.ambiguous_delimiter``: a guess could merge or split columns. A
   ``;`` file whose quoted cells are full of commas is still ``;``. An
   explicit ``delimiter=`` wins.
@@ -298,7 +300,7 @@ def detect_delimiter(text: str) -> str:
     (best_score, best), (second_score, second) = scores[0], scores[1]
     if not best_score[0]:
         return SEPARATORS[0]  # one column whatever the separator
-    if second_score[:2] != best_score[:2]:
+    if second_score[:3] != best_score[:3]:
         return best
     # Two separators split every record alike: ", " is punctuation, not a separator.
     spaced = {candidate: _comma_spaced(sample, candidate) for candidate in (best, second)}
@@ -326,13 +328,14 @@ def _separator_name(character: str) -> str | Text:
     return repr(character)
 
 
-def _consistency(sample: str, delimiter: str, truncated: bool) -> tuple[bool, float, int]:
-    """(splits into several cells, share of records agreeing on the width, that width)."""
+def _consistency(sample: str, delimiter: str, truncated: bool) -> tuple[bool, float, float, int]:
+    """(splits into several cells, share of records agreeing on the width, share of records of
+    exactly that width, trailing empty cells included, that width)."""
     reader = csv.reader(_lines(sample), delimiter=delimiter)
     try:
         records = list(islice(reader, _SAMPLE_RECORDS))
     except csv.Error:
-        return False, 0.0, 0
+        return False, 0.0, 0.0, 0
     if truncated and len(records) < _SAMPLE_RECORDS and len(records) > 1:
         records.pop()  # may have been cut in the middle
     shapes = []
@@ -345,11 +348,11 @@ def _consistency(sample: str, delimiter: str, truncated: bool) -> tuple[bool, fl
             trimmed -= 1
         shapes.append((trimmed, len(record)))
     if not shapes:
-        return False, 0.0, 0
+        return False, 0.0, 0.0, 0
     counts = Counter(width for _, width in shapes)
     width = max(counts, key=lambda count: (counts[count], count))
     agreeing = sum(1 for trimmed, full in shapes if trimmed <= width <= full)
-    return width >= 2, agreeing / len(shapes), width
+    return width >= 2, agreeing / len(shapes), counts[width] / len(shapes), width
 
 
 _Leading = list[tuple[list[str], int, int]]
