@@ -63,7 +63,8 @@ def read_table(
     this returns.
 
     Raises an :class:`~upflow_import.UpflowImportError` whose ``code`` says why
-    the file cannot be read (``file.*``, ``header.title_row``); a missing path
+    the file cannot be read (``file.*``, ``header.title_row``,
+    ``header.merged_columns``); a missing path
     raises the usual :class:`FileNotFoundError`.
 
     >>> table = read_table("Nom du client;Ville\\nAcme;Paris\\n".encode())

@@ -15,7 +15,10 @@ Decisions:
   as browsers and Windows do, so that automatic detection never fails on a
   stray byte. The encoding reported is the codec's normal name:
   ``'utf-8'``, ``'utf-8-sig'`` (UTF-8 with BOM), ``'utf-16'``, ``'cp1252'``…
-  (for a mixed file, the encoding of most lines).
+  (for a mixed file, the encoding of most lines; after a UTF-8 BOM, UTF-8
+  whatever the number of cp1252 lines). A cp1252 line whose bytes happen to
+  be valid UTF-8 too is read as UTF-8: no detection can tell; it takes an
+  accented letter followed by one to three of cp1252's 0x80-0xBF characters.
 - **Separator.** ``;``, ``,``, tab or ``|``: each splits a sample of the file
   (the first 64 KiB, at most 200 records) with the csv module, quotes
   respected; the one that gives the most records with the same number (≥ 2)
@@ -28,7 +31,7 @@ Decisions:
   explicit ``delimiter=`` wins.
 - **Merged columns.** A header read as one column that holds another
   separator-like character (tab, ``;``, ``,``, ``|``, ``:``) as many times as
-  most lines do is ``header.merged_columns``: the file is separated by a
+  four lines in five do (at most 200 looked at) is ``header.merged_columns``: the file is separated by a
   character that was not recognised (or not the one given), and reading it
   would put every column into one.
 - **Rows.** The header is the first non-blank record (its cells cleaned, see
