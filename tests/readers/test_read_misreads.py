@@ -8,6 +8,7 @@ each test states what a person would see if the reader guessed quietly.
 from __future__ import annotations
 
 import codecs
+import datetime
 
 import pytest
 from hypothesis import assume, given, settings
@@ -294,6 +295,15 @@ def test_a_two_cell_title_row_in_a_workbook_is_refused_and_header_row_reads_it()
     assert (error.code, error.issue.row, dict(error.issue.params)["header_row"]) == ("header.title_row", 1, 3)
     assert table.headers == tuple(CLIENTS[0])
     assert [(row.number, row.values[0]) for row in table.rows] == [(4, "Dupont"), (5, "Société Générale")]
+
+
+def test_a_title_row_with_a_real_date_cell_in_a_workbook_is_refused() -> None:
+    data = xlsx_bytes({"Clients": [["Export clients", datetime.date(2026, 12, 3)], *CLIENTS]})
+
+    error = refusal(data)
+
+    assert (error.code, error.issue.value) == ("header.title_row", "Export clients | 2026-12-03")
+    assert dict(error.issue.params)["header_row"] == 2
 
 
 @pytest.mark.parametrize("isolate", [False, True])
