@@ -127,6 +127,9 @@ STRINGS: Mapping[str, Text] = {
         "The separator must be one character, or one of: semicolon, comma, pipe, tab (got {value!r}).",
         "Le séparateur doit être un caractère, ou l'un de : semicolon, comma, pipe, tab ({value!r} "
         "reçu)."),
+    "error.header_row": Text(
+        "The header row must be a row number, 1 for the first row (got {value!r}).",
+        "La ligne d'en-tête doit être un numéro de ligne, 1 pour la première ({value!r} reçu)."),
     "error.store_busy": Text(
         "The store {db} stayed locked by another import for too long ({detail}).",
         "La base {db} est restée verrouillée trop longtemps par un autre import ({detail})."),

@@ -37,11 +37,13 @@ def import_file(
     lang: Lang = "en",
     remember_mapping: bool = True,
     isolate: bool | Isolation = False,
+    header_row: int | None = None,
 ) -> ImportReport:
     """Read, map, parse, plan and (unless ``dry_run``) apply one file; return the report.
 
     ``source`` is a path, ``bytes`` or a binary file object; ``sheet``,
-    ``encoding`` and ``delimiter`` override what the reader would detect.
+    ``encoding``, ``delimiter`` and ``header_row`` (the header's row number,
+    1 for the first) override what the reader would detect.
     ``mapping`` (a :class:`~upflow_import.ColumnMapping` or ``{column: field
     key or None}``) is laid over the automatic mapping: the columns it names
     take the given field, the others are mapped automatically around them.
@@ -83,7 +85,7 @@ def import_file(
     check_repository(repository)
     with paused_gc():  # see paused_gc: every row's objects live until the report is built
         table = read_table(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
-                           isolate=isolate)
+                           isolate=isolate, header_row=header_row)
         recalled = None if mapping is not None or not remember_mapping else recall_mapping(
             repository, table.headers)
         column_mapping = auto_map(table, overrides=mapping if recalled is None else recalled)

@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
                               "automatic mapping")
     reading.add_argument("--encoding", help="the CSV encoding (default: detected)")
     reading.add_argument("--delimiter", help="the CSV separator: ; , | tab (default: detected)")
+    reading.add_argument("--header-row", metavar="N",
+                         help="the row holding the column headers, 1 for the first; rows above it "
+                              "are ignored (default: the first non-blank row)")
     reading.add_argument("--failed-rows", metavar="OUT",
                          help="write the rows with errors, and their messages, to OUT.csv or OUT.xlsx")
     reading.add_argument("--no-mapping-memory", action="store_true",
@@ -152,6 +155,14 @@ def _delimiter(value: str | None, lang: Lang) -> str | None:
     return delimiter
 
 
+def _header_row(value: str | None, lang: Lang) -> int | None:
+    if value is None:
+        return None
+    if not value.strip().isdigit() or int(value) < 1:
+        raise _Stop(say("error.header_row", lang, value=value))
+    return int(value)
+
+
 def _encoding(value: str | None) -> str | None:
     if value is not None:
         try:
@@ -181,13 +192,14 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
     mapping = _mapping(args.mapping, lang)
     delimiter = _delimiter(args.delimiter, lang)
     encoding = _encoding(args.encoding)
+    header_row = _header_row(args.header_row, lang)
     failed_rows = _failed_rows_destination(args.failed_rows, lang)
     bar = ProgressBar(sys.stderr, lang) if not args.json and sys.stderr.isatty() else None
     try:
         # import_file holds the store's write lock across planning and writing.
         report = import_file(
             args.file, repository, mapping=mapping, sheet=args.sheet, encoding=encoding,
-            delimiter=delimiter, dry_run=mode != "apply",
+            delimiter=delimiter, header_row=header_row, dry_run=mode != "apply",
             on_error=getattr(args, "on_error", "skip"), progress=bar, lang=lang,
             remember_mapping=not args.no_mapping_memory)
     finally:

@@ -115,12 +115,12 @@ class Isolation:
 
 
 def read_isolated(loaded: Source, *, sheet: str | None, encoding: str | None, delimiter: str | None,
-                  limits: Limits, isolation: Isolation) -> Table:
+                  limits: Limits, isolation: Isolation, header_row: int | None = None) -> Table:
     """Read ``loaded`` into a table in a child process capped by ``isolation``."""
     if importlib.util.find_spec("resource") is None:
         raise NotImplementedError("isolate= needs a POSIX system (the resource module)")
     options = {"name": loaded.name, "sheet": sheet, "encoding": encoding, "delimiter": delimiter,
-               "limits": attrs.asdict(limits)}
+               "header_row": header_row, "limits": attrs.asdict(limits)}
     command = [sys.executable, "-I", "-c", _BOOT, json.dumps(sys.path), str(isolation.memory_bytes),
                str(isolation.cpu_seconds)]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -249,7 +249,7 @@ def _child_main(memory_bytes: int, cpu_seconds: int) -> None:
     try:
         table = read_loaded(Source(data, options["name"]), sheet=options["sheet"],
                             encoding=options["encoding"], delimiter=options["delimiter"],
-                            limits=Limits(**options["limits"]))
+                            limits=Limits(**options["limits"]), header_row=options["header_row"])
         del data
         rows = list(table.rows)
         document: dict[str, object] = {"table": {

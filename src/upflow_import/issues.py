@@ -129,6 +129,25 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_en="Save the CSV as UTF-8, or give the right encoding explicitly.",
           fix_fr="Enregistrez le CSV en UTF-8, ou indiquez explicitement le bon encodage.",
           example="encoding='ascii' on a file with accents"),
+    _info("file.ambiguous_delimiter", E,
+          "The separator cannot be told: {first} and {second} both split every line into the same "
+          "number of columns.",
+          "Le séparateur ne peut pas être déterminé : {first} et {second} découpent tous deux "
+          "chaque ligne en un même nombre de colonnes.",
+          fix_en="Give the separator explicitly (delimiter= or --delimiter), or export the file "
+                 "again as CSV with a semicolon (;) as separator.",
+          fix_fr="Indiquez explicitement le séparateur (delimiter= ou --delimiter), ou exportez à "
+                 "nouveau le fichier en CSV avec le point-virgule (;) comme séparateur.",
+          example="'Nom, prénom;Ville' over 'Dupont, Jean;Paris'"),
+    _info("file.mixed_encoding", W,
+          "Line(s) {lines} are in {other}, the rest of the file in {main}: each part was read in "
+          "its own encoding.",
+          "Ligne(s) {lines} en {other}, le reste du fichier en {main} : chaque partie a été lue dans "
+          "son propre encodage.",
+          fix_en="Check the accents on those lines; to be sure, save the whole file again as UTF-8.",
+          fix_fr="Vérifiez les accents de ces lignes ; pour en être sûr, enregistrez à nouveau tout "
+                 "le fichier en UTF-8.",
+          example="a UTF-8 file with one line pasted from a Windows (cp1252) file"),
     _info("file.sheet_not_found", E,
           "The workbook has no sheet named {sheet!r}; its sheets are: {sheets}.",
           "Le classeur n'a pas de feuille nommée {sheet!r} ; ses feuilles sont : {sheets}.",
@@ -155,12 +174,27 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           example='Acme;"Paris'),
     # -- header / mapping ---------------------------------------------------
     _info("header.title_row", E,
-          "Row 1 looks like a document title ({value!r}), not column headers.",
-          "La ligne 1 ressemble à un titre de document ({value!r}), pas à des en-têtes de colonnes.",
-          fix_en="Delete the title rows so that row 1 holds the column headers.",
-          fix_fr="Supprimez les lignes de titre pour que la ligne 1 contienne les en-têtes de "
-                 "colonnes.",
-          example="'Liste des clients 2024' alone in A1 over a wider table"),
+          "Row {row} looks like a document title ({value!r}), not column headers; the headers seem "
+          "to be on row {header_row}.",
+          "La ligne {row} ressemble à un titre de document ({value!r}), pas à des en-têtes de "
+          "colonnes ; les en-têtes semblent être en ligne {header_row}.",
+          fix_en="Delete the rows above the column headers, or say where the headers are: "
+                 "header_row={header_row} (command line: --header-row {header_row}).",
+          fix_fr="Supprimez les lignes au-dessus des en-têtes de colonnes, ou indiquez où sont les "
+                 "en-têtes : header_row={header_row} (en ligne de commande : --header-row "
+                 "{header_row}).",
+          example="'Liste des clients 2024' alone in A1 over a wider table; 'Export clients' and "
+                  "'Date : 03/12/2026' over the headers"),
+    _info("header.merged_columns", E,
+          "The header is read as one column ({value!r}), but every line holds {separator}: the "
+          "columns seem to be separated by {separator}.",
+          "L'en-tête est lu comme une seule colonne ({value!r}), mais chaque ligne contient "
+          "{separator} : les colonnes semblent séparées par {separator}.",
+          fix_en="Export the file again as CSV with a semicolon (;) as separator, or give the "
+                 "separator explicitly (delimiter= or --delimiter).",
+          fix_fr="Exportez à nouveau le fichier en CSV avec le point-virgule (;) comme séparateur, "
+                 "ou indiquez explicitement le séparateur (delimiter= ou --delimiter).",
+          example="'Nom du client:Ville' (a colon-separated file)"),
     _info("header.empty", E,
           "Column {position} has no header.",
           "La colonne {position} n'a pas d'en-tête.",

@@ -23,6 +23,7 @@ from upflow_import.isolation import Isolation, read_isolated
 from upflow_import.limits import DEFAULT_LIMITS, Limits
 from upflow_import.readers.csv_format import read_csv
 from upflow_import.readers.excel import read_workbook
+from upflow_import.readers.headers import check_header_row
 from upflow_import.readers.sniff import sniff
 from upflow_import.readers.source import Source, SourceLike, load_source
 from upflow_import.table import Table
@@ -38,13 +39,17 @@ def read_table(
     delimiter: str | None = None,
     limits: Limits | None = None,
     isolate: bool | Isolation = False,
+    header_row: int | None = None,
 ) -> Table:
     """Read a CSV, XLSX, XLSM, XLSB, XLS or ODS file into a :class:`~upflow_import.Table`.
 
     ``source`` is a path, ``bytes`` or a binary file object. The format comes
     from the bytes, not from the file name. ``sheet`` names the worksheet of a
     workbook (default: the first visible one); ``encoding`` and ``delimiter``
-    override the CSV detection. ``limits`` bound the work (default:
+    override the CSV detection. ``header_row`` is the number of the header's
+    row, as a spreadsheet or text editor shows it (1 is the first row): the
+    rows above it are ignored and no title row is looked for (default: the
+    first non-blank row). ``limits`` bound the work (default:
     :class:`~upflow_import.Limits()`).
 
     A CSV table's rows are read lazily, each time ``table.rows`` is iterated;
@@ -58,7 +63,8 @@ def read_table(
     this returns.
 
     Raises an :class:`~upflow_import.UpflowImportError` whose ``code`` says why
-    the file cannot be read (``file.*``, ``header.title_row``); a missing path
+    the file cannot be read (``file.*``, ``header.title_row``,
+    ``header.merged_columns``); a missing path
     raises the usual :class:`FileNotFoundError`.
 
     >>> table = read_table("Nom du client;Ville\\nAcme;Paris\\n".encode())
@@ -70,18 +76,21 @@ def read_table(
     limits = limits or DEFAULT_LIMITS
     if delimiter is not None and len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, not {delimiter!r}")
+    header_row = check_header_row(header_row)
     loaded = load_source(source, limits)
     if isolate:
         return read_isolated(loaded, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
-                             isolation=Isolation() if isolate is True else isolate)
-    return read_loaded(loaded, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits)
+                             isolation=Isolation() if isolate is True else isolate, header_row=header_row)
+    return read_loaded(loaded, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
+                       header_row=header_row)
 
 
 def read_loaded(loaded: Source, *, sheet: str | None, encoding: str | None, delimiter: str | None,
-                limits: Limits) -> Table:
+                limits: Limits, header_row: int | None = None) -> Table:
     """Read a source already loaded by :func:`~upflow_import.readers.source.load_source`."""
     kind = sniff(loaded.data, loaded.name)
     if kind == "csv":
         return read_csv(loaded.data, encoding=encoding, delimiter=delimiter, limits=limits,
-                        name=loaded.name)
-    return read_workbook(loaded.data, kind, sheet=sheet, limits=limits, name=loaded.name)
+                        name=loaded.name, header_row=header_row)
+    return read_workbook(loaded.data, kind, sheet=sheet, limits=limits, name=loaded.name,
+                         header_row=header_row)

@@ -5,20 +5,39 @@ Decisions:
 - **Encoding.** An explicit ``encoding=`` wins (a file it cannot decode is
   ``file.encoding``, naming the first line that fails). Otherwise: a BOM says
   UTF-8 or UTF-16; UTF-16 without BOM is recognised by its NUL bytes; then
-  strict UTF-8; then cp1252, the encoding of Excel's "CSV (separator: ;)" on
-  French Windows. cp1252 leaves five bytes undefined (0x81 0x8D 0x8F 0x90
-  0x9D); they are read as the control characters of the same number, as
-  browsers and Windows do, so that automatic detection never fails on a
+  strict UTF-8; then line by line: a file with no line of UTF-8 is cp1252,
+  the encoding of Excel's "CSV (separator: ;)" on French Windows; a file
+  mixing lines of UTF-8 (holding non-ASCII characters) with lines that are
+  not UTF-8 has each line read in its own encoding (the latter as cp1252)
+  and gets the ``file.mixed_encoding`` warning naming the lines in the
+  minority's encoding. cp1252 leaves five bytes undefined (0x81 0x8D 0x8F
+  0x90 0x9D); they are read as the control characters of the same number,
+  as browsers and Windows do, so that automatic detection never fails on a
   stray byte. The encoding reported is the codec's normal name:
   ``'utf-8'``, ``'utf-8-sig'`` (UTF-8 with BOM), ``'utf-16'``, ``'cp1252'``…
-- **Separator.** ``;``, ``,`` or ``|``: each splits a sample of the file (the
-  first 64 KiB, at most 200 records) with the csv module, quotes respected;
-  the one that gives the most records with the same number (≥ 2) of cells
-  wins, then the one giving more cells, then ``;`` over ``,`` over ``|``. A
+  (for a mixed file, the encoding of most lines; after a UTF-8 BOM, UTF-8
+  whatever the number of cp1252 lines). A cp1252 line whose bytes happen to
+  be valid UTF-8 too is read as UTF-8: no detection can tell; it takes an
+  accented letter followed by one to three of cp1252's 0x80-0xBF characters.
+- **Separator.** ``;``, ``,``, tab or ``|``: each splits a sample of the file
+  (the first 64 KiB, at most 200 records) with the csv module, quotes
+  respected; the one that gives the most records with the same number (≥ 2)
+  of cells wins (rows with extra empty cells at the end agree; then the one
+  whose rows have exactly that number, empty cells included). When two do
+  equally well, ", " (a comma and a space, which is punctuation) rules the
+  comma out; otherwise the file is
+  ``file.ambiguous_delimiter``: a guess could merge or split columns. A
   ``;`` file whose quoted cells are full of commas is still ``;``. An
   explicit ``delimiter=`` wins.
+- **Merged columns.** A header read as one column that holds another
+  separator-like character (tab, ``;``, ``,``, ``|``, ``:``) as many times as
+  four lines in five do (at most 200 looked at) is ``header.merged_columns``: the file is separated by a
+  character that was not recognised (or not the one given), and reading it
+  would put every column into one.
 - **Rows.** The header is the first non-blank record (its cells cleaned, see
-  :mod:`~upflow_import.readers.headers`). Blank lines (and lines of empty
+  :mod:`~upflow_import.readers.headers`), or the first from line
+  ``header_row`` on when it is given; title rows over it are
+  ``header.title_row``. Blank lines (and lines of empty
   cells) are skipped but counted: a row's number is the physical line where
   its record starts, so a cell with a line break makes the next number jump.
   Empty cells are ``None``; other cells are kept exactly as written, spaces
@@ -53,17 +72,28 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
+import attrs
+
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
-from upflow_import.issues import Issue
+from upflow_import.issues import Issue, Text
 from upflow_import.limits import Limits
-from upflow_import.readers.headers import check_title_row, clean_header, layout_headers
+from upflow_import.readers.headers import (
+    MAX_TITLE_ROWS,
+    check_header_row,
+    check_title_rows,
+    clean_header,
+    layout_headers,
+)
 from upflow_import.readers.sniff import utf16_byte_order
 from upflow_import.table import Row, Table
 
-__all__ = ["SEPARATORS", "decode_text", "detect_delimiter", "read_csv"]
+__all__ = ["SEPARATORS", "Decoded", "decode_csv", "decode_text", "detect_delimiter", "read_csv"]
 
-#: The separators recognised automatically, in order of preference.
-SEPARATORS = (";", ",", "|")
+#: The separators recognised automatically.
+SEPARATORS = (";", ",", "\t", "|")
+#: Characters that separate columns in some files but are not recognised automatically (or
+#: were not the one given): a one-column header holding one of them is a merged header.
+_SEPARATOR_LIKE = ("\t", ";", ",", "|", ":")
 _SAMPLE_CHARS = 64 * 1024
 _SAMPLE_RECORDS = 200
 _CP1252_UNDEFINED = "upflow_import.cp1252_undefined_as_c1"
@@ -79,10 +109,12 @@ codecs.register_error(_CP1252_UNDEFINED, _undefined_as_c1)
 
 
 def read_csv(data: bytes, *, encoding: str | None, delimiter: str | None, limits: Limits,
-             name: str | None = None) -> Table:
+             name: str | None = None, header_row: int | None = None) -> Table:
     """Read CSV ``data`` into a :class:`~upflow_import.Table` whose rows are produced lazily."""
-    text, used_encoding = decode_text(data, encoding)
+    header_row = check_header_row(header_row)
+    decoded = decode_csv(data, encoding)
     del data
+    text = decoded.text
     if "\x00" in text:
         line = _line_of(text, text.index("\x00"))
         raise UnreadableFileError.of("file.corrupt", row=line, detail=f"NUL character on line {line}")
@@ -93,32 +125,54 @@ def read_csv(data: bytes, *, encoding: str | None, delimiter: str | None, limits
     if csv.field_size_limit() <= limits.max_cell_chars:
         csv.field_size_limit(limits.max_cell_chars + 1)
     head = _head(text)
-    reader = csv.reader(_lines(head), delimiter=delimiter)
-    header, header_line, skip = _first_record(reader, limits)
-    following, _, _ = _first_record(reader, limits)
-    if head is not text and reader.line_num >= _line_count(head) - 1:
+    leading, line_num = _leading_records(head, delimiter, limits, header_row)
+    if head is not text and line_num >= _line_count(head) - 1:
         # The first records run past the sample: read them from the whole text.
-        reader = csv.reader(_lines(text), delimiter=delimiter)
-        header, header_line, skip = _first_record(reader, limits)
-        following, _, _ = _first_record(reader, limits)
-    if header is None:
+        leading, line_num = _leading_records(text, delimiter, limits, header_row)
+    if not leading:
         raise UnreadableFileError.of("file.empty")
+    header, _, skip = leading[0]
     if len(header) > limits.max_columns:
         raise FileTooLargeError.of("file.too_large", limit="max_columns", actual=len(header),
                                    maximum=limits.max_columns)
-    check_title_row(header, following, row=header_line)
-    layout = layout_headers(header, position=lambda index: str(index + 1))
+    cleaned = [[clean_header(cell) or None for cell in record] for record, _, _ in leading]
+    if header_row is None:
+        check_title_rows(cleaned, [start for _, start, _ in leading])
+    if sum(1 for cell in cleaned[0] if cell) == 1:
+        _check_merged(text, delimiter, skip - 1, header)
+    layout = layout_headers(cleaned[0], position=lambda index: str(index + 1))
     reading = _Rows(text, delimiter=delimiter, skip=skip, width=len(layout.names), unnamed=layout.unnamed,
                     positions=layout.positions, limits=limits)
-    table = Table(format="csv", headers=layout.names, rows=reading.__iter__, encoding=used_encoding,
-                  delimiter=delimiter, issues=layout.issues, name=name)
+    issues = layout.issues
+    if decoded.other_lines:
+        issues = (_mixed_encoding_issue(decoded), *issues)
+    table = Table(format="csv", headers=layout.names, rows=reading.__iter__, encoding=decoded.encoding,
+                  delimiter=delimiter, issues=issues, name=name)
     reading.table = table
     return table
 
 
+@attrs.frozen
+class Decoded:
+    """A CSV file's text and how it was decoded."""
+
+    text: str
+    #: The codec's normal name; for a file mixing encodings, that of most lines.
+    encoding: str
+    #: Lines (numbered as the csv module counts them) decoded with ``other_encoding``.
+    other_lines: tuple[int, ...] = ()
+    other_encoding: str | None = None
+
+
 def decode_text(data: bytes, encoding: str | None) -> tuple[str, str]:
     """Decode ``data`` with ``encoding``, or the detected encoding; return the text and the
-    encoding's normal name."""
+    encoding's normal name (see :func:`decode_csv`)."""
+    decoded = decode_csv(data, encoding)
+    return decoded.text, decoded.encoding
+
+
+def decode_csv(data: bytes, encoding: str | None) -> Decoded:
+    """Decode ``data`` with ``encoding``, or the detected encoding (see the module's notes)."""
     if encoding is not None:
         try:
             codec = codecs.lookup(encoding).name
@@ -126,18 +180,72 @@ def decode_text(data: bytes, encoding: str | None) -> tuple[str, str]:
             raise UnreadableFileError.of("file.encoding", encoding=encoding) from None
         if not codec.startswith(("utf-16", "utf-32")) and data.startswith(codecs.BOM_UTF8):
             data = data[len(codecs.BOM_UTF8):]
-        return _strict(data, codec), codec
+        return Decoded(_strict(data, codec), codec)
     if data.startswith(codecs.BOM_UTF8):
-        return _strict(data, "utf-8-sig"), "utf-8-sig"
+        try:
+            return Decoded(data.decode("utf-8-sig"), "utf-8-sig")
+        except UnicodeDecodeError:
+            # The BOM says UTF-8: the lines that are not are the odd ones, whatever their number.
+            return _decode_lines(data[len(codecs.BOM_UTF8):], bom=True)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strict(data, "utf-16"), "utf-16"
+        return Decoded(_strict(data, "utf-16"), "utf-16")
     byte_order = utf16_byte_order(data[:4096])
     if byte_order is not None:
-        return _strict(data, byte_order), byte_order
+        return Decoded(_strict(data, byte_order), byte_order)
     try:
-        return data.decode("utf-8"), "utf-8"
+        return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors=_CP1252_UNDEFINED), "cp1252"
+        return _decode_lines(data)
+
+
+# Each byte as its role in UTF-8: "L" a lead byte of a multi-byte character, "C" a continuation
+# byte. Every non-ASCII UTF-8 character starts with "LC": without it, no line can be UTF-8 rather
+# than cp1252 (translate and find are much faster than a regular expression over the bytes).
+_UTF8_ROLES = bytes(ord("L") if 0xC2 <= byte <= 0xF4 else ord("C") if 0x80 <= byte <= 0xBF else ord(".")
+                    for byte in range(256))
+
+
+def _decode_lines(data: bytes, *, bom: bool = False) -> Decoded:
+    """``data``, which is not UTF-8 as a whole, read line by line: valid UTF-8 lines as UTF-8,
+    the others as cp1252. A line break byte is never part of a UTF-8 sequence, so cutting at
+    them never cuts a character. After a UTF-8 BOM (``bom``), UTF-8 is the file's encoding
+    whatever the number of lines in cp1252."""
+    if not bom and b"LC" not in data.translate(_UTF8_ROLES):
+        return Decoded(data.decode("cp1252", errors=_CP1252_UNDEFINED), "cp1252")
+    texts: list[str] = []
+    utf8_lines: list[int] = []
+    cp1252_lines: list[int] = []
+    for number, line in enumerate(data.splitlines(keepends=True), start=1):
+        if line.isascii():
+            texts.append(line.decode("ascii"))
+            continue
+        try:
+            texts.append(line.decode("utf-8"))
+            utf8_lines.append(number)
+        except UnicodeDecodeError:
+            texts.append(line.decode("cp1252", errors=_CP1252_UNDEFINED))
+            cp1252_lines.append(number)
+    text = "".join(texts)
+    if bom:
+        return Decoded(text, "utf-8-sig", tuple(cp1252_lines), "cp1252")
+    if not utf8_lines:
+        return Decoded(text, "cp1252")
+    if len(cp1252_lines) <= len(utf8_lines):
+        return Decoded(text, "utf-8", tuple(cp1252_lines), "cp1252")
+    return Decoded(text, "cp1252", tuple(utf8_lines), "utf-8")
+
+
+_LINES_NAMED = 20
+
+
+def _mixed_encoding_issue(decoded: Decoded) -> Issue:
+    lines = decoded.other_lines
+    named = ", ".join(map(str, lines[:_LINES_NAMED]))
+    if len(lines) > _LINES_NAMED:
+        named += f"… ({len(lines)})"
+    names = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (cp1252)"}
+    return Issue.make("file.mixed_encoding", lines=named, other=names[decoded.other_encoding or ""],
+                      main=names[decoded.encoding], count=len(lines))
 
 
 def _strict(data: bytes, codec: str) -> str:
@@ -186,25 +294,51 @@ def _line_of(text: str, offset: int) -> int:
 
 
 def detect_delimiter(text: str) -> str:
-    """The separator among :data:`SEPARATORS` that splits ``text`` most consistently."""
+    """The separator among :data:`SEPARATORS` that splits ``text`` most consistently;
+    ``file.ambiguous_delimiter`` when two do equally well (see the module's notes)."""
     sample = _head(text)
     truncated = sample is not text
-    best = SEPARATORS[0]
-    best_key: tuple[bool, float, int, int] | None = None
-    for preference, candidate in enumerate(SEPARATORS):
-        key = (*_consistency(sample, candidate, truncated), -preference)
-        if best_key is None or key > best_key:
-            best, best_key = candidate, key
-    return best
+    scores = sorted(((_consistency(sample, candidate, truncated), candidate) for candidate in SEPARATORS),
+                    reverse=True)
+    (best_score, best), (second_score, second) = scores[0], scores[1]
+    if not best_score[0]:
+        return SEPARATORS[0]  # one column whatever the separator
+    if second_score[:3] != best_score[:3]:
+        return best
+    # Two separators split every record alike: ", " is punctuation, not a separator.
+    spaced = {candidate: _comma_spaced(sample, candidate) for candidate in (best, second)}
+    if spaced[best] != spaced[second]:
+        return second if spaced[best] else best
+    first, other = sorted((best, second), key=SEPARATORS.index)
+    raise UnreadableFileError.of("file.ambiguous_delimiter", first=_separator_name(first),
+                                 second=_separator_name(other))
 
 
-def _consistency(sample: str, delimiter: str, truncated: bool) -> tuple[bool, float, int]:
-    """(splits into several cells, share of records agreeing on the width, that width)."""
+def _comma_spaced(sample: str, delimiter: str) -> bool:
+    """Whether ``delimiter`` is a comma that a space follows, outside quotes, in ``sample``."""
+    if delimiter != ",":
+        return False
+    try:
+        return any(cell.startswith(" ") for record in islice(csv.reader(_lines(sample)), _SAMPLE_RECORDS)
+                   for cell in record[1:])
+    except csv.Error:
+        return False
+
+
+def _separator_name(character: str) -> str | Text:
+    if character == "\t":
+        return Text("a tab", "une tabulation")
+    return repr(character)
+
+
+def _consistency(sample: str, delimiter: str, truncated: bool) -> tuple[bool, float, float, int]:
+    """(splits into several cells, share of records agreeing on the width, share of records of
+    exactly that width, trailing empty cells included, that width)."""
     reader = csv.reader(_lines(sample), delimiter=delimiter)
     try:
         records = list(islice(reader, _SAMPLE_RECORDS))
     except csv.Error:
-        return False, 0.0, 0
+        return False, 0.0, 0.0, 0
     if truncated and len(records) < _SAMPLE_RECORDS and len(records) > 1:
         records.pop()  # may have been cut in the middle
     shapes = []
@@ -217,28 +351,63 @@ def _consistency(sample: str, delimiter: str, truncated: bool) -> tuple[bool, fl
             trimmed -= 1
         shapes.append((trimmed, len(record)))
     if not shapes:
-        return False, 0.0, 0
+        return False, 0.0, 0.0, 0
     counts = Counter(width for _, width in shapes)
     width = max(counts, key=lambda count: (counts[count], count))
     agreeing = sum(1 for trimmed, full in shapes if trimmed <= width <= full)
-    return width >= 2, agreeing / len(shapes), width
+    return width >= 2, agreeing / len(shapes), counts[width] / len(shapes), width
 
 
-def _first_record(reader: Iterator[list[str]], limits: Limits) -> tuple[list[str | None] | None, int, int]:
-    """The next non-blank record (cells cleaned like headers), the line it starts on, and how
-    many records were read to reach it."""
-    line = reader.line_num  # type: ignore[attr-defined]
-    read = 0
+_Leading = list[tuple[list[str], int, int]]
+
+
+def _leading_records(text: str, delimiter: str, limits: Limits,
+                     header_row: int | None) -> tuple[_Leading, int]:
+    """The header's record and the few non-blank ones after it (enough to find title rows),
+    each with the line it starts on and how many records were read up to it; and the reader's
+    last line. The header is the first non-blank record starting on line ``header_row`` or
+    later (line 1 when ``None``)."""
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    wanted = 1 if header_row is not None else MAX_TITLE_ROWS + 1
+    first_line = header_row or 1
+    leading: _Leading = []
+    line = read = 0
     try:
         for fields in reader:
             read += 1
-            start, line = line + 1, reader.line_num  # type: ignore[attr-defined]
-            cleaned = [clean_header(field) or None for field in fields]
-            if any(cleaned):
-                return cleaned, start, read
+            start, line = line + 1, reader.line_num
+            if start >= first_line and any(clean_header(field) for field in fields):
+                leading.append((fields, start, read))
+                if len(leading) == wanted:
+                    break
     except csv.Error as error:
         raise _csv_error(error, line + 1, limits) from None
-    return None, line, read
+    return leading, reader.line_num
+
+
+def _check_merged(text: str, delimiter: str, skip: int, header: list[str]) -> None:
+    """Raise ``header.merged_columns`` when the one-column ``header`` (the record after the
+    ``skip`` first ones of ``text``) holds a separator-like character as many times as most
+    of the records that follow do."""
+    cell = next(field for field in header if clean_header(field))
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    try:
+        records = [record for record in islice(reader, skip, skip + _SAMPLE_RECORDS)
+                   if any(field.strip() for field in record)]
+    except csv.Error:
+        return
+    if not records:
+        return
+    for character in _SEPARATOR_LIKE:
+        if character == delimiter:
+            continue
+        count = cell.count(character)
+        if not count:
+            continue
+        agreeing = sum(1 for record in records if delimiter.join(record).count(character) == count)
+        if agreeing * 5 >= len(records) * 4:
+            raise UnreadableFileError.of("header.merged_columns", value=clean_header(cell),
+                                         separator=_separator_name(character))
 
 
 def _csv_error(error: csv.Error, line: int, limits: Limits) -> UpflowImportError:

@@ -18,8 +18,9 @@ Order of work, so that calamine only ever sees a file whose cost is bounded:
 
 Rows: the header is the first non-blank row (row 1 in a well-made file; if
 the sheet starts lower, its real row number is kept, as every row keeps the
-number Excel shows). Blank rows are skipped. A first row with a single
-filled cell over a wider row is ``header.title_row``.
+number Excel shows), or the first from row ``header_row`` on when it is
+given. Blank rows are skipped. Title rows over the header are
+``header.title_row`` (see :func:`~upflow_import.readers.headers.title_rows`).
 
 Every calamine exception becomes an :class:`~upflow_import.UpflowImportError`:
 ``PasswordError`` is ``file.password_protected``, anything else
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -45,7 +47,13 @@ from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowI
 from upflow_import.limits import Limits
 from upflow_import.readers.archive import open_archive
 from upflow_import.readers.cells import numbered_texts
-from upflow_import.readers.headers import check_title_row, column_letter, layout_headers
+from upflow_import.readers.headers import (
+    MAX_TITLE_ROWS,
+    check_header_row,
+    check_title_rows,
+    column_letter,
+    layout_headers,
+)
 from upflow_import.readers.reach_ods import check_ods_tables
 from upflow_import.readers.reach_xls import check_xls
 from upflow_import.readers.reach_xlsb import binary_worksheet_parts, check_binary_worksheet
@@ -58,8 +66,9 @@ __all__ = ["read_workbook"]
 
 
 def read_workbook(data: bytes, kind: Kind, *, sheet: str | None, limits: Limits,
-                  name: str | None = None) -> Table:
+                  name: str | None = None, header_row: int | None = None) -> Table:
     """Read one sheet of workbook ``data`` (already sniffed as ``kind``) into a table."""
+    header_row = check_header_row(header_row)
     archive = None
     if kind in ("xlsx", "xlsb", "ods"):
         archive = open_archive(data, limits)
@@ -86,7 +95,8 @@ def read_workbook(data: bytes, kind: Kind, *, sheet: str | None, limits: Limits,
             offset = start[1] if start is not None else 0
             numbers, rows = numbered_texts(calamine_sheet.iter_rows(), limits.max_cell_chars)
             del calamine_sheet  # calamine's copy of the cells
-        return _table(numbers, rows, offset, kind=kind, sheet=chosen, limits=limits, name=name)
+        return _table(numbers, rows, offset, kind=kind, sheet=chosen, limits=limits, name=name,
+                      header_row=header_row)
 
 
 @contextmanager
@@ -138,11 +148,15 @@ def _parts(archive: zipfile.ZipFile, mapping: Callable[[zipfile.ZipFile], dict[s
 
 
 def _table(numbers: list[int], rows: list[tuple[str | None, ...]], offset: int, *, kind: Kind, sheet: str,
-           limits: Limits, name: str | None) -> Table:
+           limits: Limits, name: str | None, header_row: int | None) -> Table:
+    if header_row is not None:
+        above = bisect_left(numbers, header_row)
+        del numbers[:above], rows[:above]
     if not rows:
         raise UnreadableFileError.of("file.empty")
-    header_number, header = numbers[0], rows[0]
-    check_title_row(header, rows[1] if len(rows) > 1 else None, row=header_number)
+    header = rows[0]
+    if header_row is None:
+        check_title_rows(rows[:MAX_TITLE_ROWS + 1], numbers)
     data = rows[1:]
     del rows[1:]
     if len(data) > limits.max_rows:
