@@ -14,14 +14,18 @@ def test_a_generated_csv_file_is_read_as_written(generated: GeneratedFile) -> No
     table = ui.read_table(generated.data)
     assert (table.format, table.encoding, table.delimiter) == ("csv", generated.encoding, generated.delimiter)
     assert table.headers == HEADERS
-    assert [row.values for row in table.rows] == [tuple(cell or None for cell in row) for row in generated.rows]
+    assert [row.values for row in table.rows] == written(generated)
+
+
+def written(generated: GeneratedFile) -> list[tuple[str | None, ...]]:
+    return [tuple(cell or None for cell in row) for row in generated.rows]
 
 
 @given(import_files(formats=("xlsx",)))
 def test_a_generated_workbook_is_read_as_written(generated: GeneratedFile) -> None:
     table = ui.read_table(generated.data)
     assert table.format == "xlsx" and generated.encoding is None and table.headers == HEADERS
-    assert [row.values for row in table.rows] == [tuple(cell or None for cell in row) for row in generated.rows]
+    assert [row.values for row in table.rows] == written(generated)
 
 
 @settings(max_examples=30)

@@ -40,6 +40,7 @@ __all__ = ["GeneratedFile", "check_import_twice", "import_files"]
 HEADERS = ("Identifiant Client", "Nom du client", "Identifiant du groupe", "Délai de paiement par défaut",
            "Email du contact", "Prénom du contact", "Contact principal")
 _WORDS = ("Acme", "Café des Arts", "Hôtel Lumière", "Boulangerie Dupont", "Globex", "Librairie Étoile")
+_INVALID_EMAIL = "nobody@"
 _FIRST_NAMES = ("Inès", "Jean", "Zoé", "Paul", "Anne", "")
 Breakage = Literal["invalid_email", "invalid_payment_term", "contact_for_two_clients"]
 #: The error each breakage must be reported as.
@@ -64,9 +65,14 @@ class GeneratedFile:
     rows: tuple[tuple[str, ...], ...]
     #: ``None`` for a valid file, else how it was broken (a key of :data:`BREAKAGE_CODES`).
     breakage: Breakage | None
-    #: The clients (external ids) and contacts (emails) a valid file creates in an empty store.
+    #: The clients (external ids) and contacts (emails, the invalid one excluded) of the file:
+    #: what it creates in an empty store when valid.
     clients: frozenset[str]
     contacts: frozenset[str]
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """How hypothesis shows a failing example: the rows, not the bytes."""
+        printer.text(repr(self))
 
     @property
     def expected_errors(self) -> frozenset[str]:
@@ -115,7 +121,7 @@ def _files(draw: st.DrawFn, namespace: Callable[[], str], valid: bool | None,
             kinds.append("contact_for_two_clients")
         breakage = draw(st.sampled_from(kinds))
         if breakage == "invalid_email":
-            draw(st.sampled_from(with_contact))["Email du contact"] = "nobody@"
+            draw(st.sampled_from(with_contact))["Email du contact"] = _INVALID_EMAIL
         elif breakage == "invalid_payment_term":
             draw(st.sampled_from(rows))["Délai de paiement par défaut"] = "soon"
         else:
@@ -138,7 +144,8 @@ def _files(draw: st.DrawFn, namespace: Callable[[], str], valid: bool | None,
         data=data, format="xlsx" if kind == "xlsx" else "csv", encoding=encoding, delimiter=delimiter,
         headers=HEADERS, rows=table, breakage=breakage,
         clients=frozenset(client["Identifiant Client"] for client in clients),
-        contacts=frozenset(row["Email du contact"] for row in rows if row["Email du contact"]),
+        contacts=frozenset(row["Email du contact"] for row in rows
+                           if row["Email du contact"] and row["Email du contact"] != _INVALID_EMAIL),
     )
 
 
