@@ -42,7 +42,7 @@ REQUIRED_METHODS = (
     "known_account_managers", "known_dunning_plans",
     "create_client", "update_client", "create_contact", "update_contact",
 )
-#: The optional methods, and what the importer does without them.
+#: The optional methods, each with what the importer does without it.
 OPTIONAL_METHODS = {
     "transaction": "apply() then runs without a transaction: a failed write leaves the writes before it",
     "find_contacts_by_external_ids": "a contact id already used by another contact is not reported "
