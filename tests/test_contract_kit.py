@@ -182,3 +182,16 @@ def test_a_typed_subclass_passes_mypy_strict_and_a_wrong_one_does_not(tmp_path: 
         "def add_dunning_plans(self, repository: int"), encoding="utf-8")
     out, err, status = api.run(["--strict", "--no-error-summary", str(wrong)])
     assert status == 1 and "violates the Liskov substitution principle" in out, out + err
+
+
+def test_the_kit_runs_with_pytest_alone(pytester: pytest.Pytester) -> None:
+    # As after `pip install upflow-import[testing]`: no hypothesis, so only the property check skips.
+    pytester.makeconftest("import sys\nsys.modules['hypothesis'] = None\n")
+    pytester.makepyfile(test_user_repository=HEADER + '''
+class Broken(InMemoryRepository):
+    """Not broken."""
+''' + FOOTER)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-rfs")
+    outcomes = result.parseoutcomes()
+    assert "failed" not in outcomes and "error" not in outcomes, result.stdout.str()
+    result.stdout.fnmatch_lines(["SKIPPED*the property check needs hypothesis*"])

@@ -243,6 +243,21 @@ def test_import_file_takes_records_a_dataframe_or_a_table() -> None:
         assert repository.client_by_external_id("C1").values[Field.CLIENT_PAYMENT_TERM_DAYS] == 30
 
 
+def test_reading_overrides_are_refused_for_rows_already_read() -> None:
+    with pytest.raises(ValueError, match="sheet, delimiter only apply to a file"):
+        ui.import_file([{"Customer": "Acme"}], ui.InMemoryRepository(), sheet="Clients", delimiter=";")
+
+
+def test_the_documented_examples_run() -> None:
+    import doctest
+
+    from upflow_import import report, table
+    from upflow_import.readers import records
+
+    for module in (records, report, table):
+        assert doctest.testmod(module).failed == 0, module
+
+
 def test_table_from_rows_takes_any_cell_value() -> None:
     table = ui.Table.from_rows(["Customer", "Payment terms", "Since"],
                                [["Acme", 30, datetime.date(2024, 1, 2)], ["Globex", 45.0, None]])

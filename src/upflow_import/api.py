@@ -111,9 +111,15 @@ def import_file(
 def _table_of(source: ImportSource, *, sheet: str | None, encoding: str | None, delimiter: str | None,
               limits: Limits | None, isolate: bool | Isolation) -> Table:
     """The table of ``source``: itself, a file read, or records read."""
-    if isinstance(source, Table):
-        return source
     if isinstance(source, str | os.PathLike | bytes | bytearray | memoryview) or hasattr(source, "read"):
         return read_table(cast(SourceLike, source), sheet=sheet, encoding=encoding, delimiter=delimiter,
                           limits=limits, isolate=isolate)
+    # The reading overrides mean nothing once the rows are in memory: refuse them rather than
+    # let a caller believe they applied.
+    given = [name for name, value in (("sheet", sheet), ("encoding", encoding), ("delimiter", delimiter))
+             if value is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} only apply to a file; this source is already rows")
+    if isinstance(source, Table):
+        return source
     return read_records(source, limits=limits)
