@@ -130,6 +130,14 @@ class ArrowStream:
         return self._table.__arrow_c_stream__(requested_schema)  # type: ignore[attr-defined]
 
 
+def test_a_dataframe_repeating_a_column_name_keeps_both_as_a_file_would() -> None:
+    frame = pandas.DataFrame([["Acme", "a@acme.fr", "b@acme.fr"]], columns=["Customer", "Email", "Email"])
+    table = ui.read_records(frame)
+    assert table.headers == ("Customer", "Email", "Email (2)")
+    assert [issue.code for issue in table.issues] == ["header.duplicate"]
+    assert cells(table) == [(2, ("Acme", "a@acme.fr", "b@acme.fr"))]
+
+
 def test_a_dataframe_with_explicit_headers_is_renamed_not_reordered() -> None:
     frame = pandas.DataFrame({"nom": ["Acme"], "ville": ["Paris"]})
     assert ui.read_records(frame, headers=["Customer", "City"]).headers == ("Customer", "City")

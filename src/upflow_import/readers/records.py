@@ -160,7 +160,10 @@ def _optional(module: str) -> Any:
 
 def _table(columns: list[object] | None, rows: Iterator[Sequence[object] | Mapping[Any, object]], *,
            limits: Limits, name: str | None) -> Table:
-    keys: dict[object, int] = {} if columns is None else {key: index for index, key in enumerate(columns)}
+    # The column names in order (a DataFrame may repeat one: header.duplicate, as in a file), and
+    # where a mapping's key goes.
+    names: list[object] = [] if columns is None else list(columns)
+    keys: dict[object, int] = {key: index for index, key in reversed(list(enumerate(names)))}
     fixed = columns is not None
     numbers: list[int] = []
     texts: list[list[str | None]] = []
@@ -170,14 +173,15 @@ def _table(columns: list[object] | None, rows: Iterator[Sequence[object] | Mappi
                                        maximum=limits.max_rows)
         number = _FIRST_ROW + offset
         if isinstance(record, Mapping):
-            cells: list[str | None] = [None] * len(keys)
+            cells: list[str | None] = [None] * len(names)
             for key, value in record.items():
                 index = keys.get(key)
                 if index is None:
                     if fixed:
                         raise ValueError(f"read_records(): row {number} has the key {key!r}, which headers "
                                          "does not name; add it to headers or remove it from the records")
-                    index = keys[key] = len(keys)
+                    index = keys[key] = len(names)
+                    names.append(key)
                     if index >= limits.max_columns:
                         raise FileTooLargeError.of("file.too_large", limit="max_columns", actual=index + 1,
                                                    maximum=limits.max_columns)
@@ -188,14 +192,15 @@ def _table(columns: list[object] | None, rows: Iterator[Sequence[object] | Mappi
                             "not a mapping or a sequence")
         else:
             values = tuple(record)
-            if len(values) != len(keys):
+            if len(values) != len(names):
                 raise ValueError(f"read_records(): row {number} has {len(values)} values for "
-                                 f"{len(keys)} columns")
-            cells = [_cell(value, number, column, limits) for value, column in zip(values, keys, strict=True)]
+                                 f"{len(names)} columns")
+            cells = [_cell(value, number, column, limits)
+                     for value, column in zip(values, names, strict=True)]
         if any(cell is not None for cell in cells):
             numbers.append(number)
             texts.append(cells)
-    header_keys = list(keys)
+    header_keys = names
     if not header_keys:
         raise UnreadableFileError.of("file.empty")
     width = len(header_keys)
