@@ -96,7 +96,7 @@ EXPECTED = {
         {"test_external_ids_match_exactly"},
         ["external ids must match exactly (case and spaces count: 'c001' is not 'C001'), but "
          "find_clients_by_external_ids(['c001', 'C001 ', 'C002']) returned [StoredClient(id=1, "
-         "external_id='C001'"]),
+         "external_id='C001', name='Acme', values={'client.external_id': 'C001', 'client.name': 'Acme'})]"]),
     "update_not_persisted": (
         {"test_update_changes_only_the_given_fields", "test_a_renamed_client_is_found_by_its_new_name_only",
          "test_parents_are_stored_and_kept_when_an_update_gives_none"},
@@ -105,7 +105,8 @@ EXPECTED = {
     "transaction_not_rolled_back": (
         {"test_a_transaction_that_raises_writes_nothing"},
         ["a transaction() block that raises must be rolled back (nothing written inside it may remain), "
-         "but the repository still holds the client C1 (", "the contact jean@acme.fr (",
+         "but the repository still holds the client C1 (StoredClient(id=2, external_id='C1'",
+         "the contact jean@acme.fr (StoredContact(id=3, client_id=2, email='jean@acme.fr'",
          "the update of client C0 (city 'Paris')"]),
 }
 

@@ -68,28 +68,48 @@ def _contact(email: str, **values: FieldValue) -> ContactRecord:
     return ContactRecord.from_values((2,), fields)
 
 
+def _shown(found: object) -> str:
+    """A stored record (or a list of them) as a failure message shows it: its keys and values by
+    field key, not the whole dataclass."""
+    if isinstance(found, list | tuple):
+        return "[" + ", ".join(_shown(item) for item in found) + "]"
+    if isinstance(found, StoredClient):
+        return (f"StoredClient(id={found.id!r}, external_id={found.external_id!r}, name={found.name!r}, "
+                f"values={_values(found.values)})")
+    if isinstance(found, StoredContact):
+        return (f"StoredContact(id={found.id!r}, client_id={found.client_id!r}, email={found.email!r}, "
+                f"values={_values(found.values)})")
+    return repr(found)
+
+
+def _values(values: Any) -> str:
+    return repr({getattr(field, "value", field): value for field, value in dict(values).items()})
+
+
 def _listed(found: Iterable[Any], call: str) -> list[Any]:
     """The answer of ``call`` as a list, after checking it holds only stored records."""
     try:
         items = list(found)
     except TypeError:
-        pytest.fail(f"{call} must return an iterable of stored records, but returned {found!r}")
+        pytest.fail(f"{call} must return an iterable of stored records, but returned {_shown(found)}")
     return items
 
 
 def _one_client(found: Iterable[Any], call: str) -> StoredClient:
     items = _listed(found, call)
-    assert len(items) == 1, f"{call} should return exactly one StoredClient, but returned {items!r}"
-    assert isinstance(items[0], StoredClient), \
-        f"{call} should return StoredClient objects, but returned a {type(items[0]).__name__}: {items[0]!r}"
+    assert len(items) == 1, f"{call} should return exactly one StoredClient, but returned {_shown(items)}"
+    assert isinstance(items[0], StoredClient), (
+        f"{call} should return StoredClient objects, but returned a {type(items[0]).__name__}: "
+        f"{_shown(items[0])}")
     return items[0]
 
 
 def _one_contact(found: Iterable[Any], call: str) -> StoredContact:
     items = _listed(found, call)
-    assert len(items) == 1, f"{call} should return exactly one StoredContact, but returned {items!r}"
-    assert isinstance(items[0], StoredContact), \
-        f"{call} should return StoredContact objects, but returned a {type(items[0]).__name__}: {items[0]!r}"
+    assert len(items) == 1, f"{call} should return exactly one StoredContact, but returned {_shown(items)}"
+    assert isinstance(items[0], StoredContact), (
+        f"{call} should return StoredContact objects, but returned a {type(items[0]).__name__}: "
+        f"{_shown(items[0])}")
     return items[0]
 
 
@@ -98,7 +118,7 @@ def _expect_value(stored: StoredClient | StoredContact, field: Field, expected: 
     actual = stored.values.get(field)
     assert actual == expected, (
         f"after {after}, {field.value} should be {expected!r}, but the repository returned {actual!r} "
-        f"(values: {dict(stored.values)!r})")
+        f"(values: {_values(stored.values)})")
 
 
 class RepositoryContract(Generic[RepoT, IdT]):
@@ -196,9 +216,10 @@ class RepositoryContract(Generic[RepoT, IdT]):
         found = _listed(repository.find_clients_by_external_ids(["c001", "C001 ", "C002"]), call)
         assert found == [], (
             f"external ids must match exactly (case and spaces count: 'c001' is not 'C001'), but {call} "
-            f"returned {found!r}")
+            f"returned {_shown(found)}")
         found = _listed(repository.find_clients_by_external_ids([]), "find_clients_by_external_ids([])")
-        assert found == [], f"find_clients_by_external_ids([]) should return nothing, but returned {found!r}"
+        assert found == [], (
+            f"find_clients_by_external_ids([]) should return nothing, but returned {_shown(found)}")
 
     def test_created_ids_are_distinct_and_found_again(self, repository: RepoT) -> None:
         ids = [repository.create_client(_client(f"C{n}", f"Client {n}"), None) for n in range(5)]
@@ -209,7 +230,7 @@ class RepositoryContract(Generic[RepoT, IdT]):
         expected = {f"C{n}": client_id for n, client_id in enumerate(ids)}
         assert found == expected, (
             f"each client should be found under the id create_client() returned: expected {expected!r}, "
-            f"but the repository returned {found!r}")
+            f"but the repository returned {_shown(found)}")
 
     def test_names_are_found_by_their_normalised_key(self, repository: RepoT) -> None:
         first = repository.create_client(_client(None, "Boulangerie\u00a0Dupont"), None)
@@ -223,7 +244,8 @@ class RepositoryContract(Generic[RepoT, IdT]):
             f"{second!r}: 'Boulangerie\\xa0Dupont' and 'BOULANGERIE  dupont '), but returned "
             f"{[(c.id, c.name) for c in found]!r}")
         found = _listed(repository.find_clients_by_names(["nobody"]), "find_clients_by_names(['nobody'])")
-        assert found == [], f"find_clients_by_names(['nobody']) should return nothing, but returned {found!r}"
+        assert found == [], (
+            f"find_clients_by_names(['nobody']) should return nothing, but returned {_shown(found)}")
 
     def test_a_full_chunk_of_keys_is_answered_completely(self, repository: RepoT) -> None:
         count = self.chunk_size
@@ -263,7 +285,7 @@ class RepositoryContract(Generic[RepoT, IdT]):
         old = _listed(repository.find_clients_by_names(["acme"]), "find_clients_by_names(['acme'])")
         assert old == [], (
             f"after renaming 'Acme' to 'Acme Group', find_clients_by_names(['acme']) should return nothing "
-            f"(the name key must follow the name), but returned {old!r}")
+            f"(the name key must follow the name), but returned {_shown(old)}")
         call = "find_clients_by_names(['acme group'])"
         found = _one_client(repository.find_clients_by_names(["acme group"]), call)
         assert found.id == client_id, f"{call} should return id {client_id!r}, but returned {found.id!r}"
@@ -307,7 +329,8 @@ class RepositoryContract(Generic[RepoT, IdT]):
         nobody = _listed(repository.find_contacts_by_emails(["nobody@acme.fr"]),
                          "find_contacts_by_emails(['nobody@acme.fr'])")
         assert nobody == [], (
-            f"find_contacts_by_emails(['nobody@acme.fr']) should return nothing, but returned {nobody!r}")
+            f"find_contacts_by_emails(['nobody@acme.fr']) should return nothing, "
+            f"but returned {_shown(nobody)}")
 
     def test_contact_update_changes_only_the_given_fields(self, repository: RepoT) -> None:
         client_id = repository.create_client(_client("C1", "Acme"), None)
@@ -333,7 +356,7 @@ class RepositoryContract(Generic[RepoT, IdT]):
                                     "find_contacts_by_emails(['a@acme.fr'])")
         assert stored_first.is_main, (
             f"a contact created with is_main=True should have contact.is_main True, but its values are "
-            f"{dict(stored_first.values)!r}")
+            f"{_values(stored_first.values)}")
         repository.update_contact(first, ContactChanges({Field.CONTACT_IS_MAIN: False}))
         main = self._main_of(repository, "C1")
         assert main is None, (
@@ -348,7 +371,7 @@ class RepositoryContract(Generic[RepoT, IdT]):
                                     "find_contacts_by_emails(['a@acme.fr'])")
         assert not stored_first.is_main, (
             f"the demoted contact should have contact.is_main False, but its values are "
-            f"{dict(stored_first.values)!r}")
+            f"{_values(stored_first.values)}")
 
     def _main_of(self, repository: RepoT, external_id: str) -> IdT | None:
         client = _one_client(repository.find_clients_by_external_ids([external_id]),
@@ -362,7 +385,7 @@ class RepositoryContract(Generic[RepoT, IdT]):
         contact_id = repository.create_contact(client_id, _contact("jean@acme.fr", external_id="K1"))
         call = "find_contacts_by_external_ids(['K1', 'K2'])"
         found = [c.id for c in _listed(repository.find_contacts_by_external_ids(["K1", "K2"]), call)]
-        assert found == [contact_id], f"{call} should return [{contact_id!r}], but returned {found!r}"
+        assert found == [contact_id], f"{call} should return [{contact_id!r}], but returned {_shown(found)}"
 
     # -- references -----------------------------------------------------------------------------
 
@@ -420,8 +443,8 @@ class RepositoryContract(Generic[RepoT, IdT]):
             repository.update_client(kept, ClientChanges({Field.CLIENT_CITY: "Paris"}))
             raise Boom
         left = [
-            *(f"the client C1 ({c!r})" for c in repository.find_clients_by_external_ids(["C1"])),
-            *(f"the contact jean@acme.fr ({c!r})"
+            *(f"the client C1 ({_shown(c)})" for c in repository.find_clients_by_external_ids(["C1"])),
+            *(f"the contact jean@acme.fr ({_shown(c)})"
               for c in repository.find_contacts_by_emails(["jean@acme.fr"])),
         ]
         kept_client = _one_client(repository.find_clients_by_external_ids(["C0"]),
