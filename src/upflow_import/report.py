@@ -70,7 +70,7 @@ class RowReport:
     def status(self) -> RowStatus:
         """``"failed"``: the row has an error or one of its writes failed (its client may still
         have been written: see ``client``); ``"skipped"``: no error of its own, but not
-        imported because of another row's (or ``on_error="abort"``); else the strongest of
+        imported because of another row's or the file's (or ``on_error="abort"``); else the strongest of
         its outcomes: ``"created"``, ``"updated"`` or ``"unchanged"``. In a dry run, what
         would happen."""
         client, contact = self.client, self.contact
