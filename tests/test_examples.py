@@ -1,5 +1,5 @@
-"""Every example of ``examples/`` runs: the sample files import as described, the scripts work,
-and the SQLAlchemy repository passes the contract test-kit."""
+"""Every example of ``examples/`` runs: the sample files import as described, the scripts work
+(the SQL ETL step included), and the SQLAlchemy repository passes the contract test-kit."""
 
 from __future__ import annotations
 
@@ -194,3 +194,36 @@ def test_the_sqlalchemy_repository_remembers_mappings(tmp_path: Path) -> None:
     assert report.mapping.field_for("Secteur") is Field.CLIENT_STATE
     assert [issue.code for issue in report.issues] == ["mapping.remembered"]
     repository.close()
+
+
+def test_the_sql_etl_example_imports_valid_rows_and_routes_the_failed_ones(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    # Once as a script, as a person runs it; then in-process, the same code and faster.
+    done = run(EXAMPLES / "etl_sql_to_repository.py", "crm.db", "--demo", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "read 6 rows of 10 columns from crm.db" in done.stdout
+    assert "clients: created 4, updated 0, unchanged 0; contacts: created 3" in done.stdout
+    assert "row 4 (C102): value.invalid_email" in done.stdout
+    assert "2 failed rows routed to import_failures" in done.stdout
+    with ui.SqliteRepository(tmp_path / "upflow.db") as store:
+        lumiere = store.find_clients_by_external_ids(["C101"])[0]
+        assert lumiere.parent_id == store.find_clients_by_external_ids(["G100"])[0].id
+        assert lumiere.values[Field.CLIENT_PAYMENT_TERM_DAYS] == 30  # a REAL column, 30.0
+        assert store.count()["clients"] == 4
+    with sqlite3.connect(tmp_path / "crm.db") as source:
+        failures = source.execute(
+            "SELECT row, customer_id, codes, source_values FROM import_failures").fetchall()
+    source.close()
+    assert [(row, customer, codes) for row, customer, codes, _ in failures] == [
+        (4, "C102", "value.invalid_email"), (5, "C103", "value.invalid_integer")]
+    assert '"payment_terms": "soon"' in failures[1][3]
+
+    etl = load_example("etl_sql_to_repository")
+    assert etl.main([str(tmp_path / "crm.db"), "--store", str(tmp_path / "upflow.db")]) == 1
+    out = capsys.readouterr().out
+    assert "clients: created 0, updated 0, unchanged 4" in out  # a second run writes nothing
+    with sqlite3.connect(tmp_path / "crm.db") as source:
+        assert source.execute("SELECT count(*) FROM import_failures").fetchone() == (2,)
+    source.close()

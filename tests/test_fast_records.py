@@ -79,5 +79,5 @@ def test_row_plans_and_row_reports_are_made_fast_and_alike() -> None:
     values = (2, (), (0, 1), planner.Outcome.CREATE, None)
     assert planner._new_row_plan(*values) == planner.RowPlan(*values)
     assert type(planner._new_row_plan(*values)) is planner.RowPlan
-    values = (2, ("Acme",), (), (0,), planner.Outcome.UPDATE, planner.Outcome.CREATE)
+    values = (2, ("Acme",), (), (0,), planner.Outcome.UPDATE, planner.Outcome.CREATE, None, None)
     assert report._new_row_report(*values) == report.RowReport(*values)

@@ -40,7 +40,8 @@ from upflow_import.planner import (
     plan,
 )
 from upflow_import.readers import read_table
-from upflow_import.report import ImportReport, RowReport
+from upflow_import.readers.records import read_records
+from upflow_import.report import ImportReport, RowReport, RowStatus, report_json_schema
 from upflow_import.repository import (
     ClientChanges,
     ContactChanges,
@@ -87,6 +88,7 @@ __all__ = [
     "Row",
     "RowPlan",
     "RowReport",
+    "RowStatus",
     "Severity",
     "SqliteRepository",
     "StoreError",
@@ -106,7 +108,9 @@ __all__ = [
     "normalize_name",
     "parse",
     "plan",
+    "read_records",
     "read_table",
+    "report_json_schema",
     "write_failed_rows",
     "write_template",
 ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
+from typing import Any, cast
 
 from upflow_import._gc import paused_gc
 from upflow_import.apply import apply
@@ -17,13 +19,20 @@ from upflow_import.mapping_memory import remember_mapping as _remember
 from upflow_import.parsing import parse
 from upflow_import.planner import OnError, Progress, plan
 from upflow_import.readers import SourceLike, read_table
+from upflow_import.readers.records import read_records
 from upflow_import.report import ImportReport
 from upflow_import.repository import Repository, check_repository, transaction_of
+from upflow_import.table import Table
 
 __all__ = ["import_file"]
 
+#: What :func:`import_file` accepts besides a file: a table already read, or rows held in memory
+#: (anything :func:`~upflow_import.read_records` reads: mappings, a DataFrame, an Arrow table).
+ImportSource = SourceLike | Table | Iterable[Mapping[Any, object]] | Any
+
+
 def import_file(
-    source: SourceLike,
+    source: ImportSource,
     repository: Repository,
     *,
     mapping: ColumnMapping | Mapping[str, str | Field | None] | None = None,
@@ -44,6 +53,9 @@ def import_file(
     ``source`` is a path, ``bytes`` or a binary file object; ``sheet``,
     ``encoding``, ``delimiter`` and ``header_row`` (the header's row number,
     1 for the first) override what the reader would detect.
+    It may also be a :class:`~upflow_import.Table` already read, or rows
+    held in memory, read by :func:`~upflow_import.read_records` (an iterable
+    of mappings, a pandas or polars DataFrame, an Arrow table).
     ``mapping`` (a :class:`~upflow_import.ColumnMapping` or ``{column: field
     key or None}``) is laid over the automatic mapping: the columns it names
     take the given field, the others are mapped automatically around them.
@@ -84,8 +96,8 @@ def import_file(
     """
     check_repository(repository)
     with paused_gc():  # see paused_gc: every row's objects live until the report is built
-        table = read_table(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
-                           isolate=isolate, header_row=header_row)
+        table = _table_of(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
+                          isolate=isolate, header_row=header_row)
         recalled = None if mapping is not None or not remember_mapping else recall_mapping(
             repository, table.headers)
         column_mapping = auto_map(table, overrides=mapping if recalled is None else recalled)
@@ -114,3 +126,20 @@ def import_file(
             _remember(repository, parsed)
     with paused_gc():
         return ImportReport.build(parsed, planned, result, lang=lang)
+
+
+def _table_of(source: ImportSource, *, sheet: str | None, encoding: str | None, delimiter: str | None,
+              limits: Limits | None, isolate: bool | Isolation, header_row: int | None) -> Table:
+    """The table of ``source``: itself, a file read, or records read."""
+    if isinstance(source, str | os.PathLike | bytes | bytearray | memoryview) or hasattr(source, "read"):
+        return read_table(cast(SourceLike, source), sheet=sheet, encoding=encoding, delimiter=delimiter,
+                          limits=limits, isolate=isolate, header_row=header_row)
+    # The reading overrides mean nothing once the rows are in memory: refuse them rather than
+    # let a caller believe they applied.
+    given = [name for name, value in (("sheet", sheet), ("encoding", encoding), ("delimiter", delimiter),
+                                      ("header_row", header_row)) if value is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} only apply to a file; this source is already rows")
+    if isinstance(source, Table):
+        return source
+    return read_records(source, limits=limits)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.resources
+import json
+from typing import Any, Literal
+
 import attrs
 
 from upflow_import._gc import paused_gc
 from upflow_import.apply import ApplyResult, OperationStatus
 from upflow_import.issues import Issue, Lang
 from upflow_import.mapping import ColumnMapping
-from upflow_import.model import ParsedImport, fast_constructor
+from upflow_import.model import ClientRecord, ContactRecord, FieldValue, ParsedImport, fast_constructor
 from upflow_import.planner import (
     CreateClient,
     CreateContact,
@@ -19,7 +24,11 @@ from upflow_import.planner import (
     UpdateClient,
 )
 
-__all__ = ["FileInfo", "ImportReport", "RowReport", "Summary"]
+__all__ = ["FileInfo", "ImportReport", "RowReport", "RowStatus", "Summary", "report_json_schema"]
+
+#: A row's fate in one word, for an ETL step to route it (see :attr:`RowReport.status`).
+RowStatus = Literal["created", "updated", "unchanged", "skipped", "failed"]
+_NOT_WRITTEN = (Outcome.DROPPED, Outcome.FAILED)
 
 
 @attrs.frozen
@@ -40,8 +49,9 @@ class FileInfo:
 
 @attrs.frozen(slots=True, weakref_slot=False)  # see model.fast_constructor
 class RowReport:
-    """One data row: its original cells, its issues, the operations it fed and
-    what became of its client and contact (``None``: the row has no contact)."""
+    """One data row: its original cells, its issues, the operations it fed,
+    what became of its client and contact (``None``: the row has no contact),
+    and the typed records it was parsed into (``None`` when it had none)."""
 
     number: int
     cells: tuple[str | None, ...]
@@ -49,23 +59,68 @@ class RowReport:
     operations: tuple[int, ...]
     client: Outcome
     contact: Outcome | None
+    client_record: ClientRecord | None = None
+    contact_record: ContactRecord | None = None
 
     @property
     def has_errors(self) -> bool:
         return bool(self.issues) and any(issue.is_error for issue in self.issues)
+
+    @property
+    def status(self) -> RowStatus:
+        """``"failed"``: the row has an error or one of its writes failed (its client may still
+        have been written: see ``client``); ``"skipped"``: no error of its own, but not
+        imported because of another row's or the file's (or ``on_error="abort"``); else the strongest of
+        its outcomes: ``"created"``, ``"updated"`` or ``"unchanged"``. In a dry run, what
+        would happen."""
+        client, contact = self.client, self.contact
+        if self.has_errors or Outcome.FAILED in (client, contact):
+            return "failed"
+        if client in _NOT_WRITTEN or contact in _NOT_WRITTEN:
+            return "skipped"
+        if Outcome.CREATE in (client, contact):
+            return "created"
+        if Outcome.UPDATE in (client, contact):
+            return "updated"
+        return "unchanged"
+
+    @property
+    def values(self) -> dict[str, object]:
+        """The row's typed values by field key, as JSON values (lists for several emails)."""
+        values: dict[str, object] = {}
+        client = self.client_record
+        if client is not None:
+            values.update((field.value, _json_value(value)) for field, value in client.values().items())
+            parent = client.parent
+            if parent is not None:
+                if parent.external_id is not None:
+                    values["group.external_id"] = parent.external_id
+                if parent.name is not None:
+                    values["group.name"] = parent.name
+        if self.contact_record is not None:
+            values.update((field.value, _json_value(value))
+                          for field, value in self.contact_record.values().items())
+        return values
+
+
+def _json_value(value: FieldValue) -> object:
+    return list(value) if isinstance(value, tuple) else value
 
 
 class _RowReportSlots:
     __slots__ = RowReport.__slots__
 
     def __init__(self, number: object, cells: object, issues: object,  # noqa: PLR0917
-                 operations: object, client: object, contact: object) -> None:
+                 operations: object, client: object, contact: object, client_record: object,
+                 contact_record: object) -> None:
         self.number = number
         self.cells = cells
         self.issues = issues
         self.operations = operations
         self.client = client
         self.contact = contact
+        self.client_record = client_record
+        self.contact_record = contact_record
 
 
 _new_row_report = fast_constructor(RowReport, _RowReportSlots)
@@ -146,7 +201,8 @@ class ImportReport:
             added = apply_issues.get(number) if apply_issues else None
             rows.append(_new_row_report(number, parsed_row.cells,
                                         planned.issues if added is None else planned.issues + tuple(added),
-                                        planned.operations, client, contact))
+                                        planned.operations, client, contact, parsed_row.client,
+                                        parsed_row.contact))
         file = FileInfo(parsed.format, parsed.encoding, parsed.delimiter, parsed.sheet, len(parsed.rows))
         return cls(file, parsed.mapping, parsed.headers, plan, result, tuple(rows), plan.file_issues, lang)
 
@@ -202,6 +258,41 @@ class ImportReport:
         with paused_gc():  # a large report is millions of small objects that all stay alive
             return self._document(lang)
 
+    def to_rows(self, lang: Lang | None = None) -> list[dict[str, object]]:
+        """Every data row's outcome as plain data, for an ETL step to route.
+
+        Each dict has ``row`` (its number), ``status`` (see
+        :attr:`RowReport.status`: ``created``, ``updated``, ``unchanged``,
+        ``skipped``, ``failed``), ``client`` and ``contact`` (their outcome:
+        ``create``, ``update``, ``unchanged``, ``dropped``, ``failed``;
+        ``contact`` is ``None`` for a row without one), ``values`` (the typed
+        values by field key), ``cells`` (the original cells by column) and
+        ``issues`` (as in :meth:`to_dict`, in ``lang``).
+
+        >>> from upflow_import import InMemoryRepository, import_file, read_records
+        >>> report = import_file(read_records([{"Customer": "Acme", "Payment terms": 30.0},
+        ...                                    {"Customer": "Globex", "Payment terms": "soon"}]),
+        ...                      InMemoryRepository())
+        >>> for row in report.to_rows():
+        ...     print(row["row"], row["status"], row["values"])
+        2 created {'client.name': 'Acme', 'client.payment_term_days': 30}
+        3 failed {'client.name': 'Globex'}
+        """
+        lang = self.lang if lang is None else lang
+        return [_row_dict(row, self.headers, lang) for row in self.rows]
+
+    def to_pandas(self, lang: Lang | None = None) -> Any:
+        """:meth:`to_rows` as a pandas DataFrame: ``row``, ``status``, ``client``, ``contact``,
+        ``issue_codes`` and ``issue_messages`` (joined), then one column per field key.
+        Needs pandas (not a dependency of this library)."""
+        pandas = _optional("pandas", "ImportReport.to_pandas()")
+        return pandas.DataFrame(_frame_columns(self.to_rows(lang)))
+
+    def to_polars(self, lang: Lang | None = None) -> Any:
+        """:meth:`to_pandas` as a polars DataFrame. Needs polars (not a dependency of this library)."""
+        polars = _optional("polars", "ImportReport.to_polars()")
+        return polars.DataFrame(_frame_columns(self.to_rows(lang)), strict=False)
+
     def _document(self, lang: Lang) -> dict[str, object]:
         return {
             "file": self.file.to_dict(),
@@ -214,6 +305,58 @@ class ImportReport:
             "issues": [issue.to_dict(lang) for issue in self.issues],
             "operations": [operation.to_dict() for operation in self.operations],
         }
+
+
+def report_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of :meth:`ImportReport.to_dict`, the document the command
+    line prints with ``--json`` (or its error document), as shipped in the package
+    (``upflow_import/schema/report.schema.json``).
+
+    >>> schema = report_json_schema()
+    >>> schema["$schema"], sorted(schema["$defs"]["report"]["required"])
+    ('https://json-schema.org/draft/2020-12/schema', ['file', 'issues', 'mapping', 'operations', 'summary'])
+    """
+    text = importlib.resources.files("upflow_import").joinpath("schema/report.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def _row_dict(row: RowReport, headers: tuple[str, ...], lang: Lang) -> dict[str, object]:
+    return {
+        "row": row.number,
+        "status": row.status,
+        "client": row.client.value,
+        "contact": None if row.contact is None else row.contact.value,
+        "values": row.values,
+        "cells": dict(zip(headers, row.cells, strict=False)),
+        "issues": [issue.to_dict(lang) for issue in row.issues],
+    }
+
+
+def _frame_columns(rows: list[dict[str, object]]) -> dict[str, list[object]]:
+    """The rows as columns: outcome, issues (codes and messages joined), then one column per field."""
+    fields = list(dict.fromkeys(key for row in rows for key in row["values"]))  # type: ignore[attr-defined]
+    columns: dict[str, list[object]] = {name: [] for name in (
+        "row", "status", "client", "contact", "issue_codes", "issue_messages", *fields)}
+    for row in rows:
+        for name in ("row", "status", "client", "contact"):
+            columns[name].append(row[name])
+        issues: list[dict[str, Any]] = row["issues"]  # type: ignore[assignment]
+        columns["issue_codes"].append(", ".join(issue["code"] for issue in issues))
+        columns["issue_messages"].append("\n".join(issue["message"] for issue in issues))
+        values: dict[str, object] = row["values"]  # type: ignore[assignment]
+        for field in fields:
+            value = values.get(field)
+            columns[field].append(", ".join(value) if isinstance(value, list) else value)
+    return columns
+
+
+def _optional(module: str, purpose: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(f"{purpose} needs {module}, which is not installed "
+                          f"(pip install {module})") from None
 
 
 def _unwritten(plan: Plan, result: ApplyResult | None) -> set[int]:

@@ -9,7 +9,8 @@ import attrs
 
 from upflow_import.issues import Issue
 
-Format = Literal["csv", "xlsx", "xls", "xlsb", "ods"]
+#: ``"records"``: rows given in memory (:func:`~upflow_import.read_records`), not a file.
+Format = Literal["csv", "xlsx", "xls", "xlsb", "ods", "records"]
 
 
 @attrs.frozen(slots=True)
@@ -62,23 +63,34 @@ class Table:
     def from_rows(
         cls,
         headers: Sequence[str],
-        rows: Iterable[Sequence[str | None]],
+        rows: Iterable[Sequence[object]],
         *,
         first_row_number: int = 2,
     ) -> Table:
         """Build a table from Python values, for programmatic imports and tests.
 
+        Text cells are kept as given; any other value becomes the text a
+        workbook cell holding it would (``1001`` → ``'1001'``, a date in ISO),
+        by the rules of :func:`~upflow_import.read_records`, which is the
+        richer way in (mappings, DataFrames, limits).
+
         >>> table = Table.from_rows(["Nom du client"], [["Acme"], ["Globex"]])
         >>> [row.number for row in table.rows]
         [2, 3]
         """
+        from upflow_import.readers.records import record_cell_text  # noqa: PLC0415  # readers import this module
+
         width = len(headers)
         built = []
         for offset, values in enumerate(rows):
-            cells = tuple(values)
+            number = first_row_number + offset
+            cells = tuple(value if value is None or isinstance(value, str)
+                          else record_cell_text(value, row=number,
+                                                column=headers[index] if index < width else index)
+                          for index, value in enumerate(values))
             if len(cells) != width:
                 raise ValueError(f"row {offset} has {len(cells)} values for {width} headers")
-            built.append(Row(first_row_number + offset, cells))
+            built.append(Row(number, cells))
         return cls(format="csv", headers=headers, rows=built)
 
     @property
