@@ -1,5 +1,7 @@
 """Import customer and contact spreadsheets into typed records and a create/update plan."""
 
+import logging
+
 from upflow_import.api import import_file
 from upflow_import.apply import ApplyResult, OperationResult, OperationStatus, apply
 from upflow_import.errors import (
@@ -52,7 +54,12 @@ from upflow_import.sqlite import SqliteRepository
 from upflow_import.table import Row, Table
 from upflow_import.templates import write_template
 
+#: The package's version; pyproject.toml reads it from here.
 __version__ = "0.1.0"
+
+# A library logs, the application decides what is shown: without a handler of the
+# application's, the DEBUG records of the stages go nowhere (not to stderr).
+logging.getLogger("upflow_import").addHandler(logging.NullHandler())
 
 __all__ = [
     "Address",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from upflow_import._gc import paused_gc
+from upflow_import._stages import logger, stage
 from upflow_import.apply import apply
 from upflow_import.fields import Field
 from upflow_import.isolation import Isolation
@@ -57,9 +58,18 @@ def import_file(
     :class:`~upflow_import.UpflowImportError` subclass with the issue's code
     (``file.*``); everything else, down to each cell, is in the report.
     ``on_error`` is the planner's policy (``"skip"`` imports the valid rows,
-    ``"abort"`` imports nothing when there is an error). ``progress(done,
-    total)`` is called while planning (over the rows) and then while writing
-    (over the operations). ``lang`` is the default language of
+    ``"abort"`` imports nothing when there is an error).
+
+    ``progress(done, total)`` is called while planning (``total`` is the
+    number of rows) and then while writing (``total`` is the number of
+    operations). When ``progress`` also has a ``stage(name)`` method, it is
+    called as each stage starts: ``"read"``, ``"map"``, ``"parse"``,
+    ``"plan"``, then ``"apply"`` unless ``dry_run``; the command line's
+    progress bar uses it to show each stage once, in its own unit. Each
+    stage's duration, and the repository calls of planning and writing, are
+    logged at DEBUG to the ``upflow_import`` logger.
+
+    ``lang`` is the default language of
     ``report.to_dict()``. ``isolate=True`` (or an
     :class:`~upflow_import.Isolation`) reads the file in a capped child
     process, as :func:`~upflow_import.read_table` does; the rest of the
@@ -72,16 +82,23 @@ def import_file(
     (True, 1, 'Acme')
     """
     with paused_gc():  # see paused_gc: every row's objects live until the report is built
-        table = read_table(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
-                           isolate=isolate)
-        recalled = None if mapping is not None or not remember_mapping else recall_mapping(
-            repository, table.headers)
-        column_mapping = auto_map(table, overrides=mapping if recalled is None else recalled)
-        parsed = parse(table, column_mapping, limits=limits)
+        with stage("read", progress):
+            table = read_table(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
+                               isolate=isolate)
+        logger.debug("read: %s, %d columns, encoding %s, delimiter %r, sheet %r", table.format,
+                     len(table.headers), table.encoding, table.delimiter, table.sheet)
+        with stage("map", progress):
+            recalled = None if mapping is not None or not remember_mapping else recall_mapping(
+                repository, table.headers)
+            column_mapping = auto_map(table, overrides=mapping if recalled is None else recalled)
+        with stage("parse", progress):
+            parsed = parse(table, column_mapping, limits=limits)
+        logger.debug("parse: %d rows", len(parsed.rows))
         del table  # every row is parsed: the file's text need not stay in memory while planning
         if recalled is not None:
             parsed = with_recall_notice(parsed)
-        planned = plan(parsed, repository, on_error=on_error, progress=progress)
+        with stage("plan", progress):
+            planned = plan(parsed, repository, on_error=on_error, progress=progress)
         if dry_run:
             # Nothing to write: the report is built before the collector resumes, and the
             # parsed rows are freed, so that it never has to walk them.
@@ -89,7 +106,10 @@ def import_file(
             del parsed
             return report
     # The repository's own code runs with the collector on, as it expects.
-    result = None if dry_run else apply(planned, repository, progress=progress)
+    result = None
+    if not dry_run:
+        with stage("apply", progress):
+            result = apply(planned, repository, progress=progress)
     if result is not None and mapping is not None and remember_mapping:
         _remember(repository, parsed)
     with paused_gc():
