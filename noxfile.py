@@ -13,7 +13,8 @@ nox.options.default_venv_backend = "venv"
 #: both), name the same versions; tests/test_packaging.py checks it.
 PYTHONS = ["3.11", "3.13"]
 
-SOURCES = ["src", "tests", "fuzz", "examples", "benchmarks", "noxfile.py", "docs/conf.py"]
+SOURCES = ["src", "tests", "fuzz", "examples", "benchmarks", "noxfile.py", "docs/conf.py",
+           "docs/_inventories.py"]
 
 
 @nox.session(python=PYTHONS)
