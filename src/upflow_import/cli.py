@@ -223,7 +223,9 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
     delimiter = _delimiter(args.delimiter, lang)
     encoding = _encoding(args.encoding)
     failed_rows = _failed_rows_destination(args, lang)
-    bar = ProgressBar(sys.stderr, lang) if not args.json and sys.stderr.isatty() else None
+    # --verbose logs each stage on stderr, which a bar redrawn in place would garble.
+    drawn = not args.json and not args.verbose and sys.stderr.isatty()
+    bar = ProgressBar(sys.stderr, lang) if drawn else None
     try:
         with ExitStack() as stack:
             if mode == "apply" and isinstance(repository, SqliteRepository):
