@@ -96,3 +96,12 @@ def test_the_build_backend_writes_nothing_into_the_checkout() -> None:
     # setuptools leaves build/ and src/*.egg-info behind after `pip install .`; hatchling
     # builds in a temporary folder. CI also builds the wheel and checks the checkout.
     assert PYPROJECT["build-system"]["build-backend"] == "hatchling.build"
+
+
+def test_the_corpus_tests_say_what_they_need_when_they_skip() -> None:
+    from conftest import CORPUS, CORPUS_MISSING
+
+    where = "../shared/corpus/calamine"
+    assert CORPUS.relative_to(ROOT.parent).as_posix() == where.removeprefix("../")
+    assert where in CORPUS_MISSING  # the reason pytest -rs prints
+    assert f"`{where}`" in README.split("## Development", 1)[1]
