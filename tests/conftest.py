@@ -8,6 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "calamine"
+#: Why the corpus tests skip, as ``pytest -rs`` prints it (the README's development section agrees).
+CORPUS_MISSING = "needs the real-world spreadsheet corpus at ../shared/corpus/calamine, beside the checkout"
 EXAMPLES = ROOT / "examples"
 
 
@@ -15,5 +17,5 @@ EXAMPLES = ROOT / "examples"
 def corpus_dir() -> Path:
     """The shared real-world spreadsheet corpus; tests using it skip when it is absent."""
     if not CORPUS.is_dir():
-        pytest.skip("the shared corpus is not beside the project")
+        pytest.skip(CORPUS_MISSING)
     return CORPUS

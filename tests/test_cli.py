@@ -262,8 +262,14 @@ def test_a_terminal_gets_a_progress_bar_on_stderr(tmp_path: Path) -> None:
     os.close(leader)
     terminal = b"".join(chunks).decode("utf-8")
     assert process.returncode == 0
-    assert "Importing" in terminal and "rows" in terminal and "\r" in terminal
-    assert "Importing" not in stdout.decode("utf-8")
+    # Each stage once, under its own label, counting in its own unit: 200 rows are
+    # planned into 400 operations (a client and a contact each), written as such.
+    labels = ["Reading…", "Mapping columns…", "Checking values…", "Planning…", "Writing…"]
+    assert [terminal.count(label) for label in labels] == [1, 1, 1, 1, 1]
+    assert [terminal.index(label) for label in labels] == sorted(terminal.index(label) for label in labels)
+    assert "200/200 rows" in terminal and "400/400 operations" in terminal
+    assert "/400 rows" not in terminal and "/200 operations" not in terminal
+    assert "Writing" not in stdout.decode("utf-8")
 
 
 def test_an_unusable_file_or_command_line_exits_2_without_a_traceback(tmp_path: Path) -> None:
@@ -300,7 +306,8 @@ def test_each_way_of_being_unusable_names_its_cause(tmp_path: Path, capsys: pyte
     listed.write_text('["Nom du client", "client.name"]', encoding="utf-8")
 
     cases: list[tuple[list[str | Path], str]] = [
-        (["check", tmp_path / "absent.csv"], "does not exist"),
+        (["check", tmp_path / "absent.csv"], "[file.not_found]"),
+        (["check", tmp_path], "[file.unreadable]"),
         (["check", good, "--mapping", unknown], "[mapping.unknown_field]"),
         (["check", good, "--mapping", broken], "mapping file"),
         (["check", good, "--mapping", listed], "something else than column names"),
@@ -309,6 +316,10 @@ def test_each_way_of_being_unusable_names_its_cause(tmp_path: Path, capsys: pyte
         (["check", tmp_path / "one.xlsx", "--sheet", "Clients"], "[file.sheet_not_found]"),
         (["apply", good, "--failed-rows", "failed.ods"], "[export.unsupported_format]"),
         (["apply", good, "--failed-rows", tmp_path / "nowhere" / "failed.csv"], "folder does not exist"),
+        (["apply", good, "--failed-rows", "good.csv"], "names the file being imported or the store"),
+        (["apply", good, "--db", "store.csv", "--failed-rows", tmp_path / "store.csv"],
+         "would be overwritten"),
+        (["plan", good, "--db", "store.csv", "--failed-rows", "store.csv"], "would be overwritten"),
         (["template", "template.ods"], "[export.unsupported_format]"),
         (["account-managers", "add", "not-an-email"], "not a valid email"),
         (["plan", good, "--db", good], "[store.unusable]"),
@@ -317,7 +328,9 @@ def test_each_way_of_being_unusable_names_its_cause(tmp_path: Path, capsys: pyte
         status, out, err = in_process(args, capsys)
         assert status == 2, (args, out, err)
         assert expected in err, (args, err)
+        assert "format=" not in err  # the command line's hints name no Python argument
         assert out == ""
+    assert good.read_bytes().startswith(b"Identifiant Client;")  # --failed-rows never overwrote it
     # A file whose errors concern it as a whole cannot be used either; its report says why.
     no_name = write_csv(tmp_path / "no_name.csv", ["Ville", "Pays"], [["Paris", "France"]])
     status, out, _ = in_process(["apply", no_name, "--db", "store.db"], capsys)
@@ -345,3 +358,121 @@ def test_the_human_report_is_french_with_lang_fr(tmp_path: Path, capsys: pytest.
                      "plan calculé sur une base vide"):
         assert expected in out, expected
     assert "Traceback" not in out
+
+
+# -- command-line conventions -------------------------------------------------------------------------
+
+
+def test_version_prints_the_installed_version(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    result = run("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout == f"upflow-import {version('upflow-import')}\n"
+
+
+def test_help_lists_the_formats_the_exit_statuses_and_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert "formats: CSV, XLSX, XLS, XLSB, ODS" in text
+    for status in ("0    no error", "1    the import reported errors", "2    the file, the store or"):
+        assert status in text
+    examples = text.split("examples:", 1)[1]
+    assert examples.count("upflow-import ") >= 2
+    assert main(["check", "--help"]) == 0
+    assert "or - to read it from standard input" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_file_on_standard_input_is_sniffed_from_its_bytes(tmp_path: Path) -> None:
+    workbook = xlsxwriter.Workbook(str(tmp_path / "clients.xlsx"))
+    sheet = workbook.add_worksheet("Clients")
+    sheet.write_row(0, 0, ["Nom du client", "Ville"])
+    sheet.write_row(1, 0, ["Acme", "Lyon"])
+    workbook.close()
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    command = [sys.executable, "-m", "upflow_import", "apply", "-", "--db", "store.db"]
+    with (tmp_path / "clients.xlsx").open("rb") as stdin:
+        result = subprocess.run(command, cwd=tmp_path, stdin=stdin, capture_output=True, check=False,
+                                env=env, timeout=120)
+    out = result.stdout.decode("utf-8")
+    assert result.returncode == 0, result.stderr
+    assert "standard input — XLSX, sheet 'Clients', 1 rows" in out
+    assert counts(tmp_path / "store.db") == (1, 0)
+    csv_bytes = "Nom du client;Ville\nCafé Dupré;Nîmes\n".encode("cp1252")
+    checked = subprocess.run([sys.executable, "-m", "upflow_import", "check", "-", "--json"], cwd=tmp_path,
+                             input=csv_bytes, capture_output=True, check=False, env=env, timeout=120)
+    document = json.loads(checked.stdout)
+    assert checked.returncode == 0
+    assert document["file"]["format"] == "csv" and document["file"]["encoding"] == "cp1252"
+    assert document["operations"][0]["key"] == "Café Dupré"
+
+
+def test_standard_input_is_read_within_the_size_limit(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from upflow_import import Limits
+
+    class Stdin:
+        """Standard input that answers any read with a small CSV and records the sizes asked."""
+
+        def __init__(self) -> None:
+            self.asked: list[int] = []
+            self.buffer = self
+
+        def read(self, size: int = -1) -> bytes:
+            self.asked.append(size)
+            return b"Nom du client\nAcme\n"
+
+    stdin = Stdin()
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["check", "-"]) == 0
+    assert stdin.asked == [Limits().max_bytes + 1]  # never read(-1): one byte past the limit at most
+    assert "standard input — CSV" in capsys.readouterr().out
+
+
+def test_a_missing_or_unreadable_file_has_its_code_in_the_json_error(tmp_path: Path) -> None:
+    missing = run("check", "absent.csv", "--json", "--lang", "fr", cwd=tmp_path)
+    assert missing.returncode == 2
+    error = json.loads(missing.stdout)["error"]
+    assert error["code"] == "file.not_found"
+    assert error["message"] == "Le fichier absent.csv n'existe pas."
+    assert error["hint"] and "Traceback" not in missing.stderr
+    (tmp_path / "exports").mkdir()
+    folder = run("check", "exports", "--json", cwd=tmp_path)
+    assert folder.returncode == 2 and json.loads(folder.stdout)["error"]["code"] == "file.unreadable"
+
+
+def test_a_failed_rows_file_that_cannot_be_written_after_apply_still_reports_the_import(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    rows = clean_rows("C", 3)
+    rows[0][6] = "jean@"
+    path = write_csv(tmp_path / "clients.csv", FR_HEADERS, rows)
+    (tmp_path / "rejected.csv").mkdir()  # passes the checks made before importing, fails the write
+    status, out, err = in_process(["apply", path, "--db", "store.db", "--failed-rows", "rejected.csv"],
+                                  capsys)
+    assert status == 2
+    assert counts(tmp_path / "store.db") == (3, 2)  # committed before the export failed
+    assert "created: 3" in out and "Written to store.db." in out
+    assert "Cannot write rejected.csv" in err
+    status, out, err = in_process(["apply", path, "--db", "again.db", "--failed-rows", "rejected.csv",
+                                   "--json"], capsys)
+    document = json.loads(out)
+    assert status == 2
+    assert document["summary"]["clients"]["create"] == 3 and document["operations"]
+    assert "Cannot write rejected.csv" in document["error"]["message"]
+    assert counts(tmp_path / "again.db") == (3, 2)
+
+
+def test_verbose_logs_the_stages_on_stderr_and_only_then(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "clients.csv", FR_HEADERS, clean_rows("C", 3))
+    quiet = run("apply", path, "--db", "store.db", cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    verbose = run("plan", path, "--db", "store.db", "-v", cwd=tmp_path)
+    assert verbose.returncode == 0
+    for stage in ("read", "map", "parse", "plan"):
+        assert f"{stage}: done in" in verbose.stderr, stage
+    # The store holds the three clients already: planned as unchanged, after two lookups.
+    assert "plan: 3 rows, 0 operations; repository calls: 2 (find_clients_by_external_ids: 1, " \
+           "find_contacts_by_emails: 1)" in verbose.stderr
+    assert "apply:" not in verbose.stderr  # plan writes nothing
+    assert "read: done in" not in verbose.stdout

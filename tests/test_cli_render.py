@@ -122,13 +122,22 @@ def test_export_lists_clients_subsidiaries_and_main_contacts() -> None:
 def test_the_progress_bar_redraws_in_place_and_erases_itself() -> None:
     stream = io.StringIO()
     bar = ProgressBar(stream, "en", interval=0)
+    bar.stage("plan")
     for done in (0, 500, 1000):
         bar(done, 1000)
+    bar.stage("apply")
+    bar(2000, 2000)
     bar.close()
     output = stream.getvalue()
-    assert output.count("\r") == 4 and "\n" not in output
-    assert "100%" in output and "1,000/1,000 rows" in output
+    assert output.count("\r") == 7 and "\n" not in output
+    assert "Planning ██████████" in output and "1,000/1,000 rows" in output
+    assert "Writing ██████" in output and "100%  2,000/2,000 operations" in output
     assert output.endswith("\r\033[K")
+    french = io.StringIO()
+    bar = ProgressBar(french, "fr", interval=0)
+    bar.stage("apply")
+    bar(1, 2)
+    assert "Écriture" in french.getvalue() and "1/2 opérations" in french.getvalue()
     untouched = io.StringIO()
     ProgressBar(untouched, "fr").close()
     assert untouched.getvalue() == ""

@@ -1,5 +1,8 @@
 """Import customer and contact spreadsheets into typed records and a create/update plan."""
 
+import logging
+
+from upflow_import._sheets import Destination
 from upflow_import.api import import_file
 from upflow_import.apply import ApplyResult, OperationResult, OperationStatus, apply
 from upflow_import.errors import (
@@ -13,9 +16,10 @@ from upflow_import.exports import write_failed_rows
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name
 from upflow_import.isolation import Isolation
-from upflow_import.issues import Issue, Severity
+from upflow_import.issues import Issue, Severity, Text
+from upflow_import.lang import Lang
 from upflow_import.limits import Limits
-from upflow_import.mapping import ColumnMapping, ColumnMatch, auto_map, normalize_header
+from upflow_import.mapping import ColumnMapping, ColumnMatch, Overrides, auto_map, normalize_header
 from upflow_import.mapping_memory import MappingMemory, header_fingerprint
 from upflow_import.memory import InMemoryRepository
 from upflow_import.model import (
@@ -31,17 +35,28 @@ from upflow_import.parsing import parse
 from upflow_import.planner import (
     CreateClient,
     CreateContact,
+    EntityCounts,
+    OnError,
     Operation,
     Outcome,
     Plan,
+    Progress,
     RowPlan,
+    Target,
     UpdateClient,
     UpdateContact,
     plan,
 )
-from upflow_import.readers import read_table
+from upflow_import.readers import SourceLike, read_table
 from upflow_import.readers.records import read_records
-from upflow_import.report import ImportReport, RowReport, RowStatus, report_json_schema
+from upflow_import.report import (
+    FileInfo,
+    ImportReport,
+    RowReport,
+    RowStatus,
+    Summary,
+    report_json_schema,
+)
 from upflow_import.repository import (
     ClientChanges,
     ContactChanges,
@@ -50,10 +65,15 @@ from upflow_import.repository import (
     StoredContact,
 )
 from upflow_import.sqlite import SqliteRepository
-from upflow_import.table import Row, Table
+from upflow_import.table import Format, Row, Table
 from upflow_import.templates import write_template
 
+#: The package's version; pyproject.toml reads it from here.
 __version__ = "0.1.0"
+
+# A library logs, the application decides what is shown: without a handler of the
+# application's, the DEBUG records of the stages go nowhere (not to stderr).
+logging.getLogger("upflow_import").addHandler(logging.NullHandler())
 
 __all__ = [
     "Address",
@@ -67,34 +87,46 @@ __all__ = [
     "ContactRecord",
     "CreateClient",
     "CreateContact",
+    "Destination",
+    "EntityCounts",
     "Field",
+    "FileInfo",
     "FileTooLargeError",
+    "Format",
     "ImportReport",
     "InMemoryRepository",
     "Isolation",
     "Issue",
+    "Lang",
     "Limits",
     "MappingError",
     "MappingMemory",
+    "OnError",
     "Operation",
     "OperationResult",
     "OperationStatus",
     "Outcome",
+    "Overrides",
     "ParsedImport",
     "ParsedRow",
     "Plan",
     "Position",
+    "Progress",
     "Repository",
     "Row",
     "RowPlan",
     "RowReport",
     "RowStatus",
     "Severity",
+    "SourceLike",
     "SqliteRepository",
     "StoreError",
     "StoredClient",
     "StoredContact",
+    "Summary",
     "Table",
+    "Target",
+    "Text",
     "UnreadableFileError",
     "UpdateClient",
     "UpdateContact",

@@ -45,6 +45,7 @@ STRINGS: Mapping[str, Text] = {
     "summary.separator": Text("separator {delimiter}", "séparateur {delimiter}"),
     "summary.sheet": Text("sheet {sheet}", "feuille {sheet}"),
     "summary.file_rows": Text("{rows} rows", "{rows} lignes"),
+    "summary.stdin": Text("standard input", "entrée standard"),
     "counts.would": Text("to create: {create} · to update: {update} · unchanged: {unchanged} · "
                          "dropped: {dropped}",
                          "à créer : {create} · à mettre à jour : {update} · inchangés : {unchanged} · "
@@ -122,7 +123,9 @@ STRINGS: Mapping[str, Text] = {
                                 "il contient autre chose que des noms de colonnes et des clés de champ"),
     "error.output": Text("Cannot write {path}: {detail}.", "Impossible d'écrire {path} : {detail}."),
     "error.no_folder": Text("its folder does not exist", "son dossier n'existe pas"),
-    "error.file_missing": Text("The file {path} does not exist.", "Le fichier {path} n'existe pas."),
+    "error.failed_rows_overwrites": Text(
+        "--failed-rows {path} names the file being imported or the store: it would be overwritten.",
+        "--failed-rows {path} désigne le fichier importé ou la base : il serait écrasé."),
     "error.delimiter": Text(
         "The separator must be one character, or one of: semicolon, comma, pipe, tab (got {value!r}).",
         "Le séparateur doit être un caractère, ou l'un de : semicolon, comma, pipe, tab ({value!r} "
@@ -135,9 +138,14 @@ STRINGS: Mapping[str, Text] = {
         "La base {db} est restée verrouillée trop longtemps par un autre import ({detail})."),
     "error.invalid_account_manager": Text("{value!r} is not a valid email address.",
                                           "{value!r} n'est pas une adresse email valide."),
-    # progress
-    "progress.label": Text("Importing", "Import"),
+    # progress: one label per stage of the import, and the unit its counts are in
+    "progress.read": Text("Reading", "Lecture"),
+    "progress.map": Text("Mapping columns", "Association des colonnes"),
+    "progress.parse": Text("Checking values", "Vérification des valeurs"),
+    "progress.plan": Text("Planning", "Préparation"),
+    "progress.apply": Text("Writing", "Écriture"),
     "progress.rows": Text("rows", "lignes"),
+    "progress.operations": Text("operations", "opérations"),
     # reference data
     "references.added": Text("added: {count} · already registered: {known}",
                              "ajoutés : {count} · déjà enregistrés : {known}"),
@@ -349,13 +357,18 @@ def render_export(export: Mapping[str, object], lang: Lang) -> str:
 # -- progress -----------------------------------------------------------------
 
 class ProgressBar:
-    """A one-line progress bar redrawn in place on a terminal stream.
+    """A one-line progress bar redrawn in place on a terminal stream, one stage after another.
 
-    Redraws at most ten times a second, so that a callback per row costs
-    nothing noticeable; :meth:`close` erases the line.
+    :func:`~upflow_import.import_file` announces each stage (``stage(name)``):
+    the bar then shows that stage's label, and its counts in that stage's
+    unit, rows while planning and operations while writing. Redraws at most
+    ten times a second, so that a callback per row costs nothing noticeable;
+    :meth:`close` erases the line.
     """
 
     WIDTH = 30
+    #: The unit of each stage's ``(done, total)`` counts; the other stages report none.
+    UNITS: Mapping[str, str] = {"plan": "progress.rows", "apply": "progress.operations"}
 
     def __init__(self, stream: TextIO, lang: Lang, interval: float = 0.1) -> None:
         self._stream = stream
@@ -363,18 +376,28 @@ class ProgressBar:
         self._interval = interval
         self._last = 0.0
         self._drawn = False
+        self._stage = "plan"
+
+    def stage(self, name: str) -> None:
+        """Start the stage ``name``: its label replaces the previous stage's line."""
+        self._stage = name
+        self._last = 0.0
+        self._draw(say(f"progress.{name}", self._lang) + "…")
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
         if now - self._last < self._interval and done < total:
             return
         self._last = now
-        fraction = min(done / total, 1.0) if total else 0.0
+        fraction = min(done / total, 1.0) if total else 1.0
         filled = int(fraction * self.WIDTH)
         bar = "█" * filled + "░" * (self.WIDTH - filled)
-        label = say("progress.label", self._lang)
-        rows = say("progress.rows", self._lang)
-        self._stream.write(f"\r{label} {bar} {fraction:4.0%}  {done:,}/{total:,} {rows}")
+        label = say(f"progress.{self._stage}", self._lang)
+        unit = say(self.UNITS.get(self._stage, "progress.rows"), self._lang)
+        self._draw(f"{label} {bar} {fraction:4.0%}  {done:,}/{total:,} {unit}")
+
+    def _draw(self, line: str) -> None:
+        self._stream.write(f"\r\033[K{line}")
         self._stream.flush()
         self._drawn = True
 

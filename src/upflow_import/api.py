@@ -8,6 +8,7 @@ from contextlib import nullcontext
 from typing import Any, cast
 
 from upflow_import._gc import paused_gc
+from upflow_import._stages import logger, stage
 from upflow_import.apply import apply
 from upflow_import.fields import Field
 from upflow_import.isolation import Isolation
@@ -72,9 +73,18 @@ def import_file(
     :class:`~upflow_import.UpflowImportError` subclass with the issue's code
     (``file.*``); everything else, down to each cell, is in the report.
     ``on_error`` is the planner's policy (``"skip"`` imports the valid rows,
-    ``"abort"`` imports nothing when there is an error). ``progress(done,
-    total)`` is called while planning (over the rows) and then while writing
-    (over the operations). ``lang`` is the default language of
+    ``"abort"`` imports nothing when there is an error).
+
+    ``progress(done, total)`` is called while planning (``total`` is the
+    number of rows) and then while writing (``total`` is the number of
+    operations). When ``progress`` also has a ``stage(name)`` method, it is
+    called as each stage starts: ``"read"``, ``"map"``, ``"parse"``,
+    ``"plan"``, then ``"apply"`` unless ``dry_run``; the command line's
+    progress bar uses it to show each stage once, in its own unit. Each
+    stage's duration, and the repository calls of planning and writing, are
+    logged at DEBUG to the ``upflow_import`` logger.
+
+    ``lang`` is the default language of
     ``report.to_dict()``. ``isolate=True`` (or an
     :class:`~upflow_import.Isolation`) reads the file in a capped child
     process, as :func:`~upflow_import.read_table` does; the rest of the
@@ -96,18 +106,25 @@ def import_file(
     """
     check_repository(repository)
     with paused_gc():  # see paused_gc: every row's objects live until the report is built
-        table = _table_of(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
-                          isolate=isolate, header_row=header_row)
-        recalled = None if mapping is not None or not remember_mapping else recall_mapping(
-            repository, table.headers)
-        column_mapping = auto_map(table, overrides=mapping if recalled is None else recalled)
-        parsed = parse(table, column_mapping, limits=limits)
+        with stage("read", progress):
+            table = _table_of(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
+                              isolate=isolate, header_row=header_row)
+        logger.debug("read: %s, %d columns, encoding %s, delimiter %r, sheet %r", table.format,
+                     len(table.headers), table.encoding, table.delimiter, table.sheet)
+        with stage("map", progress):
+            recalled = None if mapping is not None or not remember_mapping else recall_mapping(
+                repository, table.headers)
+            column_mapping = auto_map(table, overrides=mapping if recalled is None else recalled)
+        with stage("parse", progress):
+            parsed = parse(table, column_mapping, limits=limits)
+        logger.debug("parse: %d rows", len(parsed.rows))
         del table  # every row is parsed: the file's text need not stay in memory while planning
         if recalled is not None:
             parsed = with_recall_notice(parsed)
     if dry_run:
         with paused_gc():
-            planned = plan(parsed, repository, on_error=on_error, progress=progress)
+            with stage("plan", progress):
+                planned = plan(parsed, repository, on_error=on_error, progress=progress)
             # Nothing to write: the report is built before the collector resumes, and the
             # parsed rows are freed, so that it never has to walk them.
             report = ImportReport.build(parsed, planned, None, lang=lang)
@@ -118,15 +135,15 @@ def import_file(
     # planning against the same snapshot and creating the same clients twice.
     transaction = transaction_of(repository)
     with nullcontext() if transaction is None else transaction():
-        with paused_gc():
+        with paused_gc(), stage("plan", progress):
             planned = plan(parsed, repository, on_error=on_error, progress=progress)
         # The repository's own code runs with the collector on, as it expects.
-        result = apply(planned, repository, progress=progress)
+        with stage("apply", progress):
+            result = apply(planned, repository, progress=progress)
         if mapping is not None and remember_mapping:
             _remember(repository, parsed)
     with paused_gc():
         return ImportReport.build(parsed, planned, result, lang=lang)
-
 
 def _table_of(source: ImportSource, *, sheet: str | None, encoding: str | None, delimiter: str | None,
               limits: Limits | None, isolate: bool | Isolation, header_row: int | None) -> Table:

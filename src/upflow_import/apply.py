@@ -6,6 +6,7 @@ import enum
 
 import attrs
 
+from upflow_import._stages import format_calls, logger
 from upflow_import.issues import Issue
 from upflow_import.planner import (
     CreateClient,
@@ -97,6 +98,8 @@ class _Writer:
         self.stop_at_first_failure = stop_at_first_failure
         self.progress = progress
         self.results: list[OperationResult] = []
+        #: Repository write calls made, per operation kind (the method of the same name).
+        self.calls: dict[str, int] = {}
         self.first_failure: Operation | None = None
 
     def _id(self, target: Target) -> Id:
@@ -112,6 +115,7 @@ class _Writer:
 
     def _write(self, operation: Operation) -> Id:
         repository = self.repository
+        self.calls[operation.op] = self.calls.get(operation.op, 0) + 1
         if isinstance(operation, CreateClient):
             return repository.create_client(operation.record, self._parent_id(operation.parent))
         if isinstance(operation, UpdateClient):
@@ -206,6 +210,7 @@ def apply(plan: Plan, repository: Repository, *, progress: Progress | None = Non
     transaction = transaction_of(repository)
     if transaction is None:
         writer.run()
+        _log_writes(writer)
         return ApplyResult(tuple(writer.results))
     rolled_back = False
     try:
@@ -219,4 +224,11 @@ def apply(plan: Plan, repository: Repository, *, progress: Progress | None = Non
     except Exception as error:  # the transaction could not be opened or committed
         writer.lose_everything(error)
         rolled_back = True
+    _log_writes(writer, rolled_back=rolled_back)
     return ApplyResult(tuple(writer.results), transactional=True, rolled_back=rolled_back)
+
+
+def _log_writes(writer: _Writer, *, rolled_back: bool = False) -> None:
+    applied = sum(result.status is OperationStatus.APPLIED for result in writer.results)
+    logger.debug("apply: %d operations, %d written%s; repository calls: %s", len(writer.operations),
+                 applied, " then rolled back" if rolled_back else "", format_calls(writer.calls))

@@ -14,19 +14,21 @@ from __future__ import annotations
 import argparse
 import codecs
 import json
+import logging
 import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, get_args
 
 from email_validator import EmailNotValidError, validate_email
 
+from upflow_import import __version__
 from upflow_import._render import Mode, ProgressBar, render_error, render_export, render_report, say
 from upflow_import._sheets import require_xlsxwriter, sheet_format
 from upflow_import.api import import_file
-from upflow_import.errors import UpflowImportError
+from upflow_import.errors import UnreadableFileError, UpflowImportError
 from upflow_import.exports import write_failed_rows
 from upflow_import.lang import LANGS, Lang
 from upflow_import.mapping import ColumnMapping
@@ -34,6 +36,7 @@ from upflow_import.memory import InMemoryRepository
 from upflow_import.report import ImportReport
 from upflow_import.repository import Repository
 from upflow_import.sqlite import SqliteRepository
+from upflow_import.table import FileFormat
 from upflow_import.templates import template_headers, write_template
 
 __all__ = ["main"]
@@ -45,6 +48,28 @@ EXIT_UNUSABLE = 2
 DEFAULT_DB = "upflow.db"
 
 _DELIMITER_NAMES = {"semicolon": ";", "comma": ",", "pipe": "|", "tab": "\t", "\\t": "\t"}
+
+#: The FILE argument that reads the file from standard input.
+STDIN = "-"
+
+_FORMATS = ", ".join(name.upper() for name in get_args(FileFormat))
+
+_EPILOG = f"""\
+formats: {_FORMATS}, recognised from the content, whatever the name;
+  CSV in any encoding and with ; , | or tab as the separator.
+
+exit status:
+  0    no error
+  1    the import reported errors (the rows concerned were not imported)
+  2    the file, the store or the command line could not be used
+  130  interrupted
+
+examples:
+  upflow-import check clients.xlsx --lang fr
+  upflow-import apply clients.csv --db crm.db --failed-rows rejected.csv
+
+Each command has its own options: upflow-import COMMAND --help.
+"""
 
 
 class _Stop(Exception):
@@ -63,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", choices=LANGS, default="en",
                         help="language of messages and labels (default: en)")
+    common.add_argument("-v", "--verbose", action="store_true",
+                        help="log each stage, its duration and the store calls on stderr")
     json_option = argparse.ArgumentParser(add_help=False)
     json_option.add_argument("--json", action="store_true",
                              help="print only the JSON document on stdout")
@@ -70,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument("--db", default=DEFAULT_DB, metavar="PATH",
                     help=f"the SQLite store (default: {DEFAULT_DB} in the current folder)")
     reading = argparse.ArgumentParser(add_help=False)
-    reading.add_argument("file", metavar="FILE", help="the CSV, XLSX, XLS or XLSB file to import")
+    reading.add_argument("file", metavar="FILE",
+                         help=f"the file to import ({_FORMATS}), or - to read it from standard input")
     reading.add_argument("--sheet", help="the worksheet to read (default: the first visible one)")
     reading.add_argument("--mapping", metavar="M.json",
                          help='a JSON object {"column": "field key" or null} overriding the '
@@ -88,7 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="upflow-import",
         description="Import customers and contacts from a spreadsheet into an SQLite store.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser("check", parents=[reading, common, json_option],
@@ -183,32 +213,58 @@ def _unchecked_notes(document: dict[str, Any], repository: Repository, lang: Lan
     return notes
 
 
+def _source(path: str) -> str | BinaryIO:
+    """What to import: standard input's bytes for ``-``, else the path, which must exist."""
+    if path == STDIN:
+        # Bounded like any file object: the reader takes at most Limits.max_bytes + 1
+        # bytes and refuses the file past the limit; the format is sniffed from them.
+        return sys.stdin.buffer
+    if not os.path.exists(path):
+        raise UnreadableFileError.of("file.not_found", path=path)
+    return path
+
+
 def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
                 outcome: Callable[[bool], list[str]]) -> int:
     """Import ``args.file`` into ``repository``, print the report, return the exit status."""
     lang: Lang = args.lang
-    if not Path(args.file).is_file():
-        raise _Stop(say("error.file_missing", lang, path=args.file))
+    source = _source(args.file)
     mapping = _mapping(args.mapping, lang)
     delimiter = _delimiter(args.delimiter, lang)
     encoding = _encoding(args.encoding)
     header_row = _header_row(args.header_row, lang)
-    failed_rows = _failed_rows_destination(args.failed_rows, lang)
-    bar = ProgressBar(sys.stderr, lang) if not args.json and sys.stderr.isatty() else None
+    failed_rows = _failed_rows_destination(args, lang)
+    # --verbose logs each stage on stderr, which a bar redrawn in place would garble.
+    drawn = not args.json and not args.verbose and sys.stderr.isatty()
+    bar = ProgressBar(sys.stderr, lang) if drawn else None
     try:
         # import_file holds the store's write lock across planning and writing.
         report = import_file(
-            args.file, repository, mapping=mapping, sheet=args.sheet, encoding=encoding,
+            source, repository, mapping=mapping, sheet=args.sheet, encoding=encoding,
             delimiter=delimiter, header_row=header_row, dry_run=mode != "apply",
             on_error=getattr(args, "on_error", "skip"), progress=bar, lang=lang,
             remember_mapping=not args.no_mapping_memory)
+    except OSError as error:
+        # The path exists (checked above) but is a folder, or is not ours to read.
+        raise UnreadableFileError.of("file.unreadable", path=args.file) from error
     finally:
         if bar is not None:
             bar.close()
     document = report.to_dict(lang=lang)
     unusable = _file_unusable(document)
-    exported = None if failed_rows is None else _write_failed_rows(report, failed_rows, lang)
+    exported: int | None = None
+    export_failure: _Stop | None = None
+    if failed_rows is not None:
+        try:
+            exported = _write_failed_rows(report, failed_rows, lang)
+        except _Stop as stop:
+            # The import is done (and, for apply, committed): the report must still say
+            # what was written, then the failure, and the exit status is 2.
+            export_failure = stop
     if args.json:
+        if export_failure is not None:
+            document["error"] = _error_document(export_failure.code, export_failure.message,
+                                                export_failure.hint)
         _print_json(document)
     else:
         notes = [say("outcome.unusable", lang)] if unusable else (
@@ -216,21 +272,40 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
         if exported is not None:
             notes.append(say("note.failed_rows" if exported else "note.failed_rows_none", lang,
                              count=exported, path=failed_rows))
-        sys.stdout.write(render_report(document, lang, mode, name=Path(args.file).name, notes=notes))
+        name = say("summary.stdin", lang) if args.file == STDIN else Path(args.file).name
+        sys.stdout.write(render_report(document, lang, mode, name=name, notes=notes))
+    if export_failure is not None:
+        sys.stderr.write(render_error(export_failure.code, export_failure.message, export_failure.hint,
+                                      lang) + "\n")
+        return EXIT_UNUSABLE
     if unusable:
         return EXIT_UNUSABLE
     return EXIT_OK if report.ok else EXIT_IMPORT_ERRORS
 
 
-def _failed_rows_destination(path: str | None, lang: Lang) -> str | None:
-    """``--failed-rows``, checked before importing: a bad name must not surface after the writes."""
+def _failed_rows_destination(args: argparse.Namespace, lang: Lang) -> str | None:
+    """``--failed-rows``, checked before importing: a bad name must not surface after the writes,
+    and the file written must be neither the file imported nor the store."""
+    path: str | None = args.failed_rows
     if path is None:
         return None
     if sheet_format(path) == "xlsx":
         require_xlsxwriter()
     if not Path(path).absolute().parent.is_dir():
         raise _Stop(say("error.output", lang, path=path, detail=say("error.no_folder", lang)))
+    protected = [args.file, getattr(args, "db", None)]
+    if any(_same_file(path, other) for other in protected if other not in (None, STDIN)):
+        raise _Stop(say("error.failed_rows_overwrites", lang, path=path))
     return path
+
+
+def _same_file(first: str, second: str) -> bool:
+    """Whether two paths name one file: the same file on disk (links included) or, when
+    either does not exist yet, the same absolute path."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return Path(first).resolve() == Path(second).resolve()
 
 
 def _write_failed_rows(report: ImportReport, path: str, lang: Lang) -> int:
@@ -279,7 +354,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _apply(args: argparse.Namespace) -> int:
     lang: Lang = args.lang
-    _failed_rows_destination(args.failed_rows, lang)  # before the store is created
+    _failed_rows_destination(args, lang)  # before the store is created
     with _open_store(args.db, read_only=False) as repository:
         def outcome(ok: bool) -> list[str]:
             if ok:
@@ -347,12 +422,32 @@ def _list_references(args: argparse.Namespace) -> int:
 
 # -- entry point --------------------------------------------------------------
 
+def _error_document(code: str | None, message: str, hint: str | None) -> dict[str, str | None]:
+    return {"code": code, "message": message, "hint": hint}
+
+
 def _report_stop(args: argparse.Namespace, code: str | None, message: str, hint: str | None) -> int:
     lang: Lang = getattr(args, "lang", "en")
     sys.stderr.write(render_error(code, message, hint, lang) + "\n")
     if getattr(args, "json", False):
-        _print_json({"error": {"code": code, "message": message, "hint": hint}})
+        _print_json({"error": _error_document(code, message, hint)})
     return EXIT_UNUSABLE
+
+
+def _log_to_stderr() -> Callable[[], None]:
+    """``--verbose``: the library's DEBUG records on stderr, for this run only; returns the undo."""
+    logger = logging.getLogger("upflow_import")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(relativeCreated)7.0f ms  %(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+    return undo
 
 
 def _tolerant_output() -> None:
@@ -373,6 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # argparse exits 2 on a bad command line and 0 after --help.
         return exit_.code if isinstance(exit_.code, int) else EXIT_UNUSABLE
     lang: Lang = args.lang
+    stop_logging = _log_to_stderr() if getattr(args, "verbose", False) else None
     try:
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
@@ -392,3 +488,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    finally:
+        if stop_logging is not None:
+            stop_logging()

@@ -19,6 +19,7 @@ from typing import ClassVar, Literal, TypeVar
 import attrs
 
 from upflow_import._gc import paused_gc
+from upflow_import._stages import format_calls, logger
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name
 from upflow_import.issues import Issue
@@ -749,7 +750,10 @@ def plan(
         return _unusable_file_plan(parsed, on_error)
 
     with paused_gc():
-        return _plan(parsed, repository, on_error, chunk_size, progress)
+        planned = _plan(parsed, repository, on_error, chunk_size, progress)
+    logger.debug("plan: %d rows, %d operations; repository calls: %s", total, len(planned.operations),
+                 format_calls(planned.lookups))
+    return planned
 
 
 def _plan(parsed: ParsedImport, repository: Repository, on_error: OnError, chunk_size: int,

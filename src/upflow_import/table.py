@@ -9,8 +9,11 @@ import attrs
 
 from upflow_import.issues import Issue
 
-#: ``"records"``: rows given in memory (:func:`~upflow_import.read_records`), not a file.
-Format = Literal["csv", "xlsx", "xls", "xlsb", "ods", "records"]
+#: The file formats the readers read.
+FileFormat = Literal["csv", "xlsx", "xls", "xlsb", "ods"]
+#: What a table was read from: a file format, or ``"records"`` for rows given in
+#: memory (:func:`~upflow_import.read_records`).
+Format = FileFormat | Literal["records"]
 
 
 @attrs.frozen(slots=True)
