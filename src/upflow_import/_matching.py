@@ -435,6 +435,10 @@ def _read_header(normalised: str, offers: _Offers, *, factor: float = 1.0, note:
     for variant in {" ".join(rest), " ".join(part)} - {normalised, ""}:
         _header_scores(variant, offers, factor=factor * _BLOCK_FACTOR, only=ADDRESS_PARTS,
                        note=f"{note} (address block {normalised!r})")
+    if set(tokens) & _ADDRESS_WORDS and any(offers.scores.get(field, 0.0) >= THRESHOLD
+                                            for field in ADDRESS_PARTS - {Field.CLIENT_ADDRESS}):
+        # "Adresse de facturation - Ville" names the city of the address, not its street.
+        offers.drop(Field.CLIENT_ADDRESS)
 
 
 def score_column(header: str, sample: Iterable[str | None] = ()) -> ColumnScores:
