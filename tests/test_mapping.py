@@ -492,11 +492,13 @@ def test_a_column_close_to_a_free_field_is_reported_with_that_field() -> None:
     assert issues["Notes"].code == "mapping.unmapped_column"
 
 
-def test_a_field_another_column_feeds_is_not_suggested() -> None:
+def test_a_tools_record_id_yields_to_the_customer_number_and_is_not_suggested_then() -> None:
+    # The number is the one on the invoices; Salesforce's record ID is its own.
     mapping = auto_map(table(["Account ID", "Account Number", "Account Name"]))
-    assert mapping.field_for("Account ID") is Field.CLIENT_EXTERNAL_ID
+    assert mapping.field_for("Account Number") is Field.CLIENT_EXTERNAL_ID
     [issue] = mapping.validate()
-    assert (issue.code, issue.column) == ("mapping.unmapped_column", "Account Number")
+    assert (issue.code, issue.column) == ("mapping.unmapped_column", "Account ID")
+    assert auto_map(table(["Account ID", "Account Name"])).field_for("Account ID") is Field.CLIENT_EXTERNAL_ID
 
 
 def test_every_automatic_choice_says_why() -> None:
@@ -507,3 +509,28 @@ def test_every_automatic_choice_says_why() -> None:
     assert "first-name column" in reasons["Nom"]
     # The explanation takes no part in comparisons nor in saved mappings.
     assert ColumnMapping.from_json(mapping.to_json()) == mapping
+
+
+@pytest.mark.parametrize(("headers", "rows", "column", "key"), [
+    # Zoho's address blocks call the postal code "Code".
+    (["Account Name", "Billing Street", "Billing Code"], [], "Billing Code", "client.postal_code"),
+    # QuickBooks Desktop's "Bill to 1" is the street line of the billing block.
+    (["Company", "Bill to 1", "Bill to 2"], [], "Bill to 1", "client.address"),
+    # "Délai de paiement" with numbers of days beats "Conditions de paiement" written in words.
+    (["Client", "Conditions de paiement", "Délai de paiement"],
+     [["Acme", "30 jours fin de mois", "30"], ["Globex", "45 jours", "45"]], "Délai de paiement",
+     "client.payment_term_days"),
+    # QuickBooks' "Primary Contact" holds names, not a yes/no.
+    (["Company", "Primary Contact"], [["Acme", "Jane Doe"], ["Globex", "Hank Scorpio"]], "Primary Contact",
+     None),
+    # Cegid's "Tiers" holds the third party's code: "Libellé" is the name.
+    (["Tiers", "Libellé"], [["CLI0001", "Acme"], ["CLI0002", "Globex"]], "Libellé", "client.name"),
+    # Axonaut's contact columns say "Contact": the bare ID is the company's.
+    (["ID", "Nom de l'entreprise", "Contact - Prénom", "Contact - Email"], [], "ID", "client.external_id"),
+    # Zoho Books: beside a company name column, "Contact Name" is not the company.
+    (["Company Name", "Contact Name", "First Name", "Last Name"], [], "Company Name", "client.name"),
+    (["Display Name", "EmailID"], [], "EmailID", "contact.email"),
+])
+def test_more_export_spellings(headers: list[str], rows: list[list[str]], column: str,
+                               key: str | None) -> None:
+    assert fields_of(auto_map(table(headers, *rows)))[column] == key

@@ -435,6 +435,16 @@ def _read_header(normalised: str, offers: _Offers, *, factor: float = 1.0, note:
     for variant in {" ".join(rest), " ".join(part)} - {normalised, ""}:
         _header_scores(variant, offers, factor=factor * _BLOCK_FACTOR, only=ADDRESS_PARTS,
                        note=f"{note} (address block {normalised!r})")
+    blocked = set(tokens) & (_BILLING_WORDS | _SHIPPING_WORDS | _ADDRESS_WORDS)
+    left = [token for token in part if token not in _STOPWORDS]
+    if blocked and left in (["code"], ["zip"]):
+        # Zoho's "Billing Code": in an address block, a bare code is the postal code.
+        offers.offer(Field.CLIENT_POSTAL_CODE, GENERIC_SCORE * factor * _BLOCK_FACTOR,
+                     f"a code in the address block {normalised!r}{note}")
+    elif blocked - _ADDRESS_WORDS and left in (["1"], ["line", "1"], ["ligne", "1"]):
+        # QuickBooks' "Bill to 1": the first line of the block is the street.
+        offers.offer(Field.CLIENT_ADDRESS, GENERIC_SCORE * factor * _BLOCK_FACTOR,
+                     f"the first line of the address block {normalised!r}{note}")
     if set(tokens) & _ADDRESS_WORDS and any(offers.scores.get(field, 0.0) >= THRESHOLD
                                             for field in ADDRESS_PARTS - {Field.CLIENT_ADDRESS}):
         # "Adresse de facturation - Ville" names the city of the address, not its street.
@@ -506,6 +516,16 @@ def _weigh_values(values: Sequence[str], header_words: frozenset[str] | set[str]
             and hints.share(values, hints.is_vat_number) < _MOSTLY:
         # "N° identifiant" is a VAT number in Sage's exports only when it holds some.
         offers.drop(Field.CLIENT_VAT_NUMBER)
+    for field in [field for field in scores if SPECS[field].kind is Kind.INTEGER]:
+        if hints.share(values, hints.is_whole_number) >= _MOSTLY:
+            # "Délai de paiement" with 30, 45… beats "Conditions de paiement" with "30 jours fin de mois".
+            offers.offer(field, scores[field] + 0.01, offers.reasons[field] + "; values are whole numbers")
+    for field in [field for field in scores if SPECS[field].kind is Kind.FLAG]:
+        if len(values) >= 2 and hints.share(values, hints.is_flag) < _MOSTLY:
+            # QuickBooks' "Primary Contact" holds a name, not a yes/no.
+            offers.drop(field)
+    if Field.CLIENT_NAME in offers.generic and hints.share(values, hints.is_code) >= _MOSTLY:
+        offers.scale(Field.CLIENT_NAME, 0.9, "values look like codes, not names")
     if Field.CONTACT_POSITION in offers.generic:
         if hints.share(values, hints.is_civility) >= _MOSTLY:
             offers.drop(Field.CONTACT_POSITION)
@@ -523,6 +543,7 @@ _LAST_NAME_CONTEXT_BOOST = 0.1
 #: The score of Xero's and Zoho's "ContactName" read as the company beside first and last names.
 _COMPANY_CONTACT_NAME_SCORE = 0.97
 _EXPLICIT_LAST_NAME_WORDS = _words("last surname famille family lastname")
+_COMPANY_WORDS = _words("company societe entreprise organisation organization raison business account")
 # A record's own identifier, without an entity word: the customer's in a file of
 # customers, the contact's in a file of contacts.
 _RECORD_ID_WORDS = _words("id identifiant identifier record fiche informations d de")
@@ -548,6 +569,10 @@ def _with_context(columns: Sequence[ColumnScores]) -> tuple[list[dict[Field, flo
     adjusted = [dict(column.scores) for column in columns]
     reasons = [dict(column.reasons) for column in columns]
     first_names = {index for index, column in enumerate(columns) if _strong(column, Field.CONTACT_FIRST_NAME)}
+    company_names = {index for index, column in enumerate(columns) if _strong(column, Field.CLIENT_NAME)
+                     and set(column.normalised.split()) & _COMPANY_WORDS}
+    # "Contact - Prénom": a file of customers with their contact, not a file of contacts.
+    plain_first_names = {index for index in first_names if "contact" not in columns[index].normalised.split()}
     last_names = {index for index, column in enumerate(columns)
                   if _strong(column, Field.CONTACT_LAST_NAME)
                   and set(column.normalised.split()) & _EXPLICIT_LAST_NAME_WORDS}
@@ -565,12 +590,13 @@ def _with_context(columns: Sequence[ColumnScores]) -> tuple[list[dict[Field, flo
         if Field.CONTACT_LAST_NAME in column.generic and others_first:
             scores[Field.CONTACT_LAST_NAME] += _LAST_NAME_CONTEXT_BOOST
             note(index, Field.CONTACT_LAST_NAME, "a first-name column stands beside it")
-        if column.normalised == "contact name" and others_first and others_last:
+        if column.normalised == "contact name" and others_first and others_last \
+                and not company_names - {index}:
             scores.pop(Field.CONTACT_LAST_NAME, None)
             scores[Field.CLIENT_NAME] = _COMPANY_CONTACT_NAME_SCORE
             note(index, Field.CLIENT_NAME, "beside first and last names, the contact name is the company")
         if Field.CLIENT_EXTERNAL_ID in scores and set(column.normalised.split()) <= _RECORD_ID_WORDS \
-                and others_first and emails - {index}:
+                and plain_first_names - {index} and emails - {index}:
             scores[Field.CONTACT_EXTERNAL_ID] = scores.pop(Field.CLIENT_EXTERNAL_ID)
             note(index, Field.CONTACT_EXTERNAL_ID, "a file of contacts: the record ID is the contact's")
         if column.block == "shipping":

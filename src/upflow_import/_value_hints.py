@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-__all__ = ["is_civility", "is_ledger_account", "is_vat_number", "looks_like_emails", "names_a_company",
-           "share"]
+__all__ = ["is_civility", "is_code", "is_flag", "is_ledger_account", "is_vat_number", "is_whole_number",
+           "looks_like_emails", "names_a_company", "share"]
 
 _EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 _SPLIT_EMAILS = re.compile(r"[,;]")
@@ -30,6 +30,10 @@ _CIVILITIES = frozenset(re.split(r"\s+", "m mr mrs ms miss mme mlle mmes mm dr m
 _LEGAL_FORMS = frozenset(re.split(r"\s+", "sa sas sasu sarl eurl sci scop snc srl sprl bv nv gmbh ag kg ltd "
                                             "limited llc llp plc inc corp corporation co spa sl"))
 _WORD = re.compile(r"[^\W\d_]+\.?")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,4}(?:[.,]0+)?")
+_FLAGS = frozenset(re.split(r"\s+", "0 1 x oui non yes no y n o true false vrai faux"))
+# A code: one word of capitals, digits and separators, with at least one digit.
+_CODE = re.compile(r"(?=[^ ]*[0-9])[0-9A-Z_./-]{2,}")
 
 
 def share(values: Sequence[str], predicate: Callable[[str], bool]) -> float:
@@ -66,3 +70,18 @@ def names_a_company(value: str) -> bool:
     """A name ending with a legal form (``Boulangerie Dupont SRL``)."""
     words = _WORD.findall(value)
     return len(words) >= 2 and words[-1].rstrip(".").casefold() in _LEGAL_FORMS
+
+
+def is_whole_number(value: str) -> bool:
+    """A small whole number such as ``30`` or ``30.0`` (a number of days)."""
+    return _WHOLE_NUMBER.fullmatch(value.strip()) is not None
+
+
+def is_flag(value: str) -> bool:
+    """A yes/no cell: ``1``, ``0``, ``x``, ``oui``, ``no``, ``true``…"""
+    return value.strip().casefold() in _FLAGS
+
+
+def is_code(value: str) -> bool:
+    """A code such as ``CLI0001`` or ``C-17`` rather than a name."""
+    return _CODE.fullmatch(value.strip()) is not None

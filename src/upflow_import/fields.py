@@ -116,17 +116,19 @@ SPECS: Mapping[Field, FieldSpec] = {
                      "Customer ref", "Client reference", "Code client", "Client code",
                      "Customer code", "ID client", "Client ID", "Numéro client", "N° client",
                      "Numéro de client", "Customer number", "Customer no", "Account number",
-                     "Code tiers", "Identifiant du client", "Account ID", "Record ID",
-                     # HubSpot's French "Record ID".
-                     "ID de fiche d'informations"),
-           generic=("ID", "Identifiant", "Identifier", "Ref", "Réf", "Code", "Numéro")),
+                     "Code tiers", "Identifiant du client"),
+           # A tool's own record ID (Salesforce's "Account ID", HubSpot's "Record ID") yields
+           # to the customer's number or reference, which is the one on the invoices.
+           generic=("ID", "Identifiant", "Identifier", "Ref", "Réf", "Code", "Numéro", "Account ID",
+                    "Record ID", "ID de fiche d'informations")),
         _S(F.CLIENT_NAME, "Nom du client", "Customer name", K.TEXT,
            synonyms=("Nom client", "Client name", "Client", "Customer", "Raison sociale", "Société",
                      "Nom de la société", "Nom société", "Entreprise", "Nom de l'entreprise",
                      "Company", "Company name", "Dénomination", "Dénomination sociale",
                      "Organisation", "Organization", "Account name", "Business name", "Legal name",
-                     "Nom du tiers", "Tiers", "Libellé client"),
-           generic=("Nom", "Name", "Libellé", "Intitulé")),
+                     "Nom du tiers", "Libellé client"),
+           # Cegid's "Tiers" is the third party's code as often as its name.
+           generic=("Nom", "Name", "Libellé", "Intitulé", "Tiers")),
         _S(F.CLIENT_ACCOUNTING_CODE, "Code comptable du client", "Accounting code", K.TEXT,
            synonyms=("accountingRef", "Accounting ref", "Accounting reference", "Code comptable",
                      "Compte comptable", "Compte client", "Compte auxiliaire", "Code auxiliaire",
@@ -139,7 +141,7 @@ SPECS: Mapping[Field, FieldSpec] = {
                      "Tax ID", "Tax number", "TVA", "N° TVA", "N° de TVA", "Numéro TVA",
                      "TVA intracommunautaire", "TVA intracom", "N° TVA intracommunautaire",
                      "Numéro de TVA intracommunautaire", "Numéro d'identification TVA",
-                     "Identifiant TVA", "Intracom",
+                     "Identifiant TVA", "Intracom", "N° intracommunautaire",
                      # Sage 100's label for the intra-community VAT number.
                      "N° identifiant")),
         _S(F.CLIENT_ADDRESS, "Adresse", "Address", K.TEXT,
@@ -191,7 +193,7 @@ SPECS: Mapping[Field, FieldSpec] = {
         _S(F.CONTACT_EMAIL, "Email du contact", "Contact email", K.EMAIL,
            synonyms=("Email", "E-mail", "Mail", "Courriel", "Adresse email", "Adresse mail",
                      "Adresse électronique", "Adresse courriel", "Email address", "Mail contact",
-                     "Courriel du contact")),
+                     "Courriel du contact", "EmailID")),
         _S(F.CONTACT_FIRST_NAME, "Prénom du contact", "Contact first name", K.TEXT,
            synonyms=("Prénom", "First name", "firstName", "Given name", "Forename")),
         _S(F.CONTACT_LAST_NAME, "Nom du contact", "Contact last name", K.TEXT,
