@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import upflow_import as ui
 from header_spellings import UNRELATED
+from upflow_import._docs_exports import known_exports_markdown
 from upflow_import.fields import Field
 from upflow_import.mapping import ColumnMapping, auto_map, normalize_header
 
@@ -137,3 +138,26 @@ def test_adding_an_unrelated_column_does_not_change_the_others(
     after = auto_map(ui.Table.from_rows([*headers, extra], rows))
     assert mapped(after)[:-1] == mapped(before)
     assert after.field_for(extra) is None
+
+
+# --- documentation ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_docs_list_every_tool_of_the_table_and_the_share_mapped_right(lang: ui.issues.Lang) -> None:
+    page = known_exports_markdown(SETS, lang)
+    assert page.startswith("## Exports known to map" if lang == "en" else "## Exports reconnus")
+    for header_set in SETS:
+        assert f"| {header_set['tool']} | {header_set['edition']}" in page
+        assert header_set["source"]["url"] in page
+    total = sum(len(header_set["columns"]) for header_set in SETS)
+    assert (f"of {total} columns (" if lang == "en" else f"colonnes sur {total} (") in page
+
+
+def test_the_docs_count_a_column_wrong_when_its_field_is_not_the_expected_one() -> None:
+    [xero] = [s for s in SETS if s["tool"] == "Xero"]
+    columns = [list(column) for column in xero["columns"]]
+    columns[0][1] = "contact.last_name"  # *ContactName is the company here
+    page = known_exports_markdown([{**xero, "columns": columns}], "fr")
+    assert f"{len(columns) - 1} colonnes sur {len(columns)} (" in page
+    assert f"| {len(columns)} | {len(columns) - 1} |" in page
