@@ -534,3 +534,12 @@ def test_every_automatic_choice_says_why() -> None:
 def test_more_export_spellings(headers: list[str], rows: list[list[str]], column: str,
                                key: str | None) -> None:
     assert fields_of(auto_map(table(headers, *rows)))[column] == key
+
+
+def test_a_generic_header_after_an_entity_word_belongs_to_that_entity() -> None:
+    pipedrive = ["Organization - ID", "Organization - Name", "Organization - Address - Country",
+                 "Person - First name", "Person - Email - Work", "Person - Phone - Work"]
+    assert fields_of(auto_map(table(pipedrive))) == {
+        "Organization - ID": "client.external_id", "Organization - Name": "client.name",
+        "Organization - Address - Country": "client.country", "Person - First name": "contact.first_name",
+        "Person - Email - Work": "contact.email", "Person - Phone - Work": "contact.phone"}

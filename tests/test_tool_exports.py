@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import upflow_import as ui
@@ -117,6 +117,8 @@ def restyle(header: str, style: str) -> str:
     return header if not words or _KEEP.search(header) else STYLES[style](words)
 
 
+# Mapping a whole export takes tens of milliseconds: no per-example deadline.
+@settings(deadline=None)
 @given(st.sampled_from(SETS), st.sampled_from(sorted(STYLES)))
 def test_restyling_every_header_of_an_export_does_not_change_its_mapping(
         header_set: dict[str, Any], style: str) -> None:
@@ -126,6 +128,7 @@ def test_restyling_every_header_of_an_export_does_not_change_its_mapping(
     assert mapped(auto_map(table_of(header_set, headers))) == mapped(auto_map(table_of(header_set)))
 
 
+@settings(deadline=None)
 @given(st.sampled_from(SETS), st.sampled_from(UNRELATED), st.sampled_from(["", "n/a", "12", "Oui"]))
 def test_adding_an_unrelated_column_does_not_change_the_others(
         header_set: dict[str, Any], extra: str, value: str) -> None:

@@ -10,13 +10,24 @@ How a column is scored against a field, best first:
    header (0.8) of the field, ignoring spaces;
 2. the same, once little words (``de``, ``du``, ``of``…) are dropped: 0.02 less;
 3. every word of a label or synonym is in the header (typos of one or two
-   letters allowed), with few other words: 0.7 to 0.95 of the phrase's score,
-   less for each misspelt word.
+   letters allowed), with few other words and none that belongs to no field
+   (``bank``, ``domain``, ``fournisseur``…): 0.7 to 0.95 of the phrase's
+   score, less for each misspelt word;
+4. the same, read as an address part once the words of an address block are
+   set aside (``POCity``, ``BillingPostalCode``, ``Ville de facturation``),
+   without a bracketed remark, or as the first of ``A/B`` alternatives: a
+   little less.
 
 Then the words and values decide between readings: a header that speaks of
 an email or a phone only feeds an email or a phone field, a column whose
-values are emails never feeds a postal code, and a generic ``Nom`` beside a
-first-name column is the contact's last name.
+values are emails never feeds a postal code, values settle 411 accounts, VAT
+numbers, civilities, yes/no columns and numbers of days (see
+:mod:`upflow_import._value_hints`). Last, the other columns do
+(:func:`assign`): a generic ``Nom`` beside a first-name column is the
+contact's last name, ``ContactName`` beside first and last names is the
+company, a delivery address yields to the billing one, and a bare record ID
+in a file of contacts is the contact's. Each score keeps the rule that gave
+it, which :class:`~upflow_import.ColumnMatch` shows as ``reason``.
 """
 
 from __future__ import annotations
@@ -253,13 +264,16 @@ def _similar_words(token: str) -> frozenset[str]:
 # facturation", "Délai de paiement (jours)", "Email contact principal").
 _QUALIFIERS = _words("1 principal principale main primary facturation billing invoice invoicing defaut "
                      "default jours jour days day j iso ligne line complet complete full officiel "
-                     "official legal legale usuel actuel current mobile portable fixe direct")
+                     "official legal legale usuel actuel current mobile portable fixe direct work "
+                     "office bureau professionnel pro")
 # Words naming the entity a field belongs to: "Ville client" is the city,
 # "Téléphone client" the contact's phone.
-_CLIENT_WORDS = _words("client clients customer customers societe entreprise company tiers")
+_CLIENT_WORDS = _words("client clients customer customers societe entreprise company tiers organization "
+                       "organisation")
+_CONTACT_WORDS = _words("contact contacts interlocuteur person personne")
 _ENTITY_WORDS: Mapping[str, frozenset[str]] = {
     "client": _CLIENT_WORDS,
-    "contact": _CLIENT_WORDS | {"contact", "contacts", "interlocuteur"},
+    "contact": _CLIENT_WORDS | _CONTACT_WORDS,
     "group": _words("groupe group parent mere maison holding"),
 }
 # Words that make a header about something no field holds, whatever field words
@@ -451,6 +465,23 @@ def _read_header(normalised: str, offers: _Offers, *, factor: float = 1.0, note:
         offers.drop(Field.CLIENT_ADDRESS)
 
 
+#: A generic header behind an entity word ("Organization - ID", "Company Code").
+_ENTITY_PREFIX_FACTOR = 0.95
+
+
+def _read_entity_prefix(normalised: str, offers: _Offers) -> None:
+    """Read Pipedrive's "Organization - Name" or "Company ID" as the generic header after the entity."""
+    tokens = normalised.split()
+    for words, entities in ((_CLIENT_WORDS, ("client", "group")), (_CONTACT_WORDS, ("contact",))):
+        rest = [token for token in tokens if token not in words]
+        if len(rest) == len(tokens) or not rest:
+            continue
+        for phrase in _catalogue().by_compact.get(_match_form(" ".join(rest)).replace(" ", ""), ()):
+            if phrase.generic and phrase.field.entity in entities:
+                offers.offer(phrase.field, phrase.score * _ENTITY_PREFIX_FACTOR,
+                             f"generic header {phrase.text!r} after the {phrase.field.entity} it names")
+
+
 def score_column(header: str, sample: Iterable[str | None] = ()) -> ColumnScores:
     """Score one column against every field from its header and its first values."""
     normalised = normalize_header(header)
@@ -461,6 +492,7 @@ def score_column(header: str, sample: Iterable[str | None] = ()) -> ColumnScores
     core = normalize_header(_REMARKS.sub(" ", header))
     if core and core != normalised:
         _read_header(core, offers, factor=_REMARK_FACTOR, note=" (remark set aside)")
+    _read_entity_prefix(normalised, offers)
     if "/" in header:
         first = normalize_header(header.split("/", 1)[0])
         if first and first != normalised:
