@@ -543,3 +543,6 @@ def test_a_generic_header_after_an_entity_word_belongs_to_that_entity() -> None:
         "Organization - ID": "client.external_id", "Organization - Name": "client.name",
         "Organization - Address - Country": "client.country", "Person - First name": "contact.first_name",
         "Person - Email - Work": "contact.email", "Person - Phone - Work": "contact.phone"}
+    # In a file of persons, a contact's company is the customer.
+    persons = auto_map(table(["Person - Name", "Person - Email - Work", "Person - Organization"]))
+    assert persons.field_for("Person - Organization") is Field.CLIENT_NAME

@@ -271,8 +271,9 @@ _QUALIFIERS = _words("1 principal principale main primary facturation billing in
 _CLIENT_WORDS = _words("client clients customer customers societe entreprise company tiers organization "
                        "organisation")
 _CONTACT_WORDS = _words("contact contacts interlocuteur person personne")
+# A contact's company is the customer: "Person - Organization", "Société du contact".
 _ENTITY_WORDS: Mapping[str, frozenset[str]] = {
-    "client": _CLIENT_WORDS,
+    "client": _CLIENT_WORDS | _CONTACT_WORDS,
     "contact": _CLIENT_WORDS | _CONTACT_WORDS,
     "group": _words("groupe group parent mere maison holding"),
 }
