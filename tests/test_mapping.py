@@ -358,3 +358,191 @@ def test_the_docs_page_lists_every_accepted_header(lang: ui.issues.Lang) -> None
         assert f"(`{spec.field.value}`)" in page
         for text in (*spec.labels, *spec.synonyms, *spec.generic):
             assert f"`{text}`" in page, text
+
+
+# --- exports of accounting and CRM tools ----------------------------------------------
+
+
+def test_address_block_prefixes_and_suffixes_name_the_address_parts() -> None:
+    headers = ["Name", "POAddressLine1", "POCity", "PORegion", "POPostalCode", "POCountry"]
+    assert fields_of(auto_map(table(headers))) == {
+        "Name": "client.name", "POAddressLine1": "client.address", "POCity": "client.city",
+        "PORegion": "client.state", "POPostalCode": "client.postal_code", "POCountry": "client.country"}
+    french = ["Client", "Adresse de facturation", "Adresse de facturation - Ville",
+              "Code postal de facturation"]
+    assert fields_of(auto_map(table(french))) == {
+        "Client": "client.name", "Adresse de facturation": "client.address",
+        "Adresse de facturation - Ville": "client.city", "Code postal de facturation": "client.postal_code"}
+    assert auto_map(table(["Client", "City (billing)"])).field_for("City (billing)") is Field.CLIENT_CITY
+
+
+def test_with_billing_and_shipping_blocks_billing_is_the_address_and_shipping_stays_unmapped() -> None:
+    headers = ["Account Name", "ShippingStreet", "ShippingCity", "BillingStreet", "BillingCity",
+               "Ville de livraison"]
+    mapping = auto_map(table(headers))
+    assert fields_of(mapping) == {"Account Name": "client.name", "ShippingStreet": None, "ShippingCity": None,
+                                  "BillingStreet": "client.address", "BillingCity": "client.city",
+                                  "Ville de livraison": None}
+    assert "address block" in mapping.matches[4].reason
+
+
+def test_a_delivery_address_alone_is_the_address_with_less_confidence() -> None:
+    mapping = auto_map(table(["Société", "Adresse de livraison", "Ville de livraison"]))
+    assert mapping.field_for("Adresse de livraison") is Field.CLIENT_ADDRESS
+    assert mapping.field_for("Ville de livraison") is Field.CLIENT_CITY
+    assert mapping.confidence("Ville de livraison") < 0.9
+    assert "delivery" in mapping.matches[2].reason
+
+
+def test_a_second_column_of_a_kind_is_never_the_field() -> None:
+    mapping = auto_map(table(["Société", "Street", "Street2", "Téléphone 2", "POAddressLine2"]))
+    assert fields_of(mapping) == {"Société": "client.name", "Street": "client.address", "Street2": None,
+                                  "Téléphone 2": None, "POAddressLine2": None}
+
+
+@pytest.mark.parametrize("header", ["Bank account number", "BankAccountName", "Company Domain Name",
+                                    "Code fournisseur", "Website URL", "Opening Balance Date",
+                                    "Propriétaire de l'entreprise", "Compte comptable fournisseur"])
+def test_a_header_about_something_else_stays_unmapped_whatever_field_words_it_holds(header: str) -> None:
+    assert auto_map(table(["Raison sociale", header])).field_for(header) is None
+
+
+@pytest.mark.parametrize(("header", "key"), [
+    ("Account ID", "client.external_id"), ("Record ID", "client.external_id"),
+    ("Customer #", "client.external_id"), ("Customer No.", "client.external_id"),
+    ("CUSTOMER NUMBER", "client.external_id"), ("Code client", "client.external_id"),
+    ("N° compte", "client.accounting_code"), ("Payment deadline (days)", "client.payment_term_days"),
+    ("Country/Region", "client.country"), ("Pays/région", "client.country"),
+    ("Département/Canton", "client.state"), ("Billing Zip/Postal Code", "client.postal_code"),
+])
+def test_ids_numbers_codes_and_alternatives_of_exports(header: str, key: str) -> None:
+    assert fields_of(auto_map(table(["Company", header]))) == {"Company": "client.name", header: key}
+
+
+def test_contact_name_beside_first_and_last_names_is_the_company() -> None:
+    xero = auto_map(table(["ContactName", "FirstName", "LastName", "EmailAddress"]))
+    assert fields_of(xero) == {"ContactName": "client.name", "FirstName": "contact.first_name",
+                               "LastName": "contact.last_name", "EmailAddress": "contact.email"}
+    assert "company" in xero.matches[0].reason
+    alone = auto_map(table(["Société", "Contact name", "Email"]))
+    assert alone.field_for("Contact name") is Field.CONTACT_LAST_NAME
+
+
+def test_a_title_is_the_position_unless_its_values_are_civilities_or_companies() -> None:
+    headers = ["Company", "First name", "Last name", "Email", "Title"]
+
+    def title_field(*titles: str) -> Field | None:
+        rows = [["Acme", "Jane", "Doe", f"j{i}@acme.com", title] for i, title in enumerate(titles)]
+        return auto_map(table(headers, *rows)).field_for("Title")
+
+    assert title_field("Accounting", "Payer", "Sales") is Field.CONTACT_POSITION
+    assert title_field("Mr", "Mrs", "Dr.") is None
+    numnum = auto_map(table(["title", "last_name", "first_name", "email"],
+                            ["Boulangerie Dupont SRL", "Dupont", "Pierre", "p@dupont.be"],
+                            ["Tech Solutions SA", "De Vries", "Jan", "jan@tech.be"]))
+    assert numnum.field_for("title") is Field.CLIENT_NAME
+
+
+def test_an_account_number_of_411_accounts_is_the_accounting_code() -> None:
+    headers = ["Company", "Account Number"]
+    ledger = auto_map(table(headers, ["Acme", "411ACME"], ["Globex", "4110002"], ["Initech", "411 INI"]))
+    assert ledger.field_for("Account Number") is Field.CLIENT_ACCOUNTING_CODE
+    assert "411" in ledger.matches[1].reason
+    business = auto_map(table(headers, ["Acme", "CD451796"], ["Globex", "CD656092"]))
+    assert business.field_for("Account Number") is Field.CLIENT_EXTERNAL_ID
+
+
+def test_sages_n_identifiant_is_the_vat_number_when_it_holds_vat_numbers() -> None:
+    headers = ["Intitulé", "N° identifiant"]
+    vat = auto_map(table(headers, ["Carat", "FR40552100554"], ["Baury", "FR 83 404 833 048"]))
+    assert vat.field_for("N° identifiant") is Field.CLIENT_VAT_NUMBER
+    other = auto_map(table(headers, ["Carat", "C-17"], ["Baury", "C-18"]))
+    assert other.field_for("N° identifiant") is None
+
+
+def test_a_record_id_in_a_file_of_contacts_is_the_contacts() -> None:
+    hubspot = ["Record ID", "First Name", "Last Name", "Email", "Company Name"]
+    assert auto_map(table(hubspot)).field_for("Record ID") is Field.CONTACT_EXTERNAL_ID
+    companies = ["Record ID", "Company name", "City"]
+    assert auto_map(table(companies)).field_for("Record ID") is Field.CLIENT_EXTERNAL_ID
+
+
+def test_an_empty_column_loses_a_tie_to_a_filled_one() -> None:
+    headers = ["Legal name", "Company name"]
+    mapping = auto_map(table(headers, ["", "Acme"], ["", "Globex"]))
+    assert fields_of(mapping) == {"Legal name": None, "Company name": "client.name"}
+    swapped = auto_map(table(headers, ["Acme SAS", ""], ["Globex Ltd", ""]))
+    assert fields_of(swapped) == {"Legal name": "client.name", "Company name": None}
+
+
+def test_a_column_close_to_a_free_field_is_reported_with_that_field() -> None:
+    mapping = auto_map(table(["Account Name", "Account Owner", "Notes"],
+                             ["Acme", "Marie Curie", ""], ["Globex", "Paul Dirac", ""]))
+    assert mapping.field_for("Account Owner") is None
+    issues = {issue.column: issue for issue in mapping.validate()}
+    suggestion = issues["Account Owner"]
+    assert suggestion.code == "mapping.unmapped_column_suggestion"
+    assert suggestion.severity is ui.Severity.WARNING and suggestion.field == "client.account_manager_email"
+    assert suggestion.message == ("The column 'Account Owner' is not imported, though it looks like "
+                                  "Account manager email (47% sure).")
+    assert suggestion.message_in("fr") == ("La colonne 'Account Owner' n'est pas importée, bien qu'elle "
+                                           "ressemble au champ Email du Responsable de Compte "
+                                           "(certitude : 47 %).")
+    assert "client.account_manager_email" in (suggestion.hint or "")
+    assert issues["Notes"].code == "mapping.unmapped_column"
+
+
+def test_a_tools_record_id_yields_to_the_customer_number_and_is_not_suggested_then() -> None:
+    # The number is the one on the invoices; Salesforce's record ID is its own.
+    mapping = auto_map(table(["Account ID", "Account Number", "Account Name"]))
+    assert mapping.field_for("Account Number") is Field.CLIENT_EXTERNAL_ID
+    [issue] = mapping.validate()
+    assert (issue.code, issue.column) == ("mapping.unmapped_column", "Account ID")
+    assert auto_map(table(["Account ID", "Account Name"])).field_for("Account ID") is Field.CLIENT_EXTERNAL_ID
+
+
+def test_every_automatic_choice_says_why() -> None:
+    mapping = auto_map(table(["Raison sociale", "POCity", "Prénom", "Nom"]))
+    reasons = {match.column: match.reason for match in mapping.matches}
+    assert reasons["Raison sociale"] == "accepted header 'Raison sociale'"
+    assert "address block" in reasons["POCity"]
+    assert "first-name column" in reasons["Nom"]
+    # The explanation takes no part in comparisons nor in saved mappings.
+    assert ColumnMapping.from_json(mapping.to_json()) == mapping
+
+
+@pytest.mark.parametrize(("headers", "rows", "column", "key"), [
+    # Zoho's address blocks call the postal code "Code".
+    (["Account Name", "Billing Street", "Billing Code"], [], "Billing Code", "client.postal_code"),
+    # QuickBooks Desktop's "Bill to 1" is the street line of the billing block.
+    (["Company", "Bill to 1", "Bill to 2"], [], "Bill to 1", "client.address"),
+    # "Délai de paiement" with numbers of days beats "Conditions de paiement" written in words.
+    (["Client", "Conditions de paiement", "Délai de paiement"],
+     [["Acme", "30 jours fin de mois", "30"], ["Globex", "45 jours", "45"]], "Délai de paiement",
+     "client.payment_term_days"),
+    # QuickBooks' "Primary Contact" holds names, not a yes/no.
+    (["Company", "Primary Contact"], [["Acme", "Jane Doe"], ["Globex", "Hank Scorpio"]], "Primary Contact",
+     None),
+    # Cegid's "Tiers" holds the third party's code: "Libellé" is the name.
+    (["Tiers", "Libellé"], [["CLI0001", "Acme"], ["CLI0002", "Globex"]], "Libellé", "client.name"),
+    # Axonaut's contact columns say "Contact": the bare ID is the company's.
+    (["ID", "Nom de l'entreprise", "Contact - Prénom", "Contact - Email"], [], "ID", "client.external_id"),
+    # Zoho Books: beside a company name column, "Contact Name" is not the company.
+    (["Company Name", "Contact Name", "First Name", "Last Name"], [], "Company Name", "client.name"),
+    (["Display Name", "EmailID"], [], "EmailID", "contact.email"),
+])
+def test_more_export_spellings(headers: list[str], rows: list[list[str]], column: str,
+                               key: str | None) -> None:
+    assert fields_of(auto_map(table(headers, *rows)))[column] == key
+
+
+def test_a_generic_header_after_an_entity_word_belongs_to_that_entity() -> None:
+    pipedrive = ["Organization - ID", "Organization - Name", "Organization - Address - Country",
+                 "Person - First name", "Person - Email - Work", "Person - Phone - Work"]
+    assert fields_of(auto_map(table(pipedrive))) == {
+        "Organization - ID": "client.external_id", "Organization - Name": "client.name",
+        "Organization - Address - Country": "client.country", "Person - First name": "contact.first_name",
+        "Person - Email - Work": "contact.email", "Person - Phone - Work": "contact.phone"}
+    # In a file of persons, a contact's company is the customer.
+    persons = auto_map(table(["Person - Name", "Person - Email - Work", "Person - Organization"]))
+    assert persons.field_for("Person - Organization") is Field.CLIENT_NAME

@@ -17,7 +17,8 @@ from upflow_import.cli import main
 from upflow_import.fields import Field
 from upflow_import.sqlite import MIGRATIONS, SCHEMA_VERSION
 
-# The automatic mapping takes "Code" for the customer ID and leaves "Secteur"
+# The automatic mapping takes "Code" for the customer ID (its values are not 411
+# ledger accounts, which would settle it) and leaves "Secteur"
 # unmapped; this user's files mean an accounting code and a region.
 HEADERS = ["Société", "Code", "Secteur", "Contact"]
 MAPPING = {"Société": "client.name", "Code": "client.accounting_code", "Secteur": "client.state",
@@ -33,12 +34,12 @@ def write_csv(path: Path, rows: Sequence[Sequence[str]], headers: Sequence[str] 
 
 
 def first_file(tmp_path: Path) -> Path:
-    return write_csv(tmp_path / "january.csv", [["Acme", "411ACME", "Nord", "jean@acme.fr"]])
+    return write_csv(tmp_path / "january.csv", [["Acme", "CPT-ACME", "Nord", "jean@acme.fr"]])
 
 
 def second_file(tmp_path: Path) -> Path:
     # The same headers, in another order and case: the same mapping applies.
-    return write_csv(tmp_path / "february.csv", [["globex@globex.fr", "Globex", "Sud", "411GLO"]],
+    return write_csv(tmp_path / "february.csv", [["globex@globex.fr", "Globex", "Sud", "CPT-GLO"]],
                      headers=["CONTACT", "société", "SECTEUR", "Code"])
 
 
@@ -66,7 +67,7 @@ def test_an_explicit_mapping_is_remembered_for_the_next_file_with_the_same_heade
     assert all(match.confidence == 1.0 for match in second.mapping.matches)
     stored = repository.find_clients_by_names(["globex"])
     assert [(client.values[Field.CLIENT_ACCOUNTING_CODE], client.values[Field.CLIENT_STATE])
-            for client in stored] == [("411GLO", "Sud")]
+            for client in stored] == [("CPT-GLO", "Sud")]
     assert second.to_dict()["issues"][0]["code"] == "mapping.remembered"
 
 
@@ -116,8 +117,8 @@ def test_the_fingerprint_ignores_order_case_and_the_failed_rows_message_column()
 
 def test_a_failed_rows_file_comes_back_with_the_remembered_mapping(tmp_path: Path) -> None:
     repository = ui.InMemoryRepository()
-    source = write_csv(tmp_path / "c.csv", [["Acme", "411ACME", "Nord", "jean@acme.fr"],
-                                            ["Globex", "411GLO", "Sud", "bad@"]])
+    source = write_csv(tmp_path / "c.csv", [["Acme", "CPT-ACME", "Nord", "jean@acme.fr"],
+                                            ["Globex", "CPT-GLO", "Sud", "bad@"]])
     report = ui.import_file(source, repository, mapping=MAPPING)
     failed = tmp_path / "failed.csv"
     assert ui.write_failed_rows(report, failed, lang="en") == 1

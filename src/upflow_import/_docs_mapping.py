@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from upflow_import._matching import GENERIC_SCORE, LABEL_SCORE, SAMPLE_ROWS, SYNONYM_SCORE, THRESHOLD
+from upflow_import._matching import (
+    GENERIC_SCORE,
+    LABEL_SCORE,
+    SAMPLE_ROWS,
+    SUGGESTION_FLOOR,
+    SYNONYM_SCORE,
+    THRESHOLD,
+)
 from upflow_import.fields import SPECS, FieldSpec, Kind
 from upflow_import.lang import Lang
 
@@ -50,16 +57,42 @@ you can confirm or correct the result with an explicit mapping.
   {SYNONYM_SCORE:.2f} for an accepted header listed below, {GENERIC_SCORE:.2f}
   for a generic header, less when the header adds words ("Adresse de
   facturation") or has a typo ("Identifiant Cleint"). A column scoring below
-  {THRESHOLD:.2f} for every field is not imported (warning `mapping.unmapped_column`).
-- Each field is fed by one column at most: the surest pairs are settled first.
+  {THRESHOLD:.2f} for every field is not imported (warning `mapping.unmapped_column`);
+  when its best field scores at least {SUGGESTION_FLOOR:.2f} and no other column
+  feeds it, the warning is `mapping.unmapped_column_suggestion` and names that
+  field ("did you mean").
+- Each field is fed by one column at most: the surest pairs are settled first;
+  between equal scores, the column with more filled cells in the first rows wins.
+- Exports of accounting and CRM tools are read as such: `POCity`,
+  `BillingPostalCode`, `SACountry`, `Ville de facturation`, `Code postal de
+  livraison`, `address_zip` and `Adresse de facturation - Ville` are address
+  parts of a block. When a file has a billing (or plain) address and a
+  delivery one, the billing block is the customer's address and the delivery
+  columns stay unmapped; a delivery block alone is used, with less confidence.
+  A second column of a kind (`Street2`, `Adresse 2`, `Téléphone 2`) and a
+  header about something no field holds (`Bank account number`, `Company
+  Domain Name`, `Code fournisseur`, `Website URL`) stay unmapped, whatever
+  field words they contain. `Country/Region` reads as its first alternative.
+- Identifiers: a tool's own record ID (`Id`, `Record ID`, `Account ID`) is the
+  customer ID only when no customer number or reference column is there (the
+  number is the one printed on invoices); in a file of contacts (first name,
+  last name and email columns) a bare record ID is the contact's.
+- Context: `ContactName` beside first- and last-name columns, and no company
+  column, is the company's name (Xero); `Title` is the contact's position,
+  unless its values are civilities (`Mr`, `Mme`) or company names.
 - Generic headers are settled by the other columns and by the values:
   `Nom` is the customer's name, unless another column already holds it or a
   first-name column stands beside it, then it is the contact's last name. A
   header that speaks of an email (or a phone) only feeds an email (or a phone)
   field. A column whose values are emails never feeds a postal code, a number
-  or a flag; with an unknown header it becomes the contact's email. A vague
-  header such as `Commercial` feeds the account manager's email only when its
-  values are emails.
+  or a flag; with an unknown header it becomes the contact's email. A header
+  that does not say "email" (`Commercial`, `Account Owner`) feeds the account
+  manager's email only when its values are emails. Values also settle an
+  "account number" made of 411 ledger accounts (the accounting code), Sage's
+  `N° identifiant` (a VAT number only when it holds some), a yes/no column, a
+  payment term in whole days, and a name column of codes.
+- Every automatic choice records why in `ColumnMatch.reason` (the header it
+  resembles, the address block, the context, the values).
 - Required: the customer name or the customer ID (`mapping.required_field_missing`
   otherwise); when contact columns are mapped, the contact email too.
 
@@ -92,17 +125,47 @@ lignes) ; le résultat peut être confirmé ou corrigé par une association expl
   pour un en-tête générique, moins quand l'en-tête ajoute des mots (« Adresse de
   facturation ») ou contient une faute de frappe (« Identifiant Cleint »). Une
   colonne dont aucun champ n'atteint {THRESHOLD:.2f} n'est pas importée
-  (avertissement `mapping.unmapped_column`).
+  (avertissement `mapping.unmapped_column`) ; si son meilleur champ atteint
+  {SUGGESTION_FLOOR:.2f} et qu'aucune autre colonne ne l'alimente, l'avertissement est
+  `mapping.unmapped_column_suggestion` et nomme ce champ (« vouliez-vous dire »).
 - Chaque champ est alimenté par une colonne au plus : les associations les plus
-  sûres passent en premier.
+  sûres passent en premier ; à score égal, la colonne la plus remplie dans les
+  premières lignes l'emporte.
+- Les exports des logiciels comptables et CRM sont lus comme tels : `POCity`,
+  `BillingPostalCode`, `SACountry`, `Ville de facturation`, `Code postal de
+  livraison`, `address_zip` et `Adresse de facturation - Ville` sont des
+  éléments d'un bloc d'adresse. Quand un fichier a une adresse de facturation
+  (ou une adresse simple) et une adresse de livraison, le bloc de facturation
+  est l'adresse du client et les colonnes de livraison ne sont pas importées ;
+  un bloc de livraison seul est utilisé, avec une confiance moindre. Une
+  deuxième colonne d'un même genre (`Street2`, `Adresse 2`, `Téléphone 2`) et
+  un en-tête qui parle d'autre chose qu'un champ (`Bank account number`,
+  `Company Domain Name`, `Code fournisseur`, `Website URL`) ne sont pas
+  importés, quels que soient les mots de champ qu'ils contiennent.
+  `Pays/région` se lit comme sa première alternative.
+- Identifiants : l'identifiant propre à un logiciel (`Id`, `Record ID`,
+  `Account ID`) n'est l'identifiant client qu'en l'absence d'une colonne de
+  numéro ou de référence client (c'est ce numéro qui figure sur les
+  factures) ; dans un fichier de contacts (colonnes de prénom, de nom et
+  d'email), un identifiant nu est celui du contact.
+- Contexte : `ContactName` à côté de colonnes de prénom et de nom, sans
+  colonne de société, est le nom de la société (Xero) ; `Title` est le poste
+  du contact, sauf si ses valeurs sont des civilités (`Mr`, `Mme`) ou des noms
+  de sociétés.
 - Les en-têtes génériques sont tranchés par les autres colonnes et par les
   valeurs : `Nom` est le nom du client, sauf si une autre colonne le porte déjà
   ou si une colonne de prénom l'accompagne ; c'est alors le nom du contact. Un
   en-tête qui parle d'email (ou de téléphone) n'alimente qu'un champ email (ou
   téléphone). Une colonne dont les valeurs sont des emails n'alimente jamais un
   code postal, un nombre ou un indicateur ; sous un en-tête inconnu, elle devient
-  l'email du contact. Un en-tête vague comme `Commercial` n'alimente l'email du
-  responsable de compte que si ses valeurs sont des emails.
+  l'email du contact. Un en-tête qui ne parle pas d'email (`Commercial`,
+  `Account Owner`) n'alimente l'email du responsable de compte que si ses
+  valeurs sont des emails. Les valeurs tranchent aussi un « numéro de compte »
+  fait de comptes 411 (le code comptable), le `N° identifiant` de Sage (un
+  numéro de TVA seulement s'il en contient), une colonne oui/non, un délai de
+  paiement en jours entiers et une colonne de noms faite de codes.
+- Chaque choix automatique note sa raison dans `ColumnMatch.reason` (l'en-tête
+  auquel la colonne ressemble, le bloc d'adresse, le contexte, les valeurs).
 - Obligatoire : le nom du client ou l'identifiant client
   (`mapping.required_field_missing` sinon) ; si des colonnes de contact sont
   associées, l'email du contact aussi.
@@ -159,3 +222,4 @@ def mapping_reference_markdown(lang: Lang = "en") -> str:
     """
     sections = [_section(spec, lang) for spec in SPECS.values()]
     return _INTRO[lang] + "\n" + "\n".join(sections)
+

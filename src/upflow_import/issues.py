@@ -263,6 +263,13 @@ _ENTRIES: tuple[CodeInfo, ...] = (
                  "explicitement (--mapping, ou mapping= en Python) : elle est mémorisée à son tour. "
                  "--no-mapping-memory (remember_mapping=False) ignore les associations mémorisées.",
           example="a second file with the headers of a file imported with --mapping"),
+    _info("mapping.unmapped_column_suggestion", W,
+          "The column {column!r} is not imported, though it looks like {field_label} ({confidence} sure).",
+          "La colonne {column!r} n'est pas importée, bien qu'elle ressemble au champ {field_label} "
+          "(certitude : {confidence}).",
+          fix_en="If it holds that field, map it to {field} explicitly; otherwise nothing to do.",
+          fix_fr="Si elle contient bien ce champ, associez-la explicitement à {field} ; sinon, rien à faire.",
+          example="Salesforce's 'Account Owner' holding names where an email is expected"),
     # -- values -------------------------------------------------------------
     _info("value.required", E,
           "{field_label} is required.",

@@ -17,7 +17,14 @@ import attrs
 import cattrs
 
 from upflow_import._docs_mapping import mapping_reference_markdown
-from upflow_import._matching import SAMPLE_ROWS, ColumnScores, assign, normalize_header, score_column
+from upflow_import._matching import (
+    SAMPLE_ROWS,
+    SUGGESTION_FLOOR,
+    ColumnScores,
+    assign,
+    normalize_header,
+    score_column,
+)
 from upflow_import.errors import MappingError
 from upflow_import.fields import SPECS, Field
 from upflow_import.issues import Issue, Text
@@ -38,12 +45,16 @@ class ColumnMatch:
     ``field`` is ``None`` for a column that is not imported. ``confidence`` is
     1.0 for an explicit choice or an exact label, lower for synonyms and
     guesses; ``alternatives`` are the next best fields with their scores.
+    ``reason`` says, for an automatic choice, which rule gave it (the header
+    it resembles, the address block, the values…); it is an explanation for
+    developers, in English, and takes no part in comparisons or saved mappings.
     """
 
     column: str
     field: Field | None
     confidence: float = 1.0
     alternatives: tuple[tuple[Field, float], ...] = ()
+    reason: str = attrs.field(default="", eq=False)
 
 
 #: What :func:`auto_map` and :meth:`ColumnMapping.with_overrides` accept as an
@@ -132,7 +143,10 @@ class ColumnMapping:
         - ``mapping.required_field_missing``: neither the customer name nor
           the customer ID is mapped, or contact columns are mapped without
           the contact email;
-        - ``mapping.unmapped_column`` (warning): a named column is not imported.
+        - ``mapping.unmapped_column`` (warning): a named column is not imported;
+        - ``mapping.unmapped_column_suggestion`` (warning) instead, when the
+          automatic mapping found the column close to a field no other column
+          feeds: the message names that field ("did you mean").
         """
         return (*self._twice(), *self._missing(), *self._unmapped())
 
@@ -172,8 +186,21 @@ class ColumnMapping:
         return issues
 
     def _unmapped(self) -> list[Issue]:
-        return [Issue.make("mapping.unmapped_column", column=match.column)
-                for match in self.matches if match.field is None and match.column.strip()]
+        fed = set(self.fields())
+        issues = []
+        for match in self.matches:
+            if match.field is not None or not match.column.strip():
+                continue
+            close = next(((field, score) for field, score in match.alternatives
+                          if field not in fed and score >= SUGGESTION_FLOOR), None)
+            if close is None:
+                issues.append(Issue.make("mapping.unmapped_column", column=match.column))
+            else:
+                percent = round(close[1] * 100)
+                issues.append(Issue.make("mapping.unmapped_column_suggestion", column=match.column,
+                                         field=close[0].value,
+                                         confidence=Text(f"{percent}%", f"{percent} %")))
+        return issues
 
     def to_document(self) -> dict[str, Any]:
         """The mapping as plain JSON data (see :meth:`to_json`)."""
@@ -290,7 +317,8 @@ def auto_map(table: Table, *, overrides: Overrides | None = None) -> ColumnMappi
     """Map each column of ``table`` to its most likely field.
 
     Headers are compared with the catalogue's labels, synonyms and generic
-    headers (see the "Column mapping" page); the first rows' values settle
+    headers (see the "Column mapping" page), address blocks and the other
+    columns are taken into account, and the first rows' values settle
     ambiguous headers. Each field is fed by one column at most; a column with
     no field scoring at least 0.6 stays unmapped. ``overrides`` are explicit
     choices (``{column: field key or None}`` or a saved mapping): they win, and
@@ -313,7 +341,8 @@ def auto_map(table: Table, *, overrides: Overrides | None = None) -> ColumnMappi
             columns.append(score_column(header, samples.get(index, ())))
     assignments = assign(columns, fixed=fixed)
     return ColumnMapping(tuple(
-        explicit[header] if index in fixed else ColumnMatch(header, a.field, a.confidence, a.alternatives)
+        explicit[header] if index in fixed
+        else ColumnMatch(header, a.field, a.confidence, a.alternatives, a.reason)
         for index, (header, a) in enumerate(zip(headers, assignments, strict=True))
     ))
 
