@@ -186,7 +186,7 @@ def test_a_csv_row_with_the_wrong_number_of_cells_is_exported_with_its_message(t
     out = tmp_path / "failed.csv"
     assert ui.write_failed_rows(ui.import_file(source, ui.InMemoryRepository(), dry_run=True), out) == 1
     _, row = read_back(out)
-    assert row == ["Globex", "", "Line 3 has 1 cells but the header has 2."]
+    assert row == ["Globex", "", "Line 3 has 1 cell but the header has 2."]
 
 
 def test_with_no_failed_row_the_file_holds_the_header_only(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, TextIO
 
 from upflow_import.fields import field_label
-from upflow_import.issues import Text
+from upflow_import.issues import Text, format_number
 from upflow_import.lang import Lang
 
 #: How the summary words its counts: ``check`` and ``plan`` say what would
@@ -37,6 +37,10 @@ STRINGS: Mapping[str, Text] = {
     "summary.rows": Text("Rows", "Lignes"),
     "summary.rows_value": Text("read: {total} · with errors: {with_errors}",
                                "lues : {total} · en erreur : {with_errors}"),
+    # Which rows with errors lost everything, and which only their contact.
+    "summary.rows_detail": Text(
+        " (not imported: {not_imported} · customer imported without its contact: {contact_only})",
+        " (non importées : {not_imported} · client importé sans son contact : {contact_only})"),
     "summary.clients": Text("Clients", "Clients"),
     "summary.contacts": Text("Contacts", "Contacts"),
     "summary.issues": Text("Issues", "Problèmes"),
@@ -44,7 +48,7 @@ STRINGS: Mapping[str, Text] = {
                                  "erreurs : {errors} · avertissements : {warnings}"),
     "summary.separator": Text("separator {delimiter}", "séparateur {delimiter}"),
     "summary.sheet": Text("sheet {sheet}", "feuille {sheet}"),
-    "summary.file_rows": Text("{rows} rows", "{rows} lignes"),
+    "summary.file_rows": Text("{rows} {rows:|row|rows}", "{rows} {rows:|ligne|lignes}"),
     "counts.would": Text("to create: {create} · to update: {update} · unchanged: {unchanged} · "
                          "dropped: {dropped}",
                          "à créer : {create} · à mettre à jour : {update} · inchangés : {unchanged} · "
@@ -56,7 +60,7 @@ STRINGS: Mapping[str, Text] = {
     "issues.title": Text("Issues by code", "Problèmes par code"),
     "issues.error": Text("error", "erreur"),
     "issues.warning": Text("warning", "avertissement"),
-    "issues.rows": Text("rows {rows}", "lignes {rows}"),
+    "issues.rows": Text("{count:|row|rows} {rows}", "{count:|ligne|lignes} {rows}"),
     "issues.more_rows": Text("{rows} and {more} more", "{rows} et {more} autres"),
     "issues.more_examples": Text("… {more} more like this", "… {more} autres du même type"),
     "issues.file_level": Text("whole file", "fichier entier"),
@@ -89,6 +93,20 @@ STRINGS: Mapping[str, Text] = {
     "outcome.skipped": Text(
         "Rows with errors were not imported; fix them and import them again.",
         "Les lignes en erreur n'ont pas été importées ; corrigez-les puis importez-les à nouveau."),
+    # Some rows with errors imported their customer and dropped only their contact.
+    "outcome.skipped_partly": Text(
+        "{not_imported} {not_imported:|row|rows} with errors {not_imported:|was|were} not imported, "
+        "and {contact_only} {contact_only:|row|rows} imported {contact_only:|its|their} customer "
+        "but not {contact_only:|its|their} contact; fix them and import them again.",
+        "{not_imported} {not_imported:|ligne|lignes} en erreur {not_imported:|n'a|n'ont} pas été "
+        "{not_imported:|importée|importées}, et {contact_only} {contact_only:|ligne|lignes} "
+        "{contact_only:|a|ont} importé le client mais pas le contact ; corrigez-les puis "
+        "importez-les à nouveau."),
+    "outcome.skipped_contacts": Text(
+        "The customers of the rows with errors were imported, but not their contacts; fix the rows "
+        "and import them again.",
+        "Les clients des lignes en erreur ont été importés, mais pas leurs contacts ; corrigez les "
+        "lignes puis importez-les à nouveau."),
     "note.account_managers_unchecked": Text(
         "Account managers are not checked: the store has none registered "
         "(upflow-import account-managers add EMAIL…).",
@@ -220,31 +238,62 @@ def _describe_file(file: Mapping[str, object], name: str | None, lang: Lang) -> 
     return f"{name} — {described}" if name else described
 
 
-def render_summary(document: Mapping[str, object], lang: Lang, mode: Mode, name: str | None = None) -> str:
-    """The one-screen summary: the file, rows, clients and contacts by outcome, issue counts."""
-    summary = _dict(document.get("summary"))
+def _summary_lines(summary: Mapping[str, object], lang: Lang, mode: Mode) -> list[tuple[str, str]]:
     rows = _dict(summary.get("rows"))
-    lines = [
-        (say("summary.file", lang), _describe_file(_dict(document.get("file")), name, lang)),
-        (say("summary.rows", lang), say("summary.rows_value", lang, total=rows.get("total", 0),
-                                         with_errors=rows.get("with_errors", 0))),
+    rows_value = say("summary.rows_value", lang, total=rows.get("total", 0),
+                     with_errors=rows.get("with_errors", 0))
+    contact_only = rows.get("contact_not_imported", 0)
+    if contact_only:
+        rows_value += say("summary.rows_detail", lang, not_imported=rows.get("not_imported", 0),
+                          contact_only=contact_only)
+    return [
+        (say("summary.rows", lang), rows_value),
         (say("summary.clients", lang), _counts(summary.get("clients"), mode, lang)),
         (say("summary.contacts", lang), _counts(summary.get("contacts"), mode, lang)),
         (say("summary.issues", lang), say("summary.issues_value", lang, errors=summary.get("errors", 0),
                                            warnings=summary.get("warnings", 0))),
     ]
+
+
+def _aligned(title: str, lines: Sequence[tuple[str, str]]) -> str:
     width = max(len(label) for label, _ in lines)
-    return "\n".join([say("summary.title", lang), *(f"  {label.ljust(width)}  {value}"
-                                                     for label, value in lines)])
+    return "\n".join([title, *(f"  {label.ljust(width)}  {value}" for label, value in lines)])
+
+
+def render_summary_lines(summary: Mapping[str, object], lang: Lang, mode: Mode) -> str:
+    """The counts of a summary section (``Summary.to_dict()``) as a few aligned lines."""
+    return _aligned(say("summary.title", lang), _summary_lines(summary, lang, mode))
+
+
+def skipped_outcome(summary: Mapping[str, object], lang: Lang) -> str:
+    """What became of the rows with errors when the others were imported."""
+    rows = _dict(summary.get("rows"))
+    contact_only = rows.get("contact_not_imported", 0)
+    if not contact_only:
+        return say("outcome.skipped", lang)
+    not_imported = rows.get("not_imported", 0)
+    if not not_imported:
+        return say("outcome.skipped_contacts", lang)
+    return say("outcome.skipped_partly", lang, not_imported=not_imported, contact_only=contact_only)
+
+
+def render_summary(document: Mapping[str, object], lang: Lang, mode: Mode, name: str | None = None) -> str:
+    """The one-screen summary: the file, rows, clients and contacts by outcome, issue counts."""
+    summary = _dict(document.get("summary"))
+    lines = [
+        (say("summary.file", lang), _describe_file(_dict(document.get("file")), name, lang)),
+        *_summary_lines(summary, lang, mode),
+    ]
+    return _aligned(say("summary.title", lang), lines)
 
 
 # -- issues -------------------------------------------------------------------
 
 def _row_list(rows: Sequence[int], lang: Lang, first: int) -> str:
-    shown = ", ".join(str(r) for r in rows[:first])
+    shown = ", ".join(format_number(r, lang) for r in rows[:first])
     if len(rows) > first:
         shown = say("issues.more_rows", lang, rows=shown, more=len(rows) - first)
-    return say("issues.rows", lang, rows=shown)
+    return say("issues.rows", lang, rows=shown, count=len(rows))
 
 
 def render_issues(
@@ -266,7 +315,7 @@ def render_issues(
     for code, issues in ordered:
         severity = "issues.error" if issues[0].get("severity") == "error" else "issues.warning"
         rows = sorted({int(r) for i in issues if isinstance(r := i.get("row"), int)})
-        head = f"  {say(severity, lang)}  {code}  ×{len(issues)}"
+        head = f"  {say(severity, lang)}  {code}  ×{format_number(len(issues), lang)}"
         if rows:
             head += f" — {_row_list(rows, lang, rows_per_code)}"
         lines.append(head)
@@ -371,7 +420,8 @@ class ProgressBar:
         bar = "█" * filled + "░" * (self.WIDTH - filled)
         label = say("progress.label", self._lang)
         rows = say("progress.rows", self._lang)
-        self._stream.write(f"\r{label} {bar} {fraction:4.0%}  {done:,}/{total:,} {rows}")
+        self._stream.write(f"\r{label} {bar} {fraction:4.0%}  "
+                           f"{format_number(done, self._lang)}/{format_number(total, self._lang)} {rows}")
         self._stream.flush()
         self._drawn = True
 
