@@ -289,7 +289,7 @@ def _apply(args: argparse.Namespace) -> int:
                 return [say("outcome.applied", lang, db=args.db)]
             if args.on_error == "abort":
                 return [say("outcome.aborted", lang)]
-            return [skipped_outcome(report.summary.to_dict(), lang),
+            return [skipped_outcome(report.summary.to_dict(detailed=True), lang),
                     say("outcome.applied", lang, db=args.db)]
 
         return _run_import(args, repository, "apply", outcome)
