@@ -101,9 +101,9 @@ def test_the_sample_file_imports_into_the_default_store_once(tmp_path: Path) -> 
 
     listing = run("export", "--lang", "fr", cwd=tmp_path)
     assert "clients : 6 · contacts : 6" in listing.stdout
-    group = clients["G100"]["id"]
-    assert f"#{group} Groupe Hôtelier Lumière [G100]" in listing.stdout
-    assert listing.stdout.count(f"(filiale de #{group})") == 2
+    # Clients and parents are named as the user knows them, never by the store's ids.
+    assert "\nGroupe Hôtelier Lumière [G100]" in listing.stdout and "#" not in listing.stdout
+    assert listing.stdout.count("(filiale de G100)") == 2
 
 
 def test_check_validates_without_any_store_and_prints_one_json_document(tmp_path: Path) -> None:

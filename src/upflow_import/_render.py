@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, TextIO
 
 from upflow_import.fields import field_label
-from upflow_import.issues import Text, format_number
+from upflow_import.issues import Text, format_number, quote
 from upflow_import.lang import Lang
 
 #: How the summary words its counts: ``check`` and ``plan`` say what would
@@ -48,6 +48,7 @@ STRINGS: Mapping[str, Text] = {
                                  "erreurs : {errors} · avertissements : {warnings}"),
     "summary.separator": Text("separator {delimiter}", "séparateur {delimiter}"),
     "summary.sheet": Text("sheet {sheet}", "feuille {sheet}"),
+    "summary.tab": Text("tab", "tabulation"),
     "summary.file_rows": Text("{rows} {rows:|row|rows}", "{rows} {rows:|ligne|lignes}"),
     "counts.would": Text("to create: {create} · to update: {update} · unchanged: {unchanged} · "
                          "dropped: {dropped}",
@@ -165,7 +166,7 @@ STRINGS: Mapping[str, Text] = {
     # export
     "export.count": Text("clients: {clients} · contacts: {contacts}",
                          "clients : {clients} · contacts : {contacts}"),
-    "export.subsidiary": Text("subsidiary of #{parent}", "filiale de #{parent}"),
+    "export.subsidiary": Text("subsidiary of {parent}", "filiale de {parent}"),
     "export.main": Text("main", "principal"),
     "export.empty": Text("The store is empty.", "La base est vide."),
 }
@@ -228,10 +229,10 @@ def _describe_file(file: Mapping[str, object], name: str | None, lang: Lang) -> 
         parts.append(str(file["encoding"]))
     if file.get("delimiter"):
         delimiter = str(file["delimiter"])
-        shown = "tab" if delimiter == "\t" else repr(delimiter)
+        shown = say("summary.tab", lang) if delimiter == "\t" else quote(delimiter, lang)
         parts.append(say("summary.separator", lang, delimiter=shown))
     if file.get("sheet"):
-        parts.append(say("summary.sheet", lang, sheet=repr(file["sheet"])))
+        parts.append(say("summary.sheet", lang, sheet=quote(file["sheet"], lang)))
     if file.get("rows") is not None:
         parts.append(say("summary.file_rows", lang, rows=file["rows"]))
     described = ", ".join(parts)
@@ -368,16 +369,21 @@ def render_export(export: Mapping[str, object], lang: Lang) -> str:
     if not clients:
         return say("export.empty", lang) + "\n"
     contact_count = sum(len(_list(c.get("contacts"))) for c in clients)
-    lines = [say("export.count", lang, clients=len(clients), contacts=contact_count)]
+    lines = [say("export.count", lang, clients=format_number(len(clients), lang),
+                 contacts=format_number(contact_count, lang))]
+    # A parent is named as the user knows it (its external id, else its name), never by the
+    # store's own id.
+    known_as = {client.get("id"): str(client.get("external_id") or client.get("name")) for client in clients}
     for client in clients:
-        head = f"#{client['id']} {client.get('name')}"
+        head = f"{client.get('name')}"
         if client.get("external_id"):
             head += f" [{client['external_id']}]"
         place = ", ".join(str(client[k]) for k in ("postal_code", "city", "country") if client.get(k))
         if place:
             head += f" — {place}"
         if client.get("parent_id") is not None:
-            head += f" ({say('export.subsidiary', lang, parent=client['parent_id'])})"
+            parent = known_as.get(client["parent_id"], "?")
+            head += f" ({say('export.subsidiary', lang, parent=parent)})"
         lines.append(head)
         for contact in _list(client.get("contacts")):
             person = " ".join(str(contact[k]) for k in ("first_name", "last_name") if contact.get(k))

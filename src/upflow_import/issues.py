@@ -246,7 +246,7 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           example="two 'Email' columns"),
     _info("mapping.required_field_missing", E,
           "No column is mapped to {field_label}: {reason}.",
-          "Aucune colonne n'est associée à {field_label} : {reason}.",
+          "Aucune colonne n'est associée à « {field_label} » : {reason}.",
           fix_en="Add the column to the file, or map an existing column to this field.",
           fix_fr="Ajoutez la colonne au fichier, ou associez une colonne existante à ce champ.",
           example="a file with neither a customer name nor a customer ID column"),
@@ -467,8 +467,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_fr="Renseignez l'email du contact : il est obligatoire.",
           example="a first name and a phone but no email"),
     _info("contact.client_conflict", E,
-          "The contact {value!r} is given for two customers in the file ({clients}).",
-          "Le contact {value!r} est indiqué pour deux clients dans le fichier ({clients}).",
+          "The contact {value!r} is given for several customers in the file ({clients}).",
+          "Le contact {value!r} est indiqué pour plusieurs clients dans le fichier ({clients}).",
           fix_en="A contact belongs to one customer; keep it on one customer's rows.",
           fix_fr="Un contact appartient à un seul client ; gardez-le sur les lignes d'un seul "
                  "client.",
@@ -488,7 +488,7 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     _info("contact.main_overridden", W,
           "Several contacts of this customer are marked main; the last one ({value!r}, row "
           "{row}) wins.",
-          "Plusieurs contacts de ce client sont marqués principaux ; le dernier ({value!r}, "
+          "Plusieurs contacts de ce client sont marqués comme principaux ; le dernier ({value!r}, "
           "ligne {row}) l'emporte.",
           fix_en="Mark one contact per customer with 1.",
           fix_fr="Ne marquez qu'un contact par client avec 1.",
@@ -551,8 +551,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           "This row is not imported because {dependency} has an error (row {dependency_row}).",
           "Cette ligne n'est pas importée car {dependency} comporte une erreur (ligne "
           "{dependency_row}).",
-          fix_en="Fix the error it depends on.",
-          fix_fr="Corrigez l'erreur dont il dépend.",
+          fix_en="Fix the error it depends on (on the row given).",
+          fix_fr="Corrigez l'erreur dont elle dépend.",
           example="a contact of a customer whose name is missing"),
     _info("apply.failed", E,
           "Writing failed: {detail}.",
