@@ -117,7 +117,8 @@ def test_text_starting_with_plus_comes_back_without_the_apostrophe(tmp_path: Pat
     ui.write_failed_rows(report, failed, lang="en")
     _, *rows = read_back(failed)
     mark = "'" if kind == "csv" else ""
-    assert [row[:2] for row in rows] == [[mark + "+Plus SARL", mark + "-Nord-"], [mark + "=Egal", mark + "@Home"]]
+    assert [row[:2] for row in rows] == [[mark + "+Plus SARL", mark + "-Nord-"],
+                                         [mark + "=Egal", mark + "@Home"]]
     repository = ui.InMemoryRepository()
     ui.import_file(failed, repository, mapping={"Email du contact": None})
     assert sorted((c.name, c.values[Field.CLIENT_CITY]) for c in repository.clients()) == [

@@ -286,7 +286,8 @@ def test_neither_client_name_nor_id_is_an_error_in_both_languages() -> None:
     assert issue.code == "mapping.required_field_missing" and issue.is_error
     assert issue.message == ("No column is mapped to Customer name or Customer ID: every row must say "
                              "which customer it describes.")
-    assert issue.message_in("fr") == ("Aucune colonne n'est associée à « Nom du client ou Identifiant Client » : "
+    assert issue.message_in("fr") == ("Aucune colonne n'est associée à « Nom du client ou Identifiant "
+                                      "Client » : "
                                       "chaque ligne doit indiquer de quel client elle parle.")
 
 

@@ -24,7 +24,7 @@ from planner_helpers import seed_client
 from upflow_import.cli import main
 from upflow_import.fields import SPECS, Field
 from upflow_import.identity import normalize_name, normalize_reference
-from upflow_import.issues import CATALOGUE, HINTS, FRENCH_THOUSANDS, Issue, Text
+from upflow_import.issues import CATALOGUE, FRENCH_THOUSANDS, HINTS, Issue, Text
 from upflow_import.resolution import suggest
 
 Cells = Mapping[str, str]
@@ -104,15 +104,18 @@ def test_a_suggestion_never_looks_like_the_cell(cell: str, registered: list[str]
 
 def test_an_account_manager_registered_with_other_spaces_and_case_matches(tmp_path: Path) -> None:
     repository = ui.InMemoryRepository(account_managers=[" Claire.Martin@Exemple.fr\u00a0"])
-    path = write(tmp_path, [{"client.name": "Acme", "client.account_manager_email": "claire.martin@exemple.fr"}])
+    path = write(tmp_path, [{"client.name": "Acme",
+                             "client.account_manager_email": "claire.martin@exemple.fr"}])
     assert ui.import_file(path, repository).ok
 
 
 @pytest.mark.parametrize("stored", ["Holding\u00a0Lumière", "HOLDING  LUMIÈRE"])
-def test_a_parent_name_matches_a_stored_client_whatever_its_spaces_and_case(tmp_path: Path, stored: str) -> None:
+def test_a_parent_name_matches_a_stored_client_whatever_its_spaces_and_case(tmp_path: Path,
+                                                                              stored: str) -> None:
     repository = ui.InMemoryRepository()
     parent = seed_client(repository, None, stored)
-    path = write(tmp_path, [{"client.external_id": "C1", "client.name": "Filiale", "group.name": "Holding Lumière"}])
+    path = write(tmp_path, [{"client.external_id": "C1", "client.name": "Filiale",
+                             "group.name": "Holding Lumière"}])
     report = ui.import_file(path, repository)
     assert report.ok
     assert repository.client_by_external_id("C1").parent_id == parent
@@ -150,8 +153,8 @@ def test_failed_rows_re_imported_unchanged_keep_their_values_and_warn_of_no_apos
         # The quote-prefix style marks the cells: their text is exactly the original.
         assert [row.cells[:4] for row in again.rows] == [row.cells[:4] for row in report.rows]
     # The same values are read, the same problems found, and none mentions an apostrophe.
-    assert [(issue.code, issue.value) for issue in again.issues if issue.code != "mapping.unmapped_column"] == [
-        (issue.code, issue.value) for issue in report.issues]
+    found = [(issue.code, issue.value) for issue in again.issues if issue.code != "mapping.unmapped_column"]
+    assert found == [(issue.code, issue.value) for issue in report.issues]
     assert not any("'" in (issue.value or "") for issue in again.issues)
     fixed = ui.InMemoryRepository()
     ui.import_file(failed, fixed, mapping={"Email du contact": None, "Téléphone du contact": None})
@@ -165,8 +168,8 @@ def test_a_new_client_whose_name_several_stored_clients_bear_lists_them_all(tmp_
     repository = ui.InMemoryRepository()
     seed_client(repository, "C1", "Acme")
     seed_client(repository, None, "Acme")
-    report = ui.import_file(write(tmp_path, [{"client.external_id": "C2", "client.name": "Acme"}]), repository,
-                            lang="fr", dry_run=True)
+    path = write(tmp_path, [{"client.external_id": "C2", "client.name": "Acme"}])
+    report = ui.import_file(path, repository, lang="fr", dry_run=True)
     [issue] = report.issues
     assert issue.code == "client.same_name_exists"
     assert issue.message == ("Des clients nommés « Acme » existent déjà avec un autre identifiant "
@@ -179,8 +182,8 @@ def test_a_new_client_whose_name_a_stored_client_without_id_bears_never_shows_th
         tmp_path: Path) -> None:
     repository = ui.InMemoryRepository()
     stored = seed_client(repository, None, "Acme")
-    report = ui.import_file(write(tmp_path, [{"client.external_id": "C2", "client.name": "Acme"}]), repository,
-                            dry_run=True)
+    path = write(tmp_path, [{"client.external_id": "C2", "client.name": "Acme"}])
+    report = ui.import_file(path, repository, dry_run=True)
     [issue] = report.issues
     assert issue.message == ("A customer named 'Acme' already exists with another ID (one without an ID); "
                              "a new customer is created.")
@@ -213,7 +216,8 @@ def test_the_sqlite_store_names_the_former_parent_too(tmp_path: Path) -> None:
     with ui.SqliteRepository(tmp_path / "store.db") as repository:
         first = write(tmp_path, [{"client.external_id": "G-OLD", "client.name": "Ancien groupe"},
                                  {"client.external_id": "G-H", "client.name": "Groupe H"},
-                                 {"client.external_id": "C001", "client.name": "Acme", "group.external_id": "G-OLD"}])
+                                 {"client.external_id": "C001", "client.name": "Acme",
+                                  "group.external_id": "G-OLD"}])
         assert ui.import_file(first, repository).ok
         second = write(tmp_path, [{"client.external_id": "C001", "group.external_id": "G-H"}])
         report = ui.import_file(second, repository, dry_run=True)
@@ -225,8 +229,8 @@ def test_two_stored_parents_of_one_name_are_both_listed(tmp_path: Path) -> None:
     repository = ui.InMemoryRepository()
     seed_client(repository, "G1", "Holding")
     seed_client(repository, "G2", "Holding")
-    report = ui.import_file(write(tmp_path, [{"client.name": "Filiale", "group.name": "Holding"}]), repository,
-                            dry_run=True)
+    path = write(tmp_path, [{"client.name": "Filiale", "group.name": "Holding"}])
+    report = ui.import_file(path, repository, dry_run=True)
     [issue] = report.issues
     assert issue.code == "group.ambiguous_parent"
     assert issue.message == "Several customers could be the parent 'Holding': G1, G2."
@@ -248,7 +252,8 @@ def test_a_row_naming_the_old_name_of_a_client_the_file_renames_is_refused(tmp_p
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_a_group_name_and_id_designating_two_clients_is_an_error_naming_both(tmp_path: Path, fmt: str) -> None:
+def test_a_group_name_and_id_designating_two_clients_is_an_error_naming_both(tmp_path: Path,
+                                                                             fmt: str) -> None:
     repository = ui.InMemoryRepository()
     seed_client(repository, "G1", "Holding A")
     seed_client(repository, "G2", "Holding B")
@@ -284,7 +289,8 @@ def test_an_email_with_a_display_name_or_mailto_imports_the_address_with_a_warni
 
 
 def test_a_phone_of_the_right_shape_but_unallocated_is_worded_as_such(tmp_path: Path) -> None:
-    path = write(tmp_path, [{"client.name": "Acme", "contact.email": "jean@x.fr", "contact.phone": "+33 0 12 34 56 78"}])
+    path = write(tmp_path, [{"client.name": "Acme", "contact.email": "jean@x.fr",
+                             "contact.phone": "+33 0 12 34 56 78"}])
     report = ui.import_file(path, ui.InMemoryRepository(), dry_run=True)
     [issue] = report.issues
     assert issue.code == "value.phone_not_allocated" and not issue.is_error
@@ -354,7 +360,7 @@ def _texts() -> list[tuple[str, Text]]:
 
 def _render(text: Text, lang: str, count: int = 2) -> str:
     names = {name for _, name, _, _ in string.Formatter().parse(text.fr) if name}
-    params: dict[str, object] = {name: "VALEUR" for name in names}
+    params: dict[str, object] = dict.fromkeys(names, "VALEUR")
     params.update({name: count for name in ("count", "actual", "rows") if name in names})
     return text.render(lang, params)  # type: ignore[arg-type]
 

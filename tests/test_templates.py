@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-
 import doctest
 import io
 import json

@@ -18,6 +18,7 @@ from upflow_import.values import (
     FALSE_WORDS,
     MAX_PAYMENT_TERM_DAYS,
     TRUE_WORDS,
+    Problem,
     _plain_french_vat_passes,
     clean_text,
     is_valid_email,
@@ -32,7 +33,6 @@ from upflow_import.values import (
     parse_postal_code,
     parse_text,
     parse_vat,
-    Problem,
     parser_for,
 )
 
@@ -473,7 +473,8 @@ def test_the_identifier_column_parser_is_parse_identifier(raw: str, field: Field
 def test_an_address_with_a_display_name_or_mailto_is_read_as_the_address_with_a_warning(raw: str) -> None:
     value, problems = parse_email(raw)
     assert value == "jean@acme.fr"
-    assert [(p.code, dict(p.params)) for p in problems] == [("value.email_extracted", {"email": "jean@acme.fr"})]
+    assert [(p.code, dict(p.params)) for p in problems] == [
+        ("value.email_extracted", {"email": "jean@acme.fr"})]
 
 
 @pytest.mark.parametrize("raw", ["Jean Dupont <jean@>", "mailto:", "Jean <a@b.fr> <c@d.fr>", "jean@acme.fr>"])

@@ -96,7 +96,8 @@ def plural(count: object, one: str, many: str, lang: Lang) -> str:
 def quoted_list(values: Iterable[object]) -> Text:
     """Several values, each quoted the way each language quotes, as one message parameter."""
     items = list(values)
-    return Text(", ".join(quote(item, "en") for item in items), ", ".join(quote(item, "fr") for item in items))
+    return Text(", ".join(quote(item, "en") for item in items),
+                ", ".join(quote(item, "fr") for item in items))
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
