@@ -172,10 +172,10 @@ def test_a_new_client_whose_name_several_stored_clients_bear_lists_them_all(tmp_
     report = ui.import_file(path, repository, lang="fr", dry_run=True)
     [issue] = report.issues
     assert issue.code == "client.same_name_exists"
-    assert issue.message == ("Des clients nommés « Acme » existent déjà avec un autre identifiant "
-                             "(C1, 1 sans identifiant) ; un nouveau client est créé.")
-    assert issue.to_dict("en")["message"] == ("Customers named 'Acme' already exist with another ID "
-                                              "(C1, 1 without an ID); a new customer is created.")
+    assert issue.message == ("Des clients nommés « Acme » existent déjà (identifiant C1, 1 sans "
+                             "identifiant) ; un nouveau client est créé.")
+    assert issue.to_dict("en")["message"] == ("Customers named 'Acme' already exist (ID C1, 1 without an ID); "
+                                              "a new customer is created.")
 
 
 def test_a_new_client_whose_name_a_stored_client_without_id_bears_never_shows_the_store_id(
@@ -185,8 +185,7 @@ def test_a_new_client_whose_name_a_stored_client_without_id_bears_never_shows_th
     path = write(tmp_path, [{"client.external_id": "C2", "client.name": "Acme"}])
     report = ui.import_file(path, repository, dry_run=True)
     [issue] = report.issues
-    assert issue.message == ("A customer named 'Acme' already exists with another ID (one without an ID); "
-                             "a new customer is created.")
+    assert issue.message == "A customer named 'Acme' already exists (without an ID); a new customer is created."
     assert f"({stored})" not in issue.message
 
 
@@ -391,3 +390,10 @@ def test_field_labels_as_subjects_carry_an_article_in_french() -> None:
     assert issue.message_in("fr") == "Le champ « Nom du client » fait 300 caractères ; le maximum est 255."
     assert Issue.make("csv.inconsistent_columns", row=3, actual=1, expected=2).message_in("fr") == (
         "La ligne 3 a 1 cellule mais l'en-tête en a 2.")
+
+
+def test_registering_a_plan_that_differs_only_by_a_space_registers_nothing_new(tmp_path: Path) -> None:
+    with ui.SqliteRepository(tmp_path / "store.db") as repository:
+        assert repository.add_dunning_plans(["Plan standard"]) == ["Plan standard"]
+        assert repository.add_dunning_plans(["Plan\u00a0standard", " Plan  standard"]) == []
+        assert repository.all_dunning_plans() == ["Plan standard"]

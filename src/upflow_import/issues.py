@@ -417,10 +417,10 @@ _ENTRIES: tuple[CodeInfo, ...] = (
                  "la bonne.",
           example="two rows for C001 with different cities"),
     _info("client.same_name_exists", W,
-          "{count:|A customer|Customers} named {value!r} already {count:|exists|exist} with "
-          "another ID ({others}); a new customer is created.",
+          "{count:|A customer|Customers} named {value!r} already {count:|exists|exist} ({others}); "
+          "a new customer is created.",
           "{count:|Un client nommé|Des clients nommés} {value!r} {count:|existe|existent} déjà "
-          "avec un autre identifiant ({others}) ; un nouveau client est créé.",
+          "({others}) ; un nouveau client est créé.",
           fix_en="Check that this is really a different customer.",
           fix_fr="Vérifiez qu'il s'agit bien d'un autre client.",
           example="C002 'Acme' while C001 'Acme' is stored"),

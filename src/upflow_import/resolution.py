@@ -89,10 +89,13 @@ def _text(value: FieldValue) -> str:
     return str(value)
 
 
-def describe_clients(clients: Iterable[ClientEntity | StoredClient | ClientKey]) -> Text:
+def describe_clients(clients: Iterable[ClientEntity | StoredClient | ClientKey], *,
+                     labelled: bool = False) -> Text:
     """Several clients as the user knows them: their external ids, then how many have none.
 
     The store's own ids never show: a client without an external id is only counted.
+    ``labelled`` says "ID C1" rather than "C1" (for clients that share a name, where the
+    ID is what tells them apart).
     """
     ids: list[str] = []
     without = 0
@@ -105,11 +108,15 @@ def describe_clients(clients: Iterable[ClientEntity | StoredClient | ClientKey])
             without += 1
         elif external_id not in ids:
             ids.append(external_id)
-    en, fr = list(ids), list(ids)
+    en = [f"ID {i}" for i in ids] if labelled else list(ids)
+    fr = [f"identifiant {i}" for i in ids] if labelled else list(ids)
     if without:
-        en.append(f"{without} without an ID" if ids else ("one without an ID" if without == 1
-                                                          else f"{without} without an ID"))
-        fr.append(f"{without} sans identifiant" if ids or without > 1 else "un sans identifiant")
+        if labelled and not ids and without == 1:
+            en.append("without an ID")
+            fr.append("sans identifiant")
+        else:
+            en.append(f"{without} without an ID")
+            fr.append(f"{without} sans identifiant")
     return Text(", ".join(en), ", ".join(fr))
 
 
@@ -910,7 +917,7 @@ class _ClientResolver:
         if others:
             self.log.add(
                 "client.same_name_exists", entity.row_of(Field.CLIENT_NAME), Field.CLIENT_NAME, str(name),
-                count=len(others), others=describe_clients(others),
+                count=len(others), others=describe_clients(others, labelled=True),
             )
 
     def _check_references(self, entity: ClientEntity) -> None:

@@ -495,13 +495,24 @@ class SqliteRepository:
         return added
 
     def add_dunning_plans(self, names: Iterable[str]) -> list[str]:
-        """Register dunning plans by exact name; returns the ones that were not registered yet."""
+        """Register dunning plans; returns the ones that were not registered yet.
+
+        A name equal to a registered one as a reader sees it (it differs only by
+        the kind of space: see :func:`~upflow_import.normalize_reference`) is
+        already registered.
+        """
         added = []
         with self.transaction():
+            registered = {normalize_reference(name) for (name,) in
+                          self._connection.execute("SELECT name FROM dunning_plans")}
             for name in names:
+                key = normalize_reference(name)
+                if key in registered:
+                    continue
                 cursor = self._connection.execute(
                     "INSERT OR IGNORE INTO dunning_plans (name) VALUES (?)", (name.strip(),))
                 if cursor.rowcount:
+                    registered.add(key)
                     added.append(name.strip())
         return added
 
