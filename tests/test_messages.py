@@ -174,8 +174,8 @@ def test_a_new_client_whose_name_several_stored_clients_bear_lists_them_all(tmp_
     assert issue.code == "client.same_name_exists"
     assert issue.message == ("Des clients nommés « Acme » existent déjà (identifiant C1, 1 sans "
                              "identifiant) ; un nouveau client est créé.")
-    assert issue.to_dict("en")["message"] == ("Customers named 'Acme' already exist (ID C1, 1 without an ID); "
-                                              "a new customer is created.")
+    assert issue.to_dict("en")["message"] == ("Customers named 'Acme' already exist (ID C1, 1 without an "
+                                              "ID); a new customer is created.")
 
 
 def test_a_new_client_whose_name_a_stored_client_without_id_bears_never_shows_the_store_id(
@@ -185,7 +185,8 @@ def test_a_new_client_whose_name_a_stored_client_without_id_bears_never_shows_th
     path = write(tmp_path, [{"client.external_id": "C2", "client.name": "Acme"}])
     report = ui.import_file(path, repository, dry_run=True)
     [issue] = report.issues
-    assert issue.message == "A customer named 'Acme' already exists (without an ID); a new customer is created."
+    assert issue.message == ("A customer named 'Acme' already exists (without an ID); a new customer is "
+                             "created.")
     assert f"({stored})" not in issue.message
 
 
