@@ -512,8 +512,10 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     _info("reference.unknown_dunning_plan", E,
           "No dunning plan is named {value!r}.",
           "Aucun plan de relance ne s'appelle {value!r}.",
-          fix_en="Use the exact name of an existing dunning plan.",
-          fix_fr="Utilisez le nom exact d'un plan de relance existant.",
+          fix_en="Use the name of an existing dunning plan as it is registered (upper and lower "
+                 "case count).",
+          fix_fr="Utilisez le nom d'un plan de relance existant tel qu'il est enregistré (les "
+                 "majuscules comptent).",
           example="'Plan standard' when the plan is 'Plan Standard'"),
     # -- store (the embedded SQLite store of the command line) -----------------
     _info("store.unusable", E,

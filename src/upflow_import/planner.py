@@ -521,7 +521,9 @@ class _Builder:
         demotions: list[int] = []
         for demotion in entity.demotions:
             demotions.append(self._add(UpdateContact(
-                index=len(self.operations), key=demotion.email or str(demotion.contact_id),
+                # Named by its email; a store that cannot tell it leaves it unnamed rather than
+                # show its own id.
+                index=len(self.operations), key=demotion.email or "?",
                 rows=(demotion.row,), contact_id=demotion.contact_id,
                 values={_IS_MAIN: False}, old={_IS_MAIN: True},
             )))
