@@ -398,3 +398,13 @@ def test_registering_a_plan_that_differs_only_by_a_space_registers_nothing_new(t
         assert repository.add_dunning_plans(["Plan standard"]) == ["Plan standard"]
         assert repository.add_dunning_plans(["Plan\u00a0standard", " Plan  standard"]) == []
         assert repository.all_dunning_plans() == ["Plan standard"]
+
+
+def test_an_account_manager_with_a_display_name_is_checked_by_its_address(tmp_path: Path) -> None:
+    repository = ui.InMemoryRepository(account_managers=["claire.martin@exemple.fr"])
+    path = write(tmp_path, [{"client.name": "Acme",
+                             "client.account_manager_email": "Claire Martin <claire.martin@exemple.fr>"}])
+    report = ui.import_file(path, repository)
+    assert report.ok and codes(report) == [(2, "value.email_extracted")]
+    [client] = repository.clients()
+    assert client.values[Field.CLIENT_ACCOUNT_MANAGER_EMAIL] == ("claire.martin@exemple.fr",)

@@ -480,3 +480,11 @@ def test_an_address_with_a_display_name_or_mailto_is_read_as_the_address_with_a_
 @pytest.mark.parametrize("raw", ["Jean Dupont <jean@>", "mailto:", "Jean <a@b.fr> <c@d.fr>", "jean@acme.fr>"])
 def test_no_valid_address_to_extract_stays_an_invalid_email(raw: str) -> None:
     assert parse_email(raw) == (None, (Problem("value.invalid_email"),))
+
+
+def test_account_manager_addresses_with_a_display_name_are_read_with_a_warning_each() -> None:
+    value, problems = parse_emails("Claire Martin <Claire@Exemple.fr>; mailto:paul@exemple.fr")
+    assert value == ("claire@exemple.fr", "paul@exemple.fr")
+    assert [(p.code, p.value) for p in problems] == [
+        ("value.email_extracted", "Claire Martin <Claire@Exemple.fr>"),
+        ("value.email_extracted", "mailto:paul@exemple.fr")]

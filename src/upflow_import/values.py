@@ -19,7 +19,8 @@ The rules, per :class:`~upflow_import.fields.Kind`:
   (``Jean Dupont <jean@acme.fr>``) or a ``mailto:`` link is read as the
   address, with the warning ``value.email_extracted``.
 - **emails** (account managers): several addresses separated by ``,`` or
-  ``;``; each is checked, the value is the tuple of lower-cased addresses.
+  ``;``; each is checked (and read out of ``Name <address>`` or ``mailto:``
+  as for one email), the value is the tuple of lower-cased addresses.
 - **integer** (payment term in days): after trimming, the grammar is
   ``[+-]?[0-9]+(\\.0+)?``: ``30``, ``30.0``, `` 45 `` are read; anything
   else (``30.5``, ``trente``, ``1e3``, ``30 jours``) is
@@ -316,19 +317,24 @@ def parse_emails(raw: str, maximum: int = 2000) -> Result:
         return _too_long(text, maximum)
     addresses: list[str] = []
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     for piece in _EMAIL_SEPARATORS.split(text):
         address = _trim(piece)
         if not address:
             continue
-        if is_valid_email(address):
-            lowered = normalize_email(address)
-            if lowered not in addresses:
-                addresses.append(lowered)
-        else:
-            problems.append(_invalid_email(address))
+        if not is_valid_email(address):
+            extracted = _address_in(address)
+            if extracted is None:
+                problems.append(_invalid_email(address))
+                continue
+            warnings.append(Problem("value.email_extracted", (("email", extracted),), value=address))
+            address = extracted
+        lowered = normalize_email(address)
+        if lowered not in addresses:
+            addresses.append(lowered)
     if problems:
         return None, tuple(problems)
-    return (tuple(addresses) or None), ()
+    return (tuple(addresses) or None), tuple(warnings)
 
 
 # -- numbers --------------------------------------------------------------------
