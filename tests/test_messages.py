@@ -347,6 +347,10 @@ def test_the_apply_outcome_tells_rows_not_imported_from_rows_that_lost_only_thei
     assert ("1 ligne en erreur n'a pas été importée, et 1 ligne a importé le client mais pas le contact ; "
             "corrigez-les puis importez-les à nouveau.") in out
     assert "Les lignes en erreur n'ont pas été importées" not in out
+    capsys.readouterr()
+    main(["check", str(path), "--lang", "en"])
+    assert ("The file has errors: 1 row would not be imported, and 1 row would import its customer but "
+            "not its contact.") in capsys.readouterr().out
 
 
 # -- the catalogue, read mechanically ---------------------------------------------------------------

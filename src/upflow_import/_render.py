@@ -74,6 +74,19 @@ STRINGS: Mapping[str, Text] = {
     "outcome.check_errors": Text(
         "The file has errors: the rows concerned would not be imported.",
         "Le fichier comporte des erreurs : les lignes concernées ne seraient pas importées."),
+    "outcome.check_errors_contacts": Text(
+        "The file has errors: the customers of the rows concerned would be imported, but not their "
+        "contacts.",
+        "Le fichier comporte des erreurs : les clients des lignes concernées seraient importés, mais "
+        "pas leurs contacts."),
+    "outcome.check_errors_partly": Text(
+        "The file has errors: {not_imported} {not_imported:|row|rows} would not be imported, and "
+        "{contact_only} {contact_only:|row|rows} would import {contact_only:|its|their} customer but "
+        "not {contact_only:|its|their} contact.",
+        "Le fichier comporte des erreurs : {not_imported} {not_imported:|ligne|lignes} ne "
+        "{not_imported:|serait|seraient} pas {not_imported:|importée|importées}, et {contact_only} "
+        "{contact_only:|ligne|lignes} {contact_only:|importerait|importeraient} le client mais pas "
+        "le contact."),
     "outcome.check_scope": Text(
         "check validates the file alone, as if the store were empty; run plan to compare it with "
         "the store.",
@@ -266,16 +279,18 @@ def render_summary_lines(summary: Mapping[str, object], lang: Lang, mode: Mode) 
     return _aligned(say("summary.title", lang), _summary_lines(summary, lang, mode))
 
 
-def skipped_outcome(summary: Mapping[str, object], lang: Lang) -> str:
-    """What became of the rows with errors when the others were imported."""
+def skipped_outcome(summary: Mapping[str, object], lang: Lang, *, check: bool = False) -> str:
+    """What became of the rows with errors when the others were imported (``check``: what
+    would become of them)."""
     rows = _dict(summary.get("rows"))
     contact_only = rows.get("contact_not_imported", 0)
+    prefix = "outcome.check_errors" if check else "outcome.skipped"
     if not contact_only:
-        return say("outcome.skipped", lang)
+        return say(prefix, lang)
     not_imported = rows.get("not_imported", 0)
     if not not_imported:
-        return say("outcome.skipped_contacts", lang)
-    return say("outcome.skipped_partly", lang, not_imported=not_imported, contact_only=contact_only)
+        return say(f"{prefix}_contacts", lang)
+    return say(f"{prefix}_partly", lang, not_imported=not_imported, contact_only=contact_only)
 
 
 def render_summary(document: Mapping[str, object], lang: Lang, mode: Mode, name: str | None = None) -> str:

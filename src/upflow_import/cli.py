@@ -263,8 +263,9 @@ def _check(args: argparse.Namespace) -> int:
     lang: Lang = args.lang
 
     def outcome(report: ImportReport) -> list[str]:
-        return [say("outcome.check_ok" if report.ok else "outcome.check_errors", lang),
-                say("outcome.check_scope", lang)]
+        verdict = (say("outcome.check_ok", lang) if report.ok
+                   else skipped_outcome(report.summary.to_dict(detailed=True), lang, check=True))
+        return [verdict, say("outcome.check_scope", lang)]
 
     return _run_import(args, InMemoryRepository(), "check", outcome)
 
