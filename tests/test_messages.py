@@ -314,6 +314,7 @@ def test_issues_of_a_french_report_are_french_and_its_summary_prints_readably(tm
         "  Contacts   créés : 0 · mis à jour : 0 · inchangés : 0 · écartés : 1",
         "  Problèmes  erreurs : 2 · avertissements : 0",
     ])
+    assert str(report) == str(report.summary)
     english = ui.import_file(path, ui.InMemoryRepository(), dry_run=True)
     assert str(english.summary).splitlines()[2] == (
         "  Clients   to create: 1 · to update: 0 · unchanged: 0 · dropped: 1")

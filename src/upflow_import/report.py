@@ -185,6 +185,10 @@ class ImportReport:
     def dry_run(self) -> bool:
         return self.result is None
 
+    def __str__(self) -> str:
+        # print(report) shows what a person wants first: the counts, in the report's language.
+        return str(self.summary)
+
     @property
     def issues(self) -> tuple[Issue, ...]:
         """File issues, then every row's issues (apply's included), in row order."""
