@@ -413,3 +413,12 @@ def test_an_account_manager_with_a_display_name_is_checked_by_its_address(tmp_pa
     assert report.ok and codes(report) == [(2, "value.email_extracted")]
     [client] = repository.clients()
     assert client.values[Field.CLIENT_ACCOUNT_MANAGER_EMAIL] == ("claire.martin@exemple.fr",)
+
+
+def test_a_limit_is_named_in_the_language_of_the_message_with_its_setting(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text("Nom du client\n" + "Acme\n" * 20, encoding="utf-8")
+    with pytest.raises(ui.UpflowImportError) as raised:
+        ui.import_file(path, ui.InMemoryRepository(), limits=ui.Limits(max_rows=10), dry_run=True)
+    assert raised.value.message_in("fr").startswith("Le fichier dépasse la limite de lignes (max_rows) : ")
+    assert raised.value.message_in("en").startswith("The file exceeds the limit on rows (max_rows): ")

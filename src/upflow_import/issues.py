@@ -183,8 +183,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_fr="Ouvrez-le dans votre tableur et enregistrez-le à nouveau, ou exportez-le en CSV.",
           example="a truncated XLSX"),
     _info("file.too_large", E,
-          "The file exceeds the limit on {limit} ({actual} > {maximum}).",
-          "Le fichier dépasse la limite de {limit} ({actual} > {maximum}).",
+          "The file exceeds the limit on {limit}: {actual}, where {maximum} at most are allowed.",
+          "Le fichier dépasse la limite de {limit} : {actual}, pour {maximum} au plus.",
           fix_en="Split the file into smaller files, or raise the limit if you trust the file.",
           fix_fr="Découpez le fichier en fichiers plus petits, ou relevez la limite si le fichier "
                  "est de confiance.",
@@ -602,6 +602,26 @@ PHRASES: Mapping[str, Text] = {
 }
 
 
+#: The limits of :class:`~upflow_import.Limits` as ``file.too_large`` names them (its ``limit``
+#: param is the attribute's name, given with it so that the caller knows what to raise).
+LIMIT_LABELS: Mapping[str, Text] = {
+    "max_bytes": Text("file size in bytes (max_bytes)", "taille du fichier en octets (max_bytes)"),
+    "max_uncompressed_bytes": Text("uncompressed size in bytes (max_uncompressed_bytes)",
+                                   "taille décompressée en octets (max_uncompressed_bytes)"),
+    "max_compression_ratio": Text("compression ratio (max_compression_ratio)",
+                                  "taux de compression (max_compression_ratio)"),
+    "max_rows": Text("rows (max_rows)", "lignes (max_rows)"),
+    "max_columns": Text("columns (max_columns)", "colonnes (max_columns)"),
+    "max_cell_chars": Text("characters in one cell (max_cell_chars)",
+                           "caractères par cellule (max_cell_chars)"),
+    "max_cells": Text("cells of a sheet (max_cells)", "cellules d'une feuille (max_cells)"),
+    "memory": Text("memory", "mémoire"),
+    "memory_bytes": Text("memory in bytes (memory_bytes)", "mémoire en octets (memory_bytes)"),
+    "cpu_seconds": Text("processing time in seconds (cpu_seconds)",
+                        "temps de calcul en secondes (cpu_seconds)"),
+}
+
+
 def code_info(code: str) -> CodeInfo:
     """Return the catalogue entry of ``code`` (``KeyError`` for an unknown code)."""
     return CATALOGUE[code]
@@ -683,8 +703,12 @@ class Issue:
 
     def _params_in(self, lang: Lang) -> dict[str, object]:
         # Any parameter may be given in both languages (a field label, a reason).
+        params = self._params()
+        limit = params.get("limit")
+        if isinstance(limit, str) and limit in LIMIT_LABELS:
+            params["limit"] = LIMIT_LABELS[limit]
         return {name: (value.fr if lang == "fr" else value.en) if isinstance(value, Text) else value
-                for name, value in self._params().items()}
+                for name, value in params.items()}
 
     @property
     def message(self) -> str:
