@@ -331,6 +331,7 @@ def test_the_french_command_line_agrees_plurals_and_separates_thousands(
     out = capsys.readouterr().out
     assert f"1{FRENCH_THOUSANDS}200 lignes" in out and f"lues : 1{FRENCH_THOUSANDS}200" in out
     assert "— ligne 7\n" in out and "lignes 7" not in out
+    assert f"100{FRENCH_THOUSANDS}%" in out  # the mapping's confidence, French style
     main(["check", str(path), "--lang", "en"])
     out = capsys.readouterr().out
     assert "1,200 rows" in out and "read: 1,200" in out and "— row 7\n" in out

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, TextIO
 
 from upflow_import.fields import field_label
-from upflow_import.issues import Text, format_number, quote
+from upflow_import.issues import FRENCH_THOUSANDS, Text, format_number, quote
 from upflow_import.lang import Lang
 
 #: How the summary words its counts: ``check`` and ``plan`` say what would
@@ -204,6 +204,12 @@ def _clip(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _percent(fraction: float, lang: Lang) -> str:
+    # French typography puts a (narrow no-break) space before the percent sign.
+    text = f"{fraction:.0%}"
+    return text.replace("%", FRENCH_THOUSANDS + "%") if lang == "fr" else text
+
+
 def render_mapping(document: Mapping[str, object], lang: Lang) -> str:
     """The column → field table: each column, its field (key and label) and the confidence."""
     rows = []
@@ -214,7 +220,7 @@ def render_mapping(document: Mapping[str, object], lang: Lang) -> str:
             target, shown = "— " + say("mapping.not_imported", lang), ""
         else:
             target = f"{field} ({field_label(str(field), lang)})"
-            shown = f"{float(confidence):.0%}" if isinstance(confidence, (int, float)) else ""
+            shown = _percent(float(confidence), lang) if isinstance(confidence, (int, float)) else ""
         rows.append((_clip(str(entry.get("column", ""))), target, shown))
     headers = (say("mapping.column", lang), say("mapping.field", lang), say("mapping.confidence", lang))
     return "\n".join([say("mapping.title", lang), *_table(headers, rows)])
@@ -441,7 +447,7 @@ class ProgressBar:
         bar = "█" * filled + "░" * (self.WIDTH - filled)
         label = say("progress.label", self._lang)
         rows = say("progress.rows", self._lang)
-        self._stream.write(f"\r{label} {bar} {fraction:4.0%}  "
+        self._stream.write(f"\r{label} {bar} {_percent(fraction, self._lang):>5}  "
                            f"{format_number(done, self._lang)}/{format_number(total, self._lang)} {rows}")
         self._stream.flush()
         self._drawn = True
