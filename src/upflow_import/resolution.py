@@ -11,14 +11,16 @@ The rules (DESIGN §6) in the order they are applied:
    row has one, else the normalised name.
 2. Name-only groups refer to the client with that name: among the file's
    clients that have an id first, then in the repository. Several
-   candidates: ``client.ambiguous_name``.
+   candidates: ``client.ambiguous_name``. A name the file takes away from a
+   client it renames designates no one for sure: ``client.renamed_name``.
 3. The rows of one client are merged; a later different value wins with
    ``client.value_overridden``.
 4. A client that exists nowhere and has no name is ``client.not_found``;
    a new client whose name is stored under another id warns
    ``client.same_name_exists``; account managers and dunning plans are checked.
-5. Parents are resolved like client references (file first), then self
-   parents and loops are found.
+5. Parents are resolved like client references (file first); a group name
+   that designates another client than the group id is
+   ``group.parent_mismatch``; then self parents and loops are found.
 6. Errors drop their client, and the client drops its subsidiaries.
 7. Contacts are grouped by normalised email, checked, merged, and the main
    contact of each client decided (the last one marked wins).
@@ -59,6 +61,7 @@ __all__ = [
     "StoredClients",
     "StoredContacts",
     "contact_keys_to_find",
+    "describe_clients",
     "external_ids_to_find",
     "index_rows",
     "names_to_find",
