@@ -67,7 +67,7 @@ def test_text_params_render_in_the_language_of_the_message() -> None:
         "'Boss' is not an accepted value for Contact position; accepted: ACCOUNTING, SALES, "
         "PURCHASER or PAYER (or the French Comptable, Commercial, Acheteur, Payeur).")
     assert issue.message_in("fr") == (
-        "'Boss' n'est pas une valeur acceptée pour Poste du contact ; valeurs acceptées : "
+        "« Boss » n'est pas une valeur acceptée pour le champ « Poste du contact » ; valeurs acceptées : "
         "Comptable (ACCOUNTING), Commercial (SALES), Acheteur (PURCHASER) ou Payeur (PAYER).")
 
 

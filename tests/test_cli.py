@@ -101,9 +101,9 @@ def test_the_sample_file_imports_into_the_default_store_once(tmp_path: Path) -> 
 
     listing = run("export", "--lang", "fr", cwd=tmp_path)
     assert "clients : 6 · contacts : 6" in listing.stdout
-    group = clients["G100"]["id"]
-    assert f"#{group} Groupe Hôtelier Lumière [G100]" in listing.stdout
-    assert listing.stdout.count(f"(filiale de #{group})") == 2
+    # Clients and parents are named as the user knows them, never by the store's ids.
+    assert "\nGroupe Hôtelier Lumière [G100]" in listing.stdout and "#" not in listing.stdout
+    assert listing.stdout.count("(filiale de G100)") == 2
 
 
 def test_check_validates_without_any_store_and_prints_one_json_document(tmp_path: Path) -> None:
@@ -163,7 +163,9 @@ def test_on_error_abort_writes_nothing(tmp_path: Path) -> None:
     assert counts(tmp_path / "store.db") == (0, 0)
     skipped = run("apply", path, "--db", "store.db", "--on-error", "skip", "--lang", "fr", cwd=tmp_path)
     assert skipped.returncode == 1
-    assert "Les lignes en erreur n'ont pas été importées" in skipped.stdout
+    # The bad cell is a contact's email: the client was imported, only its contact was not.
+    assert ("Les clients des lignes en erreur ont été importés, mais pas leurs contacts"
+            in skipped.stdout)
     assert counts(tmp_path / "store.db") == (3, 2)
 
 
@@ -353,8 +355,8 @@ def test_the_human_report_is_french_with_lang_fr(tmp_path: Path, capsys: pytest.
     status, out, _ = in_process(["plan", path, "--db", tmp_path / "store.db", "--lang", "fr"], capsys)
     assert status == 1
     for expected in ("Association des colonnes", "client.name (Nom du client)", "Résumé",
-                     "à créer : 2", "Problèmes par code", "erreur  value.invalid_email  ×1 — lignes 2",
-                     "ligne 2 · Email du contact : 'jean@' n'est pas une adresse email valide",
+                     "à créer : 2", "Problèmes par code", "erreur  value.invalid_email  ×1 — ligne 2",
+                     "ligne 2 · Email du contact : « jean@ » n'est pas une adresse email valide",
                      "plan calculé sur une base vide"):
         assert expected in out, expected
     assert "Traceback" not in out

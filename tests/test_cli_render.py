@@ -113,9 +113,10 @@ def test_export_lists_clients_subsidiaries_and_main_contacts() -> None:
     ]}
     text = render_export(export, "fr")
     assert "clients : 2 · contacts : 1" in text
-    assert "#1 Groupe [G1] — Lyon" in text
+    assert "Groupe [G1] — Lyon" in text and "#1" not in text
     assert "a@g.fr  Ana Roy  PAYER  (principal)" in text
-    assert "#2 Filiale (filiale de #1)" in text
+    # The parent is named by its external id, never by the store's id.
+    assert "Filiale (filiale de G1)" in text
     assert render_export({"clients": []}, "en") == "The store is empty.\n"
 
 

@@ -78,22 +78,26 @@ def test_two_bad_rows_of_six_are_exported_then_fixed_and_imported(tmp_path: Path
     failed = tmp_path / f"failed.{kind}"
     assert ui.write_failed_rows(report, failed) == 2
     header, *rows = read_back(failed)
-    assert header == [*HEADERS, "Erreurs d'import"]
+    assert header == [*HEADERS, "Erreurs d'import", "Comment corriger"]
+    # A CSV marks a cell starting like a formula with a ', an XLSX with the quote-prefix style.
+    mark = "'" if kind == "csv" else ""
     assert [row[:6] for row in rows] == [
-        ["C2", "Globex", "75002", "trente", "anne@globex.fr", "'+33 1 42 68 53 00"],
-        ["C4", "Umbrella", "13001", "60", "marie@", "'+33 4 91 00 00 00"],
+        ["C2", "Globex", "75002", "trente", "anne@globex.fr", mark + "+33 1 42 68 53 00"],
+        ["C4", "Umbrella", "13001", "60", "marie@", mark + "+33 4 91 00 00 00"],
     ]
-    assert rows[0][6] == "Délai de paiement par défaut : 'trente' n'est pas un nombre entier."
-    assert rows[1][6] == "Email du contact : 'marie@' n'est pas une adresse email valide."
+    assert rows[0][6] == "Délai de paiement par défaut : « trente » n'est pas un nombre entier."
+    assert rows[0][7] == "Écrivez un nombre entier de jours, par exemple 30."
+    assert rows[1][6] == "Email du contact : « marie@ » n'est pas une adresse email valide."
+    assert rows[1][7] == "Écrivez une adresse complète, par exemple jean.dupont@example.com."
 
     rows[0][3] = "30"
     rows[1][4] = "marie@umbrella.fr"
     rewrite(failed, [header, *rows])
     again = ui.import_file(failed, repository)
     assert again.ok
-    # The message column is simply not imported.
+    # The message and hint columns are simply not imported; nothing warns about an apostrophe.
     assert [(issue.code, issue.column) for issue in again.issues] == [
-        ("mapping.unmapped_column", "Erreurs d'import")]
+        ("mapping.unmapped_column", "Erreurs d'import"), ("mapping.unmapped_column", "Comment corriger")]
     assert (again.summary.clients.create, again.summary.contacts.create) == (1, 2)
     assert (len(repository.clients()), len(repository.contacts())) == (6, 5)
     globex = repository.client_by_external_id("C2")
@@ -112,7 +116,9 @@ def test_text_starting_with_plus_comes_back_without_the_apostrophe(tmp_path: Pat
     failed = tmp_path / f"failed.{kind}"
     ui.write_failed_rows(report, failed, lang="en")
     _, *rows = read_back(failed)
-    assert [row[:2] for row in rows] == [["'+Plus SARL", "'-Nord-"], ["'=Egal", "'@Home"]]
+    mark = "'" if kind == "csv" else ""
+    assert [row[:2] for row in rows] == [[mark + "+Plus SARL", mark + "-Nord-"],
+                                         [mark + "=Egal", mark + "@Home"]]
     repository = ui.InMemoryRepository()
     ui.import_file(failed, repository, mapping={"Email du contact": None})
     assert sorted((c.name, c.values[Field.CLIENT_CITY]) for c in repository.clients()) == [
@@ -139,7 +145,7 @@ def test_a_csv_cell_starting_like_a_formula_gets_a_leading_apostrophe(trigger: s
 
 
 @pytest.mark.parametrize("trigger", TRIGGERS, ids=["equals", "plus", "minus", "at", "tab", "cr"])
-def test_an_xlsx_cell_starting_like_a_formula_is_a_string_with_a_leading_apostrophe(trigger: str) -> None:
+def test_an_xlsx_cell_starting_like_a_formula_is_a_quote_prefixed_string(trigger: str) -> None:
     cell = f"{trigger}1+cmd|' /C calc'!A0"
     out = io.BytesIO()
     ui.write_failed_rows(parsed_with(cell), out, format="xlsx", lang="en")
@@ -148,14 +154,21 @@ def test_an_xlsx_cell_starting_like_a_formula_is_a_string_with_a_leading_apostro
     assert "<f>" not in sheet  # never a formula
     city = re.search(r'<c r="B2"([^>]*)>', sheet)
     assert city is not None and 't="s"' in city.group(1)  # a shared string
+    # Its style is Excel's quote prefix: text for Excel, and the cell's value is unchanged.
+    style = re.search(r's="(\d+)"', city.group(1))
+    assert style is not None
+    with zipfile.ZipFile(out) as archive:
+        styles = archive.read("xl/styles.xml").decode("utf-8")
+    cell_formats = re.findall(r"<xf [^>]*?/?>", styles.split("<cellXfs", 1)[1])
+    assert 'quotePrefix="1"' in cell_formats[int(style.group(1))]
     rows = CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue())).get_sheet_by_index(0).to_python()
-    assert rows[1][1] == "'" + cell
+    assert rows[1][1] == cell
 
 
 def test_only_the_formula_starts_are_neutralised() -> None:
     out = io.BytesIO()
     ui.write_failed_rows(parsed_with("Saint-Étienne"), out, format="csv", lang="en")
-    assert ",Saint-Étienne," in out.getvalue().decode("utf-8-sig")
+    assert ',"Saint-Étienne",' in out.getvalue().decode("utf-8-sig")
 
 
 def test_a_failed_rows_file_that_fails_again_keeps_one_message_column(tmp_path: Path) -> None:
@@ -165,8 +178,9 @@ def test_a_failed_rows_file_that_fails_again_keeps_one_message_column(tmp_path: 
     second = tmp_path / "failed-again.xlsx"
     ui.write_failed_rows(ui.import_file(first, ui.InMemoryRepository(), dry_run=True), second, lang="en")
     header, row = read_back(second)
-    assert header == ["Nom du client", "Email du contact", "Import errors"]
-    assert row == ["Acme", "jean@", "Email du contact: 'jean@' is not a valid email address."]
+    assert header == ["Nom du client", "Email du contact", "Import errors", "How to fix"]
+    assert row == ["Acme", "jean@", "Email du contact: 'jean@' is not a valid email address.",
+                   "Write a full address such as jean.dupont@example.com."]
 
 
 def test_a_whole_file_error_exports_every_row_with_its_message(tmp_path: Path) -> None:
@@ -186,14 +200,16 @@ def test_a_csv_row_with_the_wrong_number_of_cells_is_exported_with_its_message(t
     out = tmp_path / "failed.csv"
     assert ui.write_failed_rows(ui.import_file(source, ui.InMemoryRepository(), dry_run=True), out) == 1
     _, row = read_back(out)
-    assert row == ["Globex", "", "Line 3 has 1 cells but the header has 2."]
+    assert row == ["Globex", "", "Line 3 has 1 cell but the header has 2.",
+                   "Every line must have the same number of separators; quote cells that contain the "
+                   "separator."]
 
 
 def test_with_no_failed_row_the_file_holds_the_header_only(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "c.csv", ["Nom du client"], [["Acme"]])
     out = tmp_path / "failed.csv"
     assert ui.write_failed_rows(ui.import_file(source, ui.InMemoryRepository()), out, lang="en") == 0
-    assert read_back(out) == [["Nom du client", "Import errors"]]
+    assert read_back(out) == [["Nom du client", "Import errors", "How to fix"]]
 
 
 def test_apply_writes_the_failed_rows_file_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -208,7 +224,7 @@ def test_apply_writes_the_failed_rows_file_and_says_so(tmp_path: Path, capsys: p
     assert main(["check", "clients.csv", "--failed-rows", "check.csv", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["summary"]["rows"]["with_errors"] == 2
     header, *rows = read_back(tmp_path / "check.csv")
-    assert header[-1] == "Import errors" and len(rows) == 2
+    assert header[-2:] == ["Import errors", "How to fix"] and len(rows) == 2
 
 
 def test_the_docstring_example_runs() -> None:

@@ -24,7 +24,7 @@ def test_every_code_has_a_message_and_a_fix_in_both_languages(code: str) -> None
 def test_field_label_follows_the_language() -> None:
     issue = ui.Issue.make("value.required", row=3, field="client.name")
     assert issue.message == "Customer name is required."
-    assert issue.message_in("fr") == "Nom du client est obligatoire."
+    assert issue.message_in("fr") == "Le champ « Nom du client » est obligatoire."
     assert issue.severity is ui.Severity.ERROR
 
 

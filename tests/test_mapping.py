@@ -276,7 +276,8 @@ def test_a_field_fed_by_two_columns_is_an_error() -> None:
     [issue] = [i for i in mapping.validate() if i.code == "mapping.field_mapped_twice"]
     assert issue.is_error and issue.field == "client.name"
     assert "'Nom', 'Société'" in issue.message
-    assert issue.message_in("fr").startswith("Le champ Nom du client est associé à plusieurs colonnes")
+    assert issue.message_in("fr") == (
+        "Le champ « Nom du client » est associé à plusieurs colonnes : « Nom », « Société ».")
 
 
 def test_neither_client_name_nor_id_is_an_error_in_both_languages() -> None:
@@ -285,7 +286,8 @@ def test_neither_client_name_nor_id_is_an_error_in_both_languages() -> None:
     assert issue.code == "mapping.required_field_missing" and issue.is_error
     assert issue.message == ("No column is mapped to Customer name or Customer ID: every row must say "
                              "which customer it describes.")
-    assert issue.message_in("fr") == ("Aucune colonne n'est associée à Nom du client ou Identifiant Client : "
+    assert issue.message_in("fr") == ("Aucune colonne n'est associée à « Nom du client ou Identifiant "
+                                      "Client » : "
                                       "chaque ligne doit indiquer de quel client elle parle.")
 
 

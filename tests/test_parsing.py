@@ -179,7 +179,7 @@ def test_issue_messages_follow_the_language() -> None:
     parsed = parse_rows(row(name="Acme", term="trente"))
     (issue,) = parsed.rows[0].issues
     assert issue.message_in("en") == "'trente' is not a whole number."
-    assert issue.message_in("fr") == "'trente' n'est pas un nombre entier."
+    assert issue.message_in("fr") == "« trente » n'est pas un nombre entier."
     assert issue.to_dict("fr")["code"] == "value.invalid_integer"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import upflow_import as ui
 from planner_helpers import (
     codes,
@@ -83,7 +85,8 @@ def test_a_name_shared_by_two_clients_of_the_file_is_ambiguous() -> None:
         ]
     )
     assert codes(plan, 4) == ["client.ambiguous_name"]
-    assert issues_of(plan, 4)[0].params == (("count", 2),)
+    assert issues_of(plan, 4)[0].message == (
+        "Several customers are named 'Acme' (C1, C2); this row does not say which one.")
     assert ops(plan) == [("create_client", "C1"), ("create_client", "C2")]
     assert plan.rows[2].client is ui.Outcome.DROPPED and plan.rows[2].contact is ui.Outcome.DROPPED
 
@@ -422,8 +425,11 @@ def test_a_stored_contact_of_another_client_is_not_moved() -> None:
         [{"client.external_id": "C2", "client.name": "Globex", "contact.email": "jean@acme.fr"}], repository
     )
     [issue] = issues_of(plan, 2)
-    # The other client is not among the clients read: the message names it by its store id.
-    assert issue.code == "contact.belongs_to_other_client" and f"({other})" in issue.message
+    # The other client is not in the file: it is read by its store id, and the message names
+    # it as the user knows it, never by that id.
+    assert issue.code == "contact.belongs_to_other_client"
+    assert issue.message == "The contact 'jean@acme.fr' already belongs to another customer (Acme (C1))."
+    assert f"({other})" not in issue.message
     assert ops(plan) == [("create_client", "C2")]
     # When the file also names the other client, the message names it properly.
     plan = plan_rows(
@@ -549,7 +555,7 @@ def test_an_unknown_account_manager_is_an_error_with_a_did_you_mean() -> None:
     [issue] = issues_of(plan, 2)
     assert issue.code == "reference.unknown_account_manager" and issue.value == "claire.martn@exemple.fr"
     assert issue.hint == "Did you mean 'claire.martin@exemple.fr'?"
-    assert issue.hint_in("fr") == "Vouliez-vous dire 'claire.martin@exemple.fr' ?"
+    assert issue.hint_in("fr") == "Vouliez-vous dire « claire.martin@exemple.fr » ?"
     assert plan.operations == ()
 
 
@@ -558,7 +564,18 @@ def test_a_dunning_plan_differing_by_a_non_breaking_space_gets_a_precise_hint() 
     plan = plan_rows([{"client.name": "Acme", "client.dunning_plan": "plan standard"}], repository)
     [issue] = issues_of(plan, 2)
     assert issue.code == "reference.unknown_dunning_plan"
-    assert issue.hint is not None and "'Plan\\xa0Standard'" in issue.hint and "spaces" in issue.hint
+    # The registered name is quoted as it was registered, and visibly differs from the cell.
+    assert issue.hint == "Did you mean 'Plan\u00a0Standard'? The two differ only in upper/lower case."
+    assert issue.hint_in("fr") == ("Vouliez-vous dire « Plan\u00a0Standard » ? Les deux ne diffèrent "
+                                   "que par les majuscules.")
+
+
+@pytest.mark.parametrize("registered", ["Plan\u00a0standard", "Plan\u202fstandard", "Plan  standard ",
+                                        "Plan\u200b standard"])
+def test_a_dunning_plan_registered_with_another_kind_of_space_is_the_same_plan(registered: str) -> None:
+    repository = ui.InMemoryRepository(dunning_plans=[registered])
+    plan = plan_rows([{"client.name": "Acme", "client.dunning_plan": "Plan standard"}], repository)
+    assert plan.issues == () and ops(plan) == [("create_client", "Acme")]
 
 
 def test_known_or_untracked_references_are_accepted() -> None:

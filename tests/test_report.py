@@ -87,7 +87,7 @@ def test_messages_follow_the_language_and_codes_do_not(tmp_path: Path) -> None:
     french, english = report.to_dict(), report.to_dict(lang="en")
     assert [i["code"] for i in french["issues"]] == [i["code"] for i in english["issues"]]
     not_found = french["issues"][3]
-    assert not_found["message"].startswith("Aucun client n'a l'identifiant 'C2'")
+    assert not_found["message"].startswith("Aucun client n'a l'identifiant « C2 »")
     assert english["issues"][3]["message"].startswith("No customer with ID 'C2'")
 
 

@@ -232,9 +232,9 @@ def test_references_are_unchecked_until_one_is_registered(repo: SqliteRepository
     assert repo.add_account_managers(["Claire@Example.com", "claire@example.com"]) == ["Claire@Example.com"]
     assert repo.add_dunning_plans(["Plan Standard", "Relance douce"]) == ["Plan Standard", "Relance douce"]
     assert repo.known_account_managers(["claire@example.COM", "nobody@example.com"]) == {"claire@example.COM"}
-    # Plans are compared exactly: the planner's "did you mean" handles case and spaces.
+    # Plans are compared as a reader sees them: a non-breaking space is a space, case counts.
     known = repo.known_dunning_plans(["Plan Standard", "plan standard", "Plan\u00a0Standard"])
-    assert known == {"Plan Standard"}
+    assert known == {"Plan Standard", "Plan\u00a0Standard"}
     assert repo.all_account_managers() == ["Claire@Example.com"]
     assert repo.all_dunning_plans() == ["Plan Standard", "Relance douce"]
 

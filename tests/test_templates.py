@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import doctest
 import io
 import json
@@ -62,12 +63,15 @@ def test_a_csv_template_is_utf8_with_a_bom_and_the_separator_of_its_language(
     ui.write_template(path, lang=lang)  # type: ignore[arg-type]
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
-    header, example = data.decode("utf-8-sig").split("\r\n")[:2]
-    assert header.split(separator)[0] == SPECS[Field.CLIENT_EXTERNAL_ID].label(lang)  # type: ignore[arg-type]
-    assert len(header.split(separator)) == len(Field) == len(example.split(separator))
+    header, example = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=separator)
+    assert header[0] == SPECS[Field.CLIENT_EXTERNAL_ID].label(lang)  # type: ignore[arg-type]
+    assert len(header) == len(Field) == len(example)
+    # Every field is quoted: a program splitting on another separator sees no cell start with =.
+    first_line = data.decode("utf-8-sig").split("\r\n")[0]
+    assert all(cell.startswith('"') and cell.endswith('"') for cell in first_line.split(separator))
     assert ui.read_table(path).delimiter == separator
     if lang == "fr":
-        assert "Région" in header  # accents survive, as Excel reads a BOM-marked file
+        assert any("Région" in cell for cell in header)  # accents survive, as Excel reads a BOM-marked file
 
 
 def _sheet_xml(path: Path) -> tuple[str, str]:

@@ -18,6 +18,7 @@ from upflow_import.values import (
     FALSE_WORDS,
     MAX_PAYMENT_TERM_DAYS,
     TRUE_WORDS,
+    Problem,
     _plain_french_vat_passes,
     clean_text,
     is_valid_email,
@@ -344,11 +345,21 @@ def test_phones_become_e164(raw: str, country: str | None, expected: str) -> Non
 
 
 @pytest.mark.parametrize(("raw", "country"), [
-    ("01 23", "FR"), ("0612", None), ("n/a", "FR"), ("06 12 34 56 78", "BE"), ("+33 12", None),
+    ("01 23", "FR"), ("0612", None), ("n/a", "FR"), ("+33 12", None),
 ])
 def test_unreadable_phones_are_kept_with_a_warning(raw: str, country: str | None) -> None:
     assert parse_phone(raw, country)[0] == raw
     assert codes(parse_phone(raw, country)) == ["value.invalid_phone"]
+
+
+@pytest.mark.parametrize(("raw", "country"), [
+    # The length of a number of the country, but a range no operator was given.
+    ("+33 0 12 34 56 78", None), ("00 00 00 00 00", "FR"), ("06 12 34 56 78", "BE"),
+])
+def test_phones_of_the_right_shape_but_not_allocated_say_so(raw: str, country: str | None) -> None:
+    assert parse_phone(raw, country)[0] == raw
+    assert codes(parse_phone(raw, country)) == ["value.phone_not_allocated"]
+    assert parser_for(Field.CONTACT_PHONE)(raw, country) == parse_phone(raw, country)
 
 
 _REGIONS = ["FR", "BE", "CH", "DE", "GB", "IT", "ES", "LU", "MC", "RE", "NL", "US", "AR", "BR"]
@@ -453,3 +464,27 @@ def test_email_fast_path_agrees_with_email_validator_near_its_limits(address: st
     .filter(bool), st.sampled_from([Field.CLIENT_EXTERNAL_ID, Field.CONTACT_EXTERNAL_ID]))
 def test_the_identifier_column_parser_is_parse_identifier(raw: str, field: Field) -> None:
     assert parser_for(field)(raw, None) == parse_identifier(raw)
+
+
+@pytest.mark.parametrize("raw", [
+    "Jean Dupont <jean@acme.fr>", '"Dupont, Jean" <jean@acme.fr>', "<jean@acme.fr>", "mailto:jean@acme.fr",
+    "MAILTO:jean@acme.fr?subject=Relance", " mailto: jean@acme.fr ",
+])
+def test_an_address_with_a_display_name_or_mailto_is_read_as_the_address_with_a_warning(raw: str) -> None:
+    value, problems = parse_email(raw)
+    assert value == "jean@acme.fr"
+    assert [(p.code, dict(p.params)) for p in problems] == [
+        ("value.email_extracted", {"email": "jean@acme.fr"})]
+
+
+@pytest.mark.parametrize("raw", ["Jean Dupont <jean@>", "mailto:", "Jean <a@b.fr> <c@d.fr>", "jean@acme.fr>"])
+def test_no_valid_address_to_extract_stays_an_invalid_email(raw: str) -> None:
+    assert parse_email(raw) == (None, (Problem("value.invalid_email"),))
+
+
+def test_account_manager_addresses_with_a_display_name_are_read_with_a_warning_each() -> None:
+    value, problems = parse_emails("Claire Martin <Claire@Exemple.fr>; mailto:paul@exemple.fr")
+    assert value == ("claire@exemple.fr", "paul@exemple.fr")
+    assert [(p.code, p.value) for p in problems] == [
+        ("value.email_extracted", "Claire Martin <Claire@Exemple.fr>"),
+        ("value.email_extracted", "mailto:paul@exemple.fr")]

@@ -14,7 +14,7 @@ from upflow_import.errors import (
 )
 from upflow_import.exports import write_failed_rows
 from upflow_import.fields import Field
-from upflow_import.identity import normalize_email, normalize_name
+from upflow_import.identity import normalize_email, normalize_name, normalize_reference
 from upflow_import.isolation import Isolation
 from upflow_import.issues import Issue, Severity, Text
 from upflow_import.lang import Lang
@@ -138,6 +138,7 @@ __all__ = [
     "normalize_email",
     "normalize_header",
     "normalize_name",
+    "normalize_reference",
     "parse",
     "plan",
     "read_records",

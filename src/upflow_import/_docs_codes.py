@@ -24,8 +24,13 @@ _PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?(?::[^}]*)?\}")
 _PLACEHOLDER_NAMES = {"field_label": "field"}
 
 
+# A word agreeing with a count ("{count:|row|rows}") shown as both forms.
+_PLURAL = re.compile(r"\{\w+:\|([^|}]*)\|([^}]*)\}")
+
+
 def _readable(template: str) -> str:
-    text = _PLACEHOLDER.sub(lambda m: f"*{_PLACEHOLDER_NAMES.get(m.group(1), m.group(1))}*", template)
+    text = _PLURAL.sub(lambda m: f"{m.group(1)}/{m.group(2)}", template)
+    text = _PLACEHOLDER.sub(lambda m: f"*{_PLACEHOLDER_NAMES.get(m.group(1), m.group(1))}*", text)
     return text.replace("|", "\\|").replace("\n", " ")
 
 

@@ -163,3 +163,18 @@ def to_e164(raw: str, region: str = DEFAULT_REGION) -> str | None:
     ('+33123456789', '+442079460958', None)
     """
     return _fast_e164(raw, region) or _library_e164(raw, region)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_possible_phone(raw: str, region: str = DEFAULT_REGION) -> bool:
+    """Whether ``raw`` has the length and shape of a phone number of its country, even though
+    no such number is allocated (``to_e164`` refused it).
+
+    >>> is_possible_phone("+33 0 12 34 56 78"), is_possible_phone("01 23")
+    (True, False)
+    """
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_possible_number(number))

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, TextIO
 
 from upflow_import.fields import field_label
-from upflow_import.issues import Text
+from upflow_import.issues import FRENCH_THOUSANDS, Text, format_number, quote
 from upflow_import.lang import Lang
 
 #: How the summary words its counts: ``check`` and ``plan`` say what would
@@ -37,6 +37,10 @@ STRINGS: Mapping[str, Text] = {
     "summary.rows": Text("Rows", "Lignes"),
     "summary.rows_value": Text("read: {total} · with errors: {with_errors}",
                                "lues : {total} · en erreur : {with_errors}"),
+    # Which rows with errors lost everything, and which only their contact.
+    "summary.rows_detail": Text(
+        " (not imported: {not_imported} · customer imported without its contact: {contact_only})",
+        " (non importées : {not_imported} · client importé sans son contact : {contact_only})"),
     "summary.clients": Text("Clients", "Clients"),
     "summary.contacts": Text("Contacts", "Contacts"),
     "summary.issues": Text("Issues", "Problèmes"),
@@ -44,7 +48,8 @@ STRINGS: Mapping[str, Text] = {
                                  "erreurs : {errors} · avertissements : {warnings}"),
     "summary.separator": Text("separator {delimiter}", "séparateur {delimiter}"),
     "summary.sheet": Text("sheet {sheet}", "feuille {sheet}"),
-    "summary.file_rows": Text("{rows} rows", "{rows} lignes"),
+    "summary.tab": Text("tab", "tabulation"),
+    "summary.file_rows": Text("{rows} {rows:|row|rows}", "{rows} {rows:|ligne|lignes}"),
     "summary.stdin": Text("standard input", "entrée standard"),
     "counts.would": Text("to create: {create} · to update: {update} · unchanged: {unchanged} · "
                          "dropped: {dropped}",
@@ -57,7 +62,7 @@ STRINGS: Mapping[str, Text] = {
     "issues.title": Text("Issues by code", "Problèmes par code"),
     "issues.error": Text("error", "erreur"),
     "issues.warning": Text("warning", "avertissement"),
-    "issues.rows": Text("rows {rows}", "lignes {rows}"),
+    "issues.rows": Text("{count:|row|rows} {rows}", "{count:|ligne|lignes} {rows}"),
     "issues.more_rows": Text("{rows} and {more} more", "{rows} et {more} autres"),
     "issues.more_examples": Text("… {more} more like this", "… {more} autres du même type"),
     "issues.file_level": Text("whole file", "fichier entier"),
@@ -70,6 +75,19 @@ STRINGS: Mapping[str, Text] = {
     "outcome.check_errors": Text(
         "The file has errors: the rows concerned would not be imported.",
         "Le fichier comporte des erreurs : les lignes concernées ne seraient pas importées."),
+    "outcome.check_errors_contacts": Text(
+        "The file has errors: the customers of the rows concerned would be imported, but not their "
+        "contacts.",
+        "Le fichier comporte des erreurs : les clients des lignes concernées seraient importés, mais "
+        "pas leurs contacts."),
+    "outcome.check_errors_partly": Text(
+        "The file has errors: {not_imported} {not_imported:|row|rows} would not be imported, and "
+        "{contact_only} {contact_only:|row|rows} would import {contact_only:|its|their} customer but "
+        "not {contact_only:|its|their} contact.",
+        "Le fichier comporte des erreurs : {not_imported} {not_imported:|ligne|lignes} ne "
+        "{not_imported:|serait|seraient} pas {not_imported:|importée|importées}, et {contact_only} "
+        "{contact_only:|ligne|lignes} {contact_only:|importerait|importeraient} le client mais pas "
+        "le contact."),
     "outcome.check_scope": Text(
         "check validates the file alone, as if the store were empty; run plan to compare it with "
         "the store.",
@@ -90,6 +108,20 @@ STRINGS: Mapping[str, Text] = {
     "outcome.skipped": Text(
         "Rows with errors were not imported; fix them and import them again.",
         "Les lignes en erreur n'ont pas été importées ; corrigez-les puis importez-les à nouveau."),
+    # Some rows with errors imported their customer and dropped only their contact.
+    "outcome.skipped_partly": Text(
+        "{not_imported} {not_imported:|row|rows} with errors {not_imported:|was|were} not imported, "
+        "and {contact_only} {contact_only:|row|rows} imported {contact_only:|its|their} customer "
+        "but not {contact_only:|its|their} contact; fix them and import them again.",
+        "{not_imported} {not_imported:|ligne|lignes} en erreur {not_imported:|n'a|n'ont} pas été "
+        "{not_imported:|importée|importées}, et {contact_only} {contact_only:|ligne|lignes} "
+        "{contact_only:|a|ont} importé le client mais pas le contact ; corrigez-les puis "
+        "importez-les à nouveau."),
+    "outcome.skipped_contacts": Text(
+        "The customers of the rows with errors were imported, but not their contacts; fix the rows "
+        "and import them again.",
+        "Les clients des lignes en erreur ont été importés, mais pas leurs contacts ; corrigez les "
+        "lignes puis importez-les à nouveau."),
     "note.account_managers_unchecked": Text(
         "Account managers are not checked: the store has none registered "
         "(upflow-import account-managers add EMAIL…).",
@@ -158,7 +190,7 @@ STRINGS: Mapping[str, Text] = {
     # export
     "export.count": Text("clients: {clients} · contacts: {contacts}",
                          "clients : {clients} · contacts : {contacts}"),
-    "export.subsidiary": Text("subsidiary of #{parent}", "filiale de #{parent}"),
+    "export.subsidiary": Text("subsidiary of {parent}", "filiale de {parent}"),
     "export.main": Text("main", "principal"),
     "export.empty": Text("The store is empty.", "La base est vide."),
 }
@@ -183,6 +215,12 @@ def _clip(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _percent(fraction: float, lang: Lang) -> str:
+    # French typography puts a (narrow no-break) space before the percent sign.
+    text = f"{fraction:.0%}"
+    return text.replace("%", FRENCH_THOUSANDS + "%") if lang == "fr" else text
+
+
 def render_mapping(document: Mapping[str, object], lang: Lang) -> str:
     """The column → field table: each column, its field (key and label) and the confidence."""
     rows = []
@@ -193,7 +231,7 @@ def render_mapping(document: Mapping[str, object], lang: Lang) -> str:
             target, shown = "— " + say("mapping.not_imported", lang), ""
         else:
             target = f"{field} ({field_label(str(field), lang)})"
-            shown = f"{float(confidence):.0%}" if isinstance(confidence, (int, float)) else ""
+            shown = _percent(float(confidence), lang) if isinstance(confidence, (int, float)) else ""
         rows.append((_clip(str(entry.get("column", ""))), target, shown))
     headers = (say("mapping.column", lang), say("mapping.field", lang), say("mapping.confidence", lang))
     return "\n".join([say("mapping.title", lang), *_table(headers, rows)])
@@ -221,41 +259,74 @@ def _describe_file(file: Mapping[str, object], name: str | None, lang: Lang) -> 
         parts.append(str(file["encoding"]))
     if file.get("delimiter"):
         delimiter = str(file["delimiter"])
-        shown = "tab" if delimiter == "\t" else repr(delimiter)
+        shown = say("summary.tab", lang) if delimiter == "\t" else quote(delimiter, lang)
         parts.append(say("summary.separator", lang, delimiter=shown))
     if file.get("sheet"):
-        parts.append(say("summary.sheet", lang, sheet=repr(file["sheet"])))
+        parts.append(say("summary.sheet", lang, sheet=quote(file["sheet"], lang)))
     if file.get("rows") is not None:
         parts.append(say("summary.file_rows", lang, rows=file["rows"]))
     described = ", ".join(parts)
     return f"{name} — {described}" if name else described
 
 
-def render_summary(document: Mapping[str, object], lang: Lang, mode: Mode, name: str | None = None) -> str:
-    """The one-screen summary: the file, rows, clients and contacts by outcome, issue counts."""
-    summary = _dict(document.get("summary"))
+def _summary_lines(summary: Mapping[str, object], lang: Lang, mode: Mode) -> list[tuple[str, str]]:
     rows = _dict(summary.get("rows"))
-    lines = [
-        (say("summary.file", lang), _describe_file(_dict(document.get("file")), name, lang)),
-        (say("summary.rows", lang), say("summary.rows_value", lang, total=rows.get("total", 0),
-                                         with_errors=rows.get("with_errors", 0))),
+    rows_value = say("summary.rows_value", lang, total=rows.get("total", 0),
+                     with_errors=rows.get("with_errors", 0))
+    contact_only = rows.get("contact_not_imported", 0)
+    if contact_only:
+        rows_value += say("summary.rows_detail", lang, not_imported=rows.get("not_imported", 0),
+                          contact_only=contact_only)
+    return [
+        (say("summary.rows", lang), rows_value),
         (say("summary.clients", lang), _counts(summary.get("clients"), mode, lang)),
         (say("summary.contacts", lang), _counts(summary.get("contacts"), mode, lang)),
         (say("summary.issues", lang), say("summary.issues_value", lang, errors=summary.get("errors", 0),
                                            warnings=summary.get("warnings", 0))),
     ]
+
+
+def _aligned(title: str, lines: Sequence[tuple[str, str]]) -> str:
     width = max(len(label) for label, _ in lines)
-    return "\n".join([say("summary.title", lang), *(f"  {label.ljust(width)}  {value}"
-                                                     for label, value in lines)])
+    return "\n".join([title, *(f"  {label.ljust(width)}  {value}" for label, value in lines)])
+
+
+def render_summary_lines(summary: Mapping[str, object], lang: Lang, mode: Mode) -> str:
+    """The counts of a summary section (``Summary.to_dict()``) as a few aligned lines."""
+    return _aligned(say("summary.title", lang), _summary_lines(summary, lang, mode))
+
+
+def skipped_outcome(summary: Mapping[str, object], lang: Lang, *, check: bool = False) -> str:
+    """What became of the rows with errors when the others were imported (``check``: what
+    would become of them)."""
+    rows = _dict(summary.get("rows"))
+    contact_only = rows.get("contact_not_imported", 0)
+    prefix = "outcome.check_errors" if check else "outcome.skipped"
+    if not contact_only:
+        return say(prefix, lang)
+    not_imported = rows.get("not_imported", 0)
+    if not not_imported:
+        return say(f"{prefix}_contacts", lang)
+    return say(f"{prefix}_partly", lang, not_imported=not_imported, contact_only=contact_only)
+
+
+def render_summary(document: Mapping[str, object], lang: Lang, mode: Mode, name: str | None = None) -> str:
+    """The one-screen summary: the file, rows, clients and contacts by outcome, issue counts."""
+    summary = _dict(document.get("summary"))
+    lines = [
+        (say("summary.file", lang), _describe_file(_dict(document.get("file")), name, lang)),
+        *_summary_lines(summary, lang, mode),
+    ]
+    return _aligned(say("summary.title", lang), lines)
 
 
 # -- issues -------------------------------------------------------------------
 
 def _row_list(rows: Sequence[int], lang: Lang, first: int) -> str:
-    shown = ", ".join(str(r) for r in rows[:first])
+    shown = ", ".join(format_number(r, lang) for r in rows[:first])
     if len(rows) > first:
         shown = say("issues.more_rows", lang, rows=shown, more=len(rows) - first)
-    return say("issues.rows", lang, rows=shown)
+    return say("issues.rows", lang, rows=shown, count=len(rows))
 
 
 def render_issues(
@@ -277,7 +348,7 @@ def render_issues(
     for code, issues in ordered:
         severity = "issues.error" if issues[0].get("severity") == "error" else "issues.warning"
         rows = sorted({int(r) for i in issues if isinstance(r := i.get("row"), int)})
-        head = f"  {say(severity, lang)}  {code}  ×{len(issues)}"
+        head = f"  {say(severity, lang)}  {code}  ×{format_number(len(issues), lang)}"
         if rows:
             head += f" — {_row_list(rows, lang, rows_per_code)}"
         lines.append(head)
@@ -330,16 +401,21 @@ def render_export(export: Mapping[str, object], lang: Lang) -> str:
     if not clients:
         return say("export.empty", lang) + "\n"
     contact_count = sum(len(_list(c.get("contacts"))) for c in clients)
-    lines = [say("export.count", lang, clients=len(clients), contacts=contact_count)]
+    lines = [say("export.count", lang, clients=format_number(len(clients), lang),
+                 contacts=format_number(contact_count, lang))]
+    # A parent is named as the user knows it (its external id, else its name), never by the
+    # store's own id.
+    known_as = {client.get("id"): str(client.get("external_id") or client.get("name")) for client in clients}
     for client in clients:
-        head = f"#{client['id']} {client.get('name')}"
+        head = f"{client.get('name')}"
         if client.get("external_id"):
             head += f" [{client['external_id']}]"
         place = ", ".join(str(client[k]) for k in ("postal_code", "city", "country") if client.get(k))
         if place:
             head += f" — {place}"
         if client.get("parent_id") is not None:
-            head += f" ({say('export.subsidiary', lang, parent=client['parent_id'])})"
+            parent = known_as.get(client["parent_id"], "?")
+            head += f" ({say('export.subsidiary', lang, parent=parent)})"
         lines.append(head)
         for contact in _list(client.get("contacts")):
             person = " ".join(str(contact[k]) for k in ("first_name", "last_name") if contact.get(k))
@@ -394,7 +470,8 @@ class ProgressBar:
         bar = "█" * filled + "░" * (self.WIDTH - filled)
         label = say(f"progress.{self._stage}", self._lang)
         unit = say(self.UNITS.get(self._stage, "progress.rows"), self._lang)
-        self._draw(f"{label} {bar} {fraction:4.0%}  {done:,}/{total:,} {unit}")
+        self._draw(f"{label} {bar} {_percent(fraction, self._lang):>5}  "
+                   f"{format_number(done, self._lang)}/{format_number(total, self._lang)} {unit}")
 
     def _draw(self, line: str) -> None:
         self._stream.write(f"\r\033[K{line}")

@@ -33,6 +33,7 @@ from upflow_import.lang import Lang
 __all__ = [
     "ERRORS_HEADERS",
     "FORMULA_TRIGGERS",
+    "HINTS_HEADERS",
     "Destination",
     "SheetColumn",
     "SheetFormat",
@@ -54,6 +55,8 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 #: The header of the message column a failed-rows export adds. No field
 #: label or synonym resembles it, so re-importing the file leaves it unmapped.
 ERRORS_HEADERS: dict[Lang, str] = {"en": "Import errors", "fr": "Erreurs d'import"}
+#: The header of the column beside it that says how to fix each error.
+HINTS_HEADERS: dict[Lang, str] = {"en": "How to fix", "fr": "Comment corriger"}
 
 _DELIMITERS: dict[Lang, str] = {"en": ",", "fr": ";"}
 _SUFFIXES: dict[str, SheetFormat] = {".csv": "csv", ".xlsx": "xlsx"}
@@ -134,13 +137,21 @@ def write_sheet(
     lang: Lang,
     sheet_name: str,
 ) -> None:
-    """Write ``columns`` and ``rows`` (aligned with them) to ``destination``, every cell neutralised."""
-    headers = [neutralize(column.header) or "" for column in columns]
-    cells = [[neutralize(cell) for cell in row] for row in rows]
+    """Write ``columns`` and ``rows`` (aligned with them) to ``destination``, every cell safe.
+
+    A CSV has no cell styles: a cell starting like a formula gets a leading ``'``
+    (dropped again on reading), and every field is quoted, so that a program
+    splitting the lines on another separator still sees no cell start with ``=``.
+    An XLSX keeps every cell's text as it is and marks the formula-like ones with
+    the quote-prefix style (Excel's own "this is text" mark, invisible in the cell).
+    """
     if format == "csv":
+        headers = [neutralize(column.header) or "" for column in columns]
+        cells = [[neutralize(cell) for cell in row] for row in rows]
         data = _csv_bytes(headers, cells, _DELIMITERS[lang])
     else:
-        data = _xlsx_bytes(columns, headers, cells, sheet_name)
+        data = _xlsx_bytes(columns, [column.header for column in columns], [list(row) for row in rows],
+                           sheet_name)
     if isinstance(destination, (str, os.PathLike)):
         Path(destination).write_bytes(data)
     else:
@@ -149,7 +160,7 @@ def write_sheet(
 
 def _csv_bytes(headers: list[str], rows: list[list[str | None]], delimiter: str) -> bytes:
     text = io.StringIO()
-    writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
+    writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(headers)
     writer.writerows(rows)
     return text.getvalue().encode("utf-8-sig")
@@ -174,9 +185,31 @@ def _xlsx_bytes(columns: Sequence[SheetColumn], headers: list[str], rows: list[l
     text = workbook.add_format({"num_format": "@"})
     wrapped = workbook.add_format({"num_format": "@", "text_wrap": True, "valign": "top"})
     formats = [wrapped if column.wrap else text if column.text else None for column in columns]
+    # The same formats with Excel's quote prefix, for cells that start like a formula.
+    prefixed: dict[int, Any] = {}
+
+    def safe(index: int, cell: str) -> Any:
+        if not cell.startswith(FORMULA_TRIGGERS):
+            return formats[index]
+        found = prefixed.get(index)
+        if found is None:
+            column = columns[index]
+            properties: dict[str, object] = {"quote_prefix": True}
+            if column.wrap:
+                properties.update(num_format="@", text_wrap=True, valign="top")
+            elif column.text:
+                properties["num_format"] = "@"
+            found = prefixed[index] = workbook.add_format(properties)
+        return found
+
     for index, (column, header) in enumerate(zip(columns, headers, strict=True)):
         sheet.set_column(index, index, _width(column, header, rows, index), formats[index])
-        sheet.write_string(0, index, header, bold)
+        if header.startswith(FORMULA_TRIGGERS):
+            header_format = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#E8EEF7",
+                                                 "quote_prefix": True})
+            sheet.write_string(0, index, header, header_format)
+        else:
+            sheet.write_string(0, index, header, bold)
         if column.choices:
             sheet.data_validation(1, index, _LAST_ROW, index, {
                 "validate": "list",
@@ -190,6 +223,6 @@ def _xlsx_bytes(columns: Sequence[SheetColumn], headers: list[str], rows: list[l
     for number, row in enumerate(rows, start=1):
         for index, cell in enumerate(row):
             if cell is not None:
-                sheet.write_string(number, index, cell, formats[index])
+                sheet.write_string(number, index, cell, safe(index, cell))
     workbook.close()
     return buffer.getvalue()

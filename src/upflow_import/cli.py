@@ -25,7 +25,15 @@ from typing import Any, BinaryIO, get_args
 from email_validator import EmailNotValidError, validate_email
 
 from upflow_import import __version__
-from upflow_import._render import Mode, ProgressBar, render_error, render_export, render_report, say
+from upflow_import._render import (
+    Mode,
+    ProgressBar,
+    render_error,
+    render_export,
+    render_report,
+    say,
+    skipped_outcome,
+)
 from upflow_import._sheets import require_xlsxwriter, sheet_format
 from upflow_import.api import import_file
 from upflow_import.errors import UnreadableFileError, UpflowImportError
@@ -225,7 +233,7 @@ def _source(path: str) -> str | BinaryIO:
 
 
 def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
-                outcome: Callable[[bool], list[str]]) -> int:
+                outcome: Callable[[ImportReport], list[str]]) -> int:
     """Import ``args.file`` into ``repository``, print the report, return the exit status."""
     lang: Lang = args.lang
     source = _source(args.file)
@@ -267,8 +275,10 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
                                                 export_failure.hint)
         _print_json(document)
     else:
+        # The human summary tells the rows that lost everything from those that lost their contact.
+        document = {**document, "summary": report.summary.to_dict(detailed=True)}
         notes = [say("outcome.unusable", lang)] if unusable else (
-            _unchecked_notes(document, repository, lang) + outcome(report.ok))
+            _unchecked_notes(document, repository, lang) + outcome(report))
         if exported is not None:
             notes.append(say("note.failed_rows" if exported else "note.failed_rows_none", lang,
                              count=exported, path=failed_rows))
@@ -334,9 +344,10 @@ def _open_store(db: str, *, read_only: bool) -> SqliteRepository:
 def _check(args: argparse.Namespace) -> int:
     lang: Lang = args.lang
 
-    def outcome(ok: bool) -> list[str]:
-        return [say("outcome.check_ok" if ok else "outcome.check_errors", lang),
-                say("outcome.check_scope", lang)]
+    def outcome(report: ImportReport) -> list[str]:
+        verdict = (say("outcome.check_ok", lang) if report.ok
+                   else skipped_outcome(report.summary.to_dict(detailed=True), lang, check=True))
+        return [verdict, say("outcome.check_scope", lang)]
 
     return _run_import(args, InMemoryRepository(), "check", outcome)
 
@@ -345,7 +356,7 @@ def _plan(args: argparse.Namespace) -> int:
     lang: Lang = args.lang
     exists = Path(args.db).exists()
     with _open_store(args.db, read_only=True) as repository:
-        def outcome(ok: bool) -> list[str]:
+        def outcome(report: ImportReport) -> list[str]:
             key = "outcome.plan" if exists else "outcome.plan_no_store"
             return [say(key, lang, db=args.db)]
 
@@ -356,12 +367,13 @@ def _apply(args: argparse.Namespace) -> int:
     lang: Lang = args.lang
     _failed_rows_destination(args, lang)  # before the store is created
     with _open_store(args.db, read_only=False) as repository:
-        def outcome(ok: bool) -> list[str]:
-            if ok:
+        def outcome(report: ImportReport) -> list[str]:
+            if report.ok:
                 return [say("outcome.applied", lang, db=args.db)]
             if args.on_error == "abort":
                 return [say("outcome.aborted", lang)]
-            return [say("outcome.skipped", lang), say("outcome.applied", lang, db=args.db)]
+            return [skipped_outcome(report.summary.to_dict(detailed=True), lang),
+                    say("outcome.applied", lang, db=args.db)]
 
         return _run_import(args, repository, "apply", outcome)
 

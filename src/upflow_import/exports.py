@@ -1,12 +1,13 @@
 """The failed-rows export: :func:`write_failed_rows`, Upflow's "download the lines with errors".
 
 The file holds exactly the rows that were not imported because of an
-error, with the file's own columns and cells as they were read, plus a last
-column (:data:`ERRORS_HEADERS`) with each row's error messages. The user
-fixes the cells and imports that file as it is: the message column is not
-mapped to any field (it only gives a ``mapping.unmapped_column`` warning),
-and the ``'`` that neutralises cells starting like a formula is dropped
-again on reading (see :func:`upflow_import.values.unmark`).
+error, with the file's own columns and cells as they were read, plus two
+last columns: each row's error messages (:data:`ERRORS_HEADERS`) and how to
+fix each (:data:`HINTS_HEADERS`). The user fixes the cells and imports that
+file as it is: those two columns are not mapped to any field (they only give
+``mapping.unmapped_column`` warnings), and the ``'`` that neutralises CSV
+cells starting like a formula is dropped again on reading (see
+:func:`upflow_import.values.unmark`).
 
 When the file itself has an error (a required column is missing, a title
 row…), no row was imported: every row is exported, each with the
@@ -17,15 +18,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from upflow_import._sheets import ERRORS_HEADERS, Destination, SheetColumn, sheet_format, write_sheet
+from upflow_import._sheets import (
+    ERRORS_HEADERS,
+    HINTS_HEADERS,
+    Destination,
+    SheetColumn,
+    sheet_format,
+    write_sheet,
+)
 from upflow_import.issues import Issue
 from upflow_import.lang import Lang
 from upflow_import.model import ParsedImport
 from upflow_import.report import ImportReport
 
-__all__ = ["ERRORS_HEADERS", "failed_rows", "write_failed_rows"]
+__all__ = ["ERRORS_HEADERS", "HINTS_HEADERS", "failed_rows", "write_failed_rows"]
 
-_ERROR_HEADERS = frozenset(ERRORS_HEADERS.values())
+_ERROR_HEADERS = frozenset((*ERRORS_HEADERS.values(), *HINTS_HEADERS.values()))
 
 
 def _describe(issue: Issue, lang: Lang) -> str:
@@ -36,19 +44,25 @@ def _describe(issue: Issue, lang: Lang) -> str:
     return f"{issue.column} : {message}" if lang == "fr" else f"{issue.column}: {message}"
 
 
-def _messages(issues: Iterable[Issue], lang: Lang) -> str:
+def _messages(issues: Iterable[Issue], lang: Lang) -> tuple[str, str]:
+    """The row's error messages and, line for line, how to fix each."""
     # One line per error, in the order they were found; a message repeated on
     # one row (a file-level message and the row's own) is shown once.
-    return "\n".join(dict.fromkeys(_describe(issue, lang) for issue in issues if issue.is_error))
+    lines: dict[str, str] = {}
+    for issue in issues:
+        if issue.is_error:
+            lines.setdefault(_describe(issue, lang), issue.hint_in(lang) or "")
+    return "\n".join(lines), "\n".join(lines.values())
 
 
 def failed_rows(
     source: ImportReport | ParsedImport, lang: Lang = "en",
 ) -> tuple[tuple[str, ...], list[tuple[str | None, ...]]]:
-    """The headers and rows of the failed-rows export of ``source``, the message column last.
+    """The headers and rows of the failed-rows export of ``source``: the file's columns, then
+    the message column and the column saying how to fix each message.
 
-    A message column of an earlier export (re-imported and failing again) is
-    replaced, not repeated.
+    The message and hint columns of an earlier export (re-imported and failing
+    again) are replaced, not repeated.
     """
     if isinstance(source, ImportReport):
         file_issues = source.file_issues
@@ -65,8 +79,8 @@ def failed_rows(
             continue
         # A row the reader could not produce at all has no cells: it is exported empty.
         padded: Sequence[str | None] = (*cells, *(None,) * (len(headers) - len(cells)))
-        exported.append((*(padded[index] for index in kept), _messages((*file_errors, *issues), lang)))
-    return (*(headers[index] for index in kept), ERRORS_HEADERS[lang]), exported
+        exported.append((*(padded[index] for index in kept), *_messages((*file_errors, *issues), lang)))
+    return (*(headers[index] for index in kept), ERRORS_HEADERS[lang], HINTS_HEADERS[lang]), exported
 
 
 def write_failed_rows(
@@ -86,10 +100,15 @@ def write_failed_rows(
     else English); a French CSV is ``;``-separated, an English one
     ``,``-separated, both UTF-8 with a byte order mark.
 
-    Every cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-    return is written with a leading ``'`` so that no spreadsheet program runs
-    it as a formula. The file is written even when no row has an error (it
-    then holds the header only).
+    Each row carries its error messages (one per line) and, beside them, how to
+    fix each one ("Did you mean 'Plan standard'?", "Fill in this cell.").
+
+    No spreadsheet program runs a cell starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return as a formula: in an XLSX such a cell
+    keeps its text and gets Excel's quote-prefix style; in a CSV it is written
+    with a leading ``'`` (which the importer drops again), and every field is
+    quoted. The file is written even when no row has an error (it then holds
+    the header only).
 
     >>> import io
     >>> from upflow_import import InMemoryRepository, import_file
@@ -98,15 +117,21 @@ def write_failed_rows(
     >>> out = io.BytesIO()
     >>> write_failed_rows(report, out, format="csv", lang="en")
     1
-    >>> print(out.getvalue().decode("utf-8-sig").replace("\\r\\n", "\\n"), end="")
-    Nom du client,Email du contact,Import errors
-    Acme,jean@,Email du contact: 'jean@' is not a valid email address.
+    >>> import csv
+    >>> header, row = csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig")))
+    >>> header
+    ['Nom du client', 'Email du contact', 'Import errors', 'How to fix']
+    >>> print("\\n".join(row))
+    Acme
+    jean@
+    Email du contact: 'jean@' is not a valid email address.
+    Write a full address such as jean.dupont@example.com.
     """
     kind = sheet_format(destination, format)
     chosen: Lang = lang if lang is not None else source.lang if isinstance(source, ImportReport) else "en"
     headers, rows = failed_rows(source, chosen)
-    columns = [SheetColumn(header) for header in headers[:-1]]
-    columns.append(SheetColumn(headers[-1], wrap=True, width=60))
+    columns = [SheetColumn(header) for header in headers[:-2]]
+    columns += [SheetColumn(header, wrap=True, width=60) for header in headers[-2:]]
     sheet_name = "Erreurs" if chosen == "fr" else "Errors"
     write_sheet(destination, columns, rows, format=kind, lang=chosen, sheet_name=sheet_name)
     return len(rows)

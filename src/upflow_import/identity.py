@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Python's \s already covers the non-breaking and narrow spaces (U+00A0,
 # U+202F) that accounting exports are full of; zero-width characters are not
@@ -37,3 +38,19 @@ def normalize_email(email: str) -> str:
         # Already folded ASCII is its own key: no copy (millions of them on large files).
         return email if email.isascii() and email.islower() else email.casefold()
     return _SPACES.sub("", email).casefold()
+
+
+def normalize_reference(name: str) -> str:
+    """Return the key under which a cell and a registered dunning plan are the same plan.
+
+    They are compared as a reader sees them: every kind of space (non-breaking,
+    narrow, zero-width, a line break) is a space, runs of them are one, the ends
+    are trimmed, and accents are composed (NFC) whichever way they were typed.
+    Case is visible, so it counts: ``Plan standard`` is not ``Plan Standard``.
+
+    >>> normalize_reference("  Plan\u00a0\u202fstandard ") == normalize_reference("Plan standard")
+    True
+    """
+    if name.isascii() and name.isprintable() and "  " not in name and name[:1] != " " and name[-1:] != " ":
+        return name
+    return unicodedata.normalize("NFC", _SPACES.sub(" ", name).strip())

@@ -9,8 +9,9 @@ else in the code, so that both languages stay complete (a test checks it).
 from __future__ import annotations
 
 import enum
+import re
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -34,14 +35,25 @@ class Severity(str, enum.Enum):
 
 @attrs.frozen
 class Text:
-    """One sentence in both languages; ``{name}`` placeholders are filled from issue params."""
+    """One sentence in both languages; ``{name}`` placeholders are filled from issue params.
+
+    Placeholders follow :meth:`str.format`, with three rules of their own so that
+    every sentence reads naturally in its language:
+
+    - ``{value!r}`` quotes the value the way the language does: ``'Acme'`` in
+      English, ``« Acme »`` in French (never Python's ``repr``);
+    - a whole number is written with the language's thousands separator:
+      ``100,000`` in English, ``100 000`` (narrow no-break space) in French;
+    - ``{count:|row|rows}`` is the word that agrees with ``count``: singular for
+      1 in English, for 0 and 1 in French.
+    """
 
     en: str
     fr: str
 
     def render(self, lang: Lang, params: Mapping[str, object]) -> str:
         template = self.fr if lang == "fr" else self.en
-        return _FORMATTER.vformat(template, (), _Params(params))
+        return _FORMATTERS[lang].vformat(template, (), _Params(params))
 
 
 class _Params(dict[str, object]):
@@ -50,7 +62,67 @@ class _Params(dict[str, object]):
         return "{" + key + "}"
 
 
-_FORMATTER = string.Formatter()
+#: The French thousands separator: a narrow no-break space, as French typography writes
+#: 100 000 (it never breaks the number across two lines).
+FRENCH_THOUSANDS = "\u202f"
+
+
+def format_number(number: int, lang: Lang) -> str:
+    """``number`` with the thousands separator of ``lang``.
+
+    >>> format_number(100000, "en"), format_number(100000, "fr") == "100\u202f000"
+    ('100,000', True)
+    """
+    text = f"{number:,}"
+    return text.replace(",", FRENCH_THOUSANDS) if lang == "fr" else text
+
+
+def quote(value: object, lang: Lang) -> str:
+    """``value`` between the quotes of ``lang``: ``'Acme'`` or ``« Acme »``.
+
+    Control characters (a line break, a tab) are shown escaped, so that a
+    message stays on one line and shows what the cell really holds.
+    """
+    text = _CONTROL.sub(lambda match: repr(match.group())[1:-1], str(value))
+    return f"« {text} »" if lang == "fr" else f"'{text}'"
+
+
+def plural(count: object, one: str, many: str, lang: Lang) -> str:
+    """The word agreeing with ``count``: French takes the singular for 0 and 1, English for 1 only."""
+    singular = count in (0, 1) if lang == "fr" else count == 1
+    return one if singular and not isinstance(count, bool) else many
+
+
+def quoted_list(values: Iterable[object]) -> Text:
+    """Several values, each quoted the way each language quotes, as one message parameter."""
+    items = list(values)
+    return Text(", ".join(quote(item, "en") for item in items),
+                ", ".join(quote(item, "fr") for item in items))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, lang: Lang) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def convert_field(self, value: object, conversion: str | None) -> object:
+        if conversion == "r":
+            return quote(value, self.lang)
+        return super().convert_field(value, conversion)
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if format_spec.startswith("|"):
+            one, _, many = format_spec[1:].partition("|")
+            return plural(value, one, many, self.lang)
+        if not format_spec and isinstance(value, int) and not isinstance(value, bool):
+            return format_number(value, self.lang)
+        return str(super().format_field(value, format_spec))
+
+
+_FORMATTERS: Mapping[str, _Formatter] = {lang: _Formatter(lang) for lang in LANGS}
 
 
 @attrs.frozen
@@ -111,8 +183,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_fr="Ouvrez-le dans votre tableur et enregistrez-le à nouveau, ou exportez-le en CSV.",
           example="a truncated XLSX"),
     _info("file.too_large", E,
-          "The file exceeds the limit on {limit} ({actual} > {maximum}).",
-          "Le fichier dépasse la limite de {limit} ({actual} > {maximum}).",
+          "The file exceeds the limit on {limit}: {actual}, where {maximum} at most are allowed.",
+          "Le fichier dépasse la limite de {limit} : {actual}, pour {maximum} au plus.",
           fix_en="Split the file into smaller files, or raise the limit if you trust the file.",
           fix_fr="Découpez le fichier en fichiers plus petits, ou relevez la limite si le fichier "
                  "est de confiance.",
@@ -169,8 +241,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           example="upflow-import check exports/ (a folder)"),
     # -- csv ----------------------------------------------------------------
     _info("csv.inconsistent_columns", E,
-          "Line {row} has {actual} cells but the header has {expected}.",
-          "La ligne {row} a {actual} cellules mais l'en-tête en a {expected}.",
+          "Line {row} has {actual} {actual:|cell|cells} but the header has {expected}.",
+          "La ligne {row} a {actual} {actual:|cellule|cellules} mais l'en-tête en a {expected}.",
           fix_en="Every line must have the same number of separators; quote cells that contain "
                  "the separator.",
           fix_fr="Chaque ligne doit contenir le même nombre de séparateurs ; mettez entre "
@@ -222,13 +294,13 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           example="two 'Email' columns"),
     _info("mapping.required_field_missing", E,
           "No column is mapped to {field_label}: {reason}.",
-          "Aucune colonne n'est associée à {field_label} : {reason}.",
+          "Aucune colonne n'est associée à « {field_label} » : {reason}.",
           fix_en="Add the column to the file, or map an existing column to this field.",
           fix_fr="Ajoutez la colonne au fichier, ou associez une colonne existante à ce champ.",
           example="a file with neither a customer name nor a customer ID column"),
     _info("mapping.field_mapped_twice", E,
           "The field {field_label} is mapped from several columns: {columns}.",
-          "Le champ {field_label} est associé à plusieurs colonnes : {columns}.",
+          "Le champ « {field_label} » est associé à plusieurs colonnes : {columns}.",
           fix_en="Map each field from one column only.",
           fix_fr="Associez chaque champ à une seule colonne.",
           example="{'Nom': 'client.name', 'Société': 'client.name'}"),
@@ -273,7 +345,7 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     # -- values -------------------------------------------------------------
     _info("value.required", E,
           "{field_label} is required.",
-          "{field_label} est obligatoire.",
+          "Le champ « {field_label} » est obligatoire.",
           fix_en="Fill in this cell.",
           fix_fr="Renseignez cette cellule.",
           example="a new customer without a name"),
@@ -291,20 +363,21 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           example="trente"),
     _info("value.out_of_range", E,
           "{value!r} is out of range: {field_label} must be between {minimum} and {maximum}.",
-          "{value!r} est hors limites : {field_label} doit être entre {minimum} et {maximum}.",
+          "{value!r} est hors limites : le champ « {field_label} » doit être compris entre {minimum} "
+          "et {maximum}.",
           fix_en="Write a value within the range.",
           fix_fr="Écrivez une valeur comprise dans l'intervalle.",
           example="-5"),
     _info("value.invalid_choice", E,
           "{value!r} is not an accepted value for {field_label}; accepted: {choices}.",
-          "{value!r} n'est pas une valeur acceptée pour {field_label} ; valeurs acceptées : "
-          "{choices}.",
+          "{value!r} n'est pas une valeur acceptée pour le champ « {field_label} » ; valeurs "
+          "acceptées : {choices}.",
           fix_en="Use one of the accepted values.",
           fix_fr="Utilisez l'une des valeurs acceptées.",
           example="Manager"),
     _info("value.invalid_flag", E,
           "{value!r} is not a yes/no value for {field_label}; write 1 or 0.",
-          "{value!r} n'est pas une valeur oui/non pour {field_label} ; écrivez 1 ou 0.",
+          "{value!r} n'est pas une valeur oui/non pour le champ « {field_label} » ; écrivez 1 ou 0.",
           fix_en="Write 1 (or yes, oui, x) for the main contact; 0 (or no, non) or nothing "
                  "otherwise.",
           fix_fr="Écrivez 1 (ou oui, yes, x) pour le contact principal ; 0 (ou non, no) ou rien "
@@ -312,7 +385,7 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           example="peut-être"),
     _info("value.too_long", E,
           "{field_label} is {length} characters long; the maximum is {maximum}.",
-          "{field_label} fait {length} caractères ; le maximum est {maximum}.",
+          "Le champ « {field_label} » fait {length} caractères ; le maximum est {maximum}.",
           fix_en="Shorten the value.",
           fix_fr="Raccourcissez la valeur.",
           example="a 300-character name"),
@@ -324,8 +397,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           example="Frence"),
     _info("value.invalid_vat", W,
           "{value!r} fails the VAT number check of its country; it is kept as {normalised!r}.",
-          "{value!r} ne passe pas le contrôle des numéros de TVA de son pays ; il est conservé "
-          "sous la forme {normalised!r}.",
+          "{value!r} ne passe pas le contrôle des numéros de TVA de son pays ; le numéro est "
+          "conservé sous la forme {normalised!r}.",
           fix_en="Check the number against the customer's invoices (a digit is often missing or "
                  "swapped).",
           fix_fr="Vérifiez le numéro sur les factures du client (il manque souvent un chiffre, ou "
@@ -338,6 +411,21 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_en="Write the number with its country code, such as +33 1 23 45 67 89.",
           fix_fr="Écrivez le numéro avec son indicatif, par exemple +33 1 23 45 67 89.",
           example="01 23"),
+    _info("value.email_extracted", W,
+          "{value!r} is not a bare email address; the address {email!r} was read from it.",
+          "{value!r} n'est pas une simple adresse email ; l'adresse {email!r} en a été extraite.",
+          fix_en="Write the address alone in the email column (the name goes in the name columns).",
+          fix_fr="Écrivez l'adresse seule dans la colonne email (le nom va dans les colonnes de nom).",
+          example="Jean Dupont <jean@acme.fr>, mailto:jean@acme.fr"),
+    _info("value.phone_not_allocated", W,
+          "{value!r} has the shape of a phone number but no such number is allocated; it is kept "
+          "as written.",
+          "{value!r} a la forme d'un numéro de téléphone, mais aucun numéro de ce type n'est "
+          "attribué ; la valeur est conservée telle quelle.",
+          fix_en="Check the digits (one is often missing or extra) and the country code.",
+          fix_fr="Vérifiez les chiffres (il en manque ou il y en a souvent un de trop) et "
+                 "l'indicatif du pays.",
+          example="+33 0 12 34 56 78"),
     _info("value.postal_code_padded", W,
           "The postal code {value!r} lost its leading zero in Excel; it was read as {padded!r}.",
           "Le code postal {value!r} a perdu son zéro initial dans Excel ; il a été lu comme "
@@ -355,26 +443,38 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_fr="Vérifiez l'identifiant, ou renseignez le nom du client pour qu'il soit créé.",
           example="a row with only 'Customer ID' = C999"),
     _info("client.ambiguous_name", E,
-          "Several customers are named {value!r} ({count}); this row does not say which one.",
-          "Plusieurs clients s'appellent {value!r} ({count}) ; cette ligne ne précise pas lequel.",
+          "Several customers are named {value!r} ({candidates}); this row does not say which one.",
+          "Plusieurs clients s'appellent {value!r} ({candidates}) ; cette ligne ne précise pas "
+          "lequel.",
           fix_en="Fill in the Customer ID: it is required when several customers share a name.",
           fix_fr="Renseignez l'Identifiant Client : il est obligatoire si plusieurs clients ont "
                  "le même nom.",
           example="two stored customers named 'Acme' and a row with only 'Acme'"),
+    _info("client.renamed_name", E,
+          "{value!r} is the former name of the customer {external_id}, which this file renames "
+          "{new_name!r}; this row gives no ID, so it is not clear which customer it means.",
+          "{value!r} est l'ancien nom du client {external_id}, que ce fichier renomme "
+          "{new_name!r} ; cette ligne ne donne pas d'identifiant, on ne sait donc pas de quel "
+          "client il s'agit.",
+          fix_en="Fill in the Customer ID on this row: the renamed customer's ID, or a new ID for "
+                 "another customer.",
+          fix_fr="Renseignez l'Identifiant Client sur cette ligne : celui du client renommé, ou un "
+                 "nouvel identifiant pour un autre client.",
+          example="C001 renamed from 'Globex' to 'Acme', and another row with only 'Globex'"),
     _info("client.value_overridden", W,
           "{field_label} of this customer was {previous!r} on row {previous_row}; row {row} "
           "sets it to {value!r}.",
-          "{field_label} de ce client valait {previous!r} à la ligne {previous_row} ; la ligne "
-          "{row} le remplace par {value!r}.",
+          "Le champ « {field_label} » de ce client valait {previous!r} à la ligne {previous_row} ; "
+          "la ligne {row} le remplace par {value!r}.",
           fix_en="Make the rows of one customer agree, or ignore this if the later value is right.",
           fix_fr="Harmonisez les lignes d'un même client, ou ignorez ceci si la dernière valeur est "
                  "la bonne.",
           example="two rows for C001 with different cities"),
     _info("client.same_name_exists", W,
-          "A customer named {value!r} already exists with another ID ({other_id}); a new one "
-          "is created.",
-          "Un client nommé {value!r} existe déjà avec un autre identifiant ({other_id}) ; un "
-          "nouveau client est créé.",
+          "{count:|A customer|Customers} named {value!r} already {count:|exists|exist} ({others}); "
+          "a new customer is created.",
+          "{count:|Un client nommé|Des clients nommés} {value!r} {count:|existe|existent} déjà "
+          "({others}) ; un nouveau client est créé.",
           fix_en="Check that this is really a different customer.",
           fix_fr="Vérifiez qu'il s'agit bien d'un autre client.",
           example="C002 'Acme' while C001 'Acme' is stored"),
@@ -398,9 +498,19 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_en="A group cannot be a subsidiary of its own subsidiary; break the loop.",
           fix_fr="Un groupe ne peut pas être filiale de sa propre filiale ; cassez la boucle.",
           example="A parent of B and B parent of A"),
+    _info("group.parent_mismatch", E,
+          "The parent name {value!r} does not match the parent ID {external_id}, which is the "
+          "customer {parent_name!r}.",
+          "Le nom du groupe {value!r} ne correspond pas à l'identifiant du groupe {external_id}, "
+          "qui désigne le client {parent_name!r}.",
+          fix_en="Correct the parent name or the parent ID so that both designate the same "
+                 "customer, or leave the name empty.",
+          fix_fr="Corrigez le nom ou l'identifiant du groupe pour qu'ils désignent le même client, "
+                 "ou laissez le nom vide.",
+          example="Parent ID G1 ('Holding A') with Parent name 'Holding B'"),
     _info("group.ambiguous_parent", E,
-          "Several customers could be the parent {value!r} ({count}).",
-          "Plusieurs clients peuvent être le parent {value!r} ({count}).",
+          "Several customers could be the parent {value!r}: {candidates}.",
+          "Plusieurs clients peuvent être le parent {value!r} : {candidates}.",
           fix_en="Fill in the parent's ID (Parent ID column).",
           fix_fr="Renseignez l'identifiant du groupe.",
           example="Parent name 'Acme' with two customers named Acme"),
@@ -412,8 +522,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_fr="Renseignez l'email du contact : il est obligatoire.",
           example="a first name and a phone but no email"),
     _info("contact.client_conflict", E,
-          "The contact {value!r} is given for two customers in the file ({clients}).",
-          "Le contact {value!r} est indiqué pour deux clients dans le fichier ({clients}).",
+          "The contact {value!r} is given for several customers in the file ({clients}).",
+          "Le contact {value!r} est indiqué pour plusieurs clients dans le fichier ({clients}).",
           fix_en="A contact belongs to one customer; keep it on one customer's rows.",
           fix_fr="Un contact appartient à un seul client ; gardez-le sur les lignes d'un seul "
                  "client.",
@@ -433,7 +543,7 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     _info("contact.main_overridden", W,
           "Several contacts of this customer are marked main; the last one ({value!r}, row "
           "{row}) wins.",
-          "Plusieurs contacts de ce client sont marqués principaux ; le dernier ({value!r}, "
+          "Plusieurs contacts de ce client sont marqués comme principaux ; le dernier ({value!r}, "
           "ligne {row}) l'emporte.",
           fix_en="Mark one contact per customer with 1.",
           fix_fr="Ne marquez qu'un contact par client avec 1.",
@@ -441,8 +551,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     _info("contact.value_overridden", W,
           "{field_label} of contact {email!r} was {previous!r} on row {previous_row}; row {row} "
           "sets it to {value!r}.",
-          "{field_label} du contact {email!r} valait {previous!r} à la ligne {previous_row} ; la "
-          "ligne {row} le remplace par {value!r}.",
+          "Le champ « {field_label} » du contact {email!r} valait {previous!r} à la ligne "
+          "{previous_row} ; la ligne {row} le remplace par {value!r}.",
           fix_en="Make the rows of one contact agree.",
           fix_fr="Harmonisez les lignes d'un même contact.",
           example="jean@acme.fr twice with two phone numbers"),
@@ -456,8 +566,10 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     _info("reference.unknown_dunning_plan", E,
           "No dunning plan is named {value!r}.",
           "Aucun plan de relance ne s'appelle {value!r}.",
-          fix_en="Use the exact name of an existing dunning plan.",
-          fix_fr="Utilisez le nom exact d'un plan de relance existant.",
+          fix_en="Use the name of an existing dunning plan as it is registered (upper and lower "
+                 "case count).",
+          fix_fr="Utilisez le nom d'un plan de relance existant tel qu'il est enregistré (les "
+                 "majuscules comptent).",
           example="'Plan standard' when the plan is 'Plan Standard'"),
     # -- store (the embedded SQLite store of the command line) -----------------
     _info("store.unusable", E,
@@ -500,10 +612,11 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           example="upflow-import template modele.xlsx without the xlsx extra"),
     # -- dependencies and writes --------------------------------------------
     _info("plan.dependency_dropped", E,
-          "Not imported because {dependency} has an error (row {dependency_row}).",
-          "Non importé car {dependency} comporte une erreur (ligne {dependency_row}).",
-          fix_en="Fix the error it depends on.",
-          fix_fr="Corrigez l'erreur dont il dépend.",
+          "This row is not imported because {dependency} has an error (row {dependency_row}).",
+          "Cette ligne n'est pas importée car {dependency} comporte une erreur (ligne "
+          "{dependency_row}).",
+          fix_en="Fix the error it depends on (on the row given).",
+          fix_fr="Corrigez l'erreur dont elle dépend.",
           example="a contact of a customer whose name is missing"),
     _info("apply.failed", E,
           "Writing failed: {detail}.",
@@ -514,8 +627,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
                  "refait.",
           example="the database went away"),
     _info("apply.not_attempted", E,
-          "Not written because {dependency} could not be written.",
-          "Non écrit car {dependency} n'a pas pu être écrit.",
+          "This row was not written because {dependency} could not be written.",
+          "Cette ligne n'a pas été écrite car {dependency} n'a pas pu l'être.",
           fix_en="Run the import again once the earlier failure is fixed.",
           fix_fr="Relancez l'import une fois l'échec précédent corrigé.",
           example="a contact whose customer's creation failed"),
@@ -532,13 +645,11 @@ HINTS: Mapping[str, Text] = {
     "did_you_mean": Text(
         "Did you mean {suggestion!r}?",
         "Vouliez-vous dire {suggestion!r} ?"),
-    # An unknown reference equal to a known value but for case or spaces: the
-    # usual culprit is a non-breaking space copied from a document.
+    # An unknown reference equal to a known value but for case (spaces of every kind are
+    # already compared alike).
     "did_you_mean_spacing": Text(
-        "Did you mean {suggestion!r}? The two differ only in upper/lower case or spaces "
-        "(a non-breaking space looks like a normal one).",
-        "Vouliez-vous dire {suggestion!r} ? Les deux ne diffèrent que par les majuscules ou les "
-        "espaces (une espace insécable ressemble à une espace normale)."),
+        "Did you mean {suggestion!r}? The two differ only in upper/lower case.",
+        "Vouliez-vous dire {suggestion!r} ? Les deux ne diffèrent que par les majuscules."),
 }
 
 #: Bilingual message parameters (a list of accepted values…), passed as issue
@@ -549,6 +660,26 @@ PHRASES: Mapping[str, Text] = {
         "ACCOUNTING, SALES, PURCHASER or PAYER (or the French Comptable, Commercial, Acheteur, "
         "Payeur)",
         "Comptable (ACCOUNTING), Commercial (SALES), Acheteur (PURCHASER) ou Payeur (PAYER)"),
+}
+
+
+#: The limits of :class:`~upflow_import.Limits` as ``file.too_large`` names them (its ``limit``
+#: param is the attribute's name, given with it so that the caller knows what to raise).
+LIMIT_LABELS: Mapping[str, Text] = {
+    "max_bytes": Text("file size in bytes (max_bytes)", "taille du fichier en octets (max_bytes)"),
+    "max_uncompressed_bytes": Text("uncompressed size in bytes (max_uncompressed_bytes)",
+                                   "taille décompressée en octets (max_uncompressed_bytes)"),
+    "max_compression_ratio": Text("compression ratio (max_compression_ratio)",
+                                  "taux de compression (max_compression_ratio)"),
+    "max_rows": Text("rows (max_rows)", "lignes (max_rows)"),
+    "max_columns": Text("columns (max_columns)", "colonnes (max_columns)"),
+    "max_cell_chars": Text("characters in one cell (max_cell_chars)",
+                           "caractères par cellule (max_cell_chars)"),
+    "max_cells": Text("cells of a sheet (max_cells)", "cellules d'une feuille (max_cells)"),
+    "memory": Text("memory", "mémoire"),
+    "memory_bytes": Text("memory in bytes (memory_bytes)", "mémoire en octets (memory_bytes)"),
+    "cpu_seconds": Text("processing time in seconds (cpu_seconds)",
+                        "temps de calcul en secondes (cpu_seconds)"),
 }
 
 
@@ -567,9 +698,11 @@ def _freeze(params: Mapping[str, object] | tuple[tuple[str, object], ...]) -> tu
 class Issue:
     """One problem, located as precisely as the layer that found it knows.
 
-    ``message`` and ``hint`` are English; :meth:`message_in` and
-    :meth:`hint_in` give them in another language. ``params`` are the values
-    the messages are rendered from (a field label, a limit…).
+    ``message`` and ``hint`` are in the issue's :attr:`lang` (English unless
+    the issue comes from a report built in another language: see
+    :meth:`in_lang`); :meth:`message_in` and :meth:`hint_in` give them in any
+    language. ``params`` are the values the messages are rendered from (a
+    field label, a limit…).
     """
 
     code: str
@@ -581,6 +714,8 @@ class Issue:
     params: tuple[tuple[str, object], ...] = attrs.field(default=(), converter=_freeze)
     #: A specific hint ("did you mean …") replacing the catalogue's generic fix.
     custom_hint: Text | None = None
+    #: The language of :attr:`message` and :attr:`hint`; not part of the issue's identity.
+    lang: Lang = attrs.field(default="en", eq=False, kw_only=True)
 
     @classmethod
     def make(
@@ -608,33 +743,50 @@ class Issue:
         params.update(self.params)
         return params
 
-    def message_in(self, lang: Lang = "en") -> str:
-        """The message in ``lang`` (``"en"`` or ``"fr"``)."""
+    def in_lang(self, lang: Lang) -> Issue:
+        """This issue with :attr:`message` and :attr:`hint` in ``lang``."""
+        return self if lang == self.lang else attrs.evolve(self, lang=lang)
+
+    def message_in(self, lang: Lang | None = None) -> str:
+        """The message in ``lang`` (``"en"`` or ``"fr"``; default: the issue's :attr:`lang`)."""
+        lang = self.lang if lang is None else lang
         params = self._params_in(lang)
         if "field_label" not in params and self.field is not None:
             params["field_label"] = field_label(self.field, lang)
         return code_info(self.code).message.render(lang, params)
 
-    def hint_in(self, lang: Lang = "en") -> str | None:
-        """The hint in ``lang``: the issue's own, else the catalogue's fix."""
+    def hint_in(self, lang: Lang | None = None) -> str | None:
+        """The hint in ``lang`` (default: the issue's :attr:`lang`): the issue's own, else the
+        catalogue's fix."""
+        lang = self.lang if lang is None else lang
         text = self.custom_hint or code_info(self.code).fix
         return None if text is None else text.render(lang, self._params_in(lang))
 
     def _params_in(self, lang: Lang) -> dict[str, object]:
         # Any parameter may be given in both languages (a field label, a reason).
+        params = self._params()
+        limit = params.get("limit")
+        if isinstance(limit, str) and limit in LIMIT_LABELS:
+            params["limit"] = LIMIT_LABELS[limit]
         return {name: (value.fr if lang == "fr" else value.en) if isinstance(value, Text) else value
-                for name, value in self._params().items()}
+                for name, value in params.items()}
 
     @property
     def message(self) -> str:
-        return self.message_in("en")
+        """The message in the issue's :attr:`lang`."""
+        return self.message_in(self.lang)
 
     @property
     def hint(self) -> str | None:
-        return self.hint_in("en")
+        """How to fix it, in the issue's :attr:`lang`."""
+        return self.hint_in(self.lang)
 
-    def to_dict(self, lang: Lang = "en") -> dict[str, object]:
-        """The issue as the JSON report shows it."""
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self, lang: Lang | None = None) -> dict[str, object]:
+        """The issue as the JSON report shows it (default: in the issue's :attr:`lang`)."""
+        lang = self.lang if lang is None else lang
         return {
             "code": self.code,
             "severity": self.severity.value,

@@ -27,7 +27,7 @@ from upflow_import._matching import (
 )
 from upflow_import.errors import MappingError
 from upflow_import.fields import SPECS, Field
-from upflow_import.issues import Issue, Text
+from upflow_import.issues import Issue, Text, quoted_list
 from upflow_import.table import Table
 
 __all__ = [
@@ -157,7 +157,7 @@ class ColumnMapping:
                 columns_by_field.setdefault(match.field, []).append(match.column)
         return [
             Issue.make("mapping.field_mapped_twice", column=columns[1], field=field.value,
-                       columns=", ".join(repr(column) for column in columns))
+                       columns=quoted_list(columns))
             for field, columns in columns_by_field.items() if len(columns) > 1
         ]
 
@@ -175,12 +175,12 @@ class ColumnMapping:
             ))
         contact_columns = [column for field, column in mapped.items() if field.is_contact]
         if contact_columns and Field.CONTACT_EMAIL not in mapped:
-            listed = ", ".join(repr(column) for column in contact_columns)
+            listed = quoted_list(contact_columns)
             issues.append(Issue.make(
                 "mapping.required_field_missing", field=Field.CONTACT_EMAIL.value,
-                reason=Text(f"the columns {listed} describe contacts, and a contact is imported only "
+                reason=Text(f"the columns {listed.en} describe contacts, and a contact is imported only "
                             "with its email",
-                            f"les colonnes {listed} décrivent des contacts, et un contact n'est importé "
+                            f"les colonnes {listed.fr} décrivent des contacts, et un contact n'est importé "
                             "qu'avec son email"),
             ))
         return issues

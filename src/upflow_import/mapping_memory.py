@@ -25,7 +25,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from upflow_import._matching import normalize_header
-from upflow_import._sheets import ERRORS_HEADERS
+from upflow_import._sheets import ERRORS_HEADERS, HINTS_HEADERS
 from upflow_import.errors import MappingError
 from upflow_import.issues import Issue
 from upflow_import.mapping import ColumnMapping
@@ -33,7 +33,8 @@ from upflow_import.model import ParsedImport
 
 __all__ = ["MappingMemory", "header_fingerprint", "recall_mapping", "remember_mapping", "with_recall_notice"]
 
-_IGNORED = frozenset(normalize_header(header) for header in ERRORS_HEADERS.values())
+_IGNORED = frozenset(normalize_header(header)
+                     for header in (*ERRORS_HEADERS.values(), *HINTS_HEADERS.values()))
 
 
 @runtime_checkable

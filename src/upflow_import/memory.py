@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, contextmanager
 import attrs
 
 from upflow_import.fields import Field
-from upflow_import.identity import normalize_email, normalize_name
+from upflow_import.identity import normalize_email, normalize_name, normalize_reference
 from upflow_import.model import ClientRecord, ContactRecord, FieldValue
 from upflow_import.repository import ClientChanges, ContactChanges, Id, StoredClient, StoredContact
 
@@ -96,7 +96,8 @@ class InMemoryRepository:
         """The ``names`` that are registered dunning plans; ``None`` while none is registered."""
         if self._dunning_plans is None:
             return None
-        return {name for name in names if name in self._dunning_plans}
+        registered = {normalize_reference(name) for name in self._dunning_plans}
+        return {name for name in names if normalize_reference(name) in registered}
 
     def all_account_managers(self) -> list[str]:
         """Every registered account manager's email, as registered."""
@@ -123,6 +124,10 @@ class InMemoryRepository:
         """Stored clients whose external id is one of ``external_ids`` (exact match)."""
         found = (self._by_external_id.get(external_id) for external_id in dict.fromkeys(external_ids))
         return [self._clients[client_id] for client_id in found if client_id is not None]
+
+    def find_clients_by_ids(self, ids: Sequence[Id]) -> list[StoredClient]:
+        """Stored clients whose store id is one of ``ids``."""
+        return [self._clients[client_id] for client_id in dict.fromkeys(ids) if client_id in self._clients]
 
     def find_clients_by_names(self, names: Sequence[str]) -> list[StoredClient]:
         """Stored clients whose normalised name is one of ``names``."""

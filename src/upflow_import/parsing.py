@@ -40,7 +40,7 @@ import attrs
 
 from upflow_import.errors import FileTooLargeError
 from upflow_import.fields import SPECS, Field, Kind
-from upflow_import.issues import Issue
+from upflow_import.issues import Issue, Text, format_number
 from upflow_import.limits import DEFAULT_LIMITS, Limits
 from upflow_import.mapping import ColumnMapping
 from upflow_import.model import (
@@ -196,7 +196,8 @@ def _rows(table: Table, width: int, max_rows: int) -> list[Row]:
 
 
 def _too_many_rows(max_rows: int) -> NoReturn:
-    raise FileTooLargeError.of("file.too_large", limit="max_rows", actual=f"> {max_rows}", maximum=max_rows)
+    more = Text(f"more than {format_number(max_rows, 'en')}", f"plus de {format_number(max_rows, 'fr')}")
+    raise FileTooLargeError.of("file.too_large", limit="max_rows", actual=more, maximum=max_rows)
 
 
 def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None) -> ParsedImport:

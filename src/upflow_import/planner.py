@@ -37,6 +37,7 @@ from upflow_import.repository import (
     Repository,
     StoredClient,
     StoredContact,
+    SupportsClientIds,
     SupportsContactExternalIds,
     SupportsReferenceListing,
     check_repository,
@@ -332,6 +333,13 @@ class _Reader:
             found.extend(method(chunk))
         return found
 
+    def all_ids(self, repository: SupportsClientIds, ids: Sequence[Id]) -> list[StoredClient]:
+        found: list[StoredClient] = []
+        for start in range(0, len(ids), self.chunk_size):
+            self.calls["find_clients_by_ids"] = self.calls.get("find_clients_by_ids", 0) + 1
+            found.extend(repository.find_clients_by_ids(ids[start:start + self.chunk_size]))
+        return found
+
     def clients_by_external_ids(self, keys: Sequence[str]) -> dict[str, StoredClient]:
         wanted = set(keys)
         found = self._all("find_clients_by_external_ids", self.repository.find_clients_by_external_ids, keys)
@@ -437,10 +445,9 @@ class _Builder:
         old: str | None = None
         if stored is not None and stored.parent_id is not None:
             previous = self.resolution.stored_by_id.get(stored.parent_id)
-            if previous is None:
-                old = str(stored.parent_id)
-            else:
-                old = previous.external_id if field is Field.GROUP_EXTERNAL_ID else previous.name
+            # The former parent as the user knows it: its external id, else its name (a
+            # repository that cannot read clients by store id leaves it unknown: "?").
+            old = "?" if previous is None else previous.external_id or previous.name
         return target, {field.value: (old, new)}
 
     def _client(self, entity: ClientEntity) -> Outcome:
@@ -516,7 +523,9 @@ class _Builder:
         demotions: list[int] = []
         for demotion in entity.demotions:
             demotions.append(self._add(UpdateContact(
-                index=len(self.operations), key=demotion.email or str(demotion.contact_id),
+                # Named by its email; a store that cannot tell it leaves it unnamed rather than
+                # show its own id.
+                index=len(self.operations), key=demotion.email or "?",
                 rows=(demotion.row,), contact_id=demotion.contact_id,
                 values={_IS_MAIN: False}, old={_IS_MAIN: True},
             )))
@@ -711,6 +720,27 @@ def _unusable_file_plan(parsed: ParsedImport, on_error: OnError) -> Plan:
 # -- the entry point -------------------------------------------------------------------------------
 
 
+def _read_named_clients(reader: _Reader, resolution: Resolution, contacts: Iterable[StoredContact]) -> None:
+    """Read the stored clients that reports name but the file does not: the former parents of
+    the file's clients, and the clients the file's contacts already belong to. Reports name
+    them by external id or name, never by the store's id."""
+    repository = reader.repository
+    if not isinstance(repository, SupportsClientIds):
+        return
+    known = resolution.stored_by_id
+    wanted: dict[Id, None] = {}
+    for entity in resolution.entities:
+        stored = entity.stored
+        if stored is not None and stored.parent_id is not None and stored.parent_id not in known:
+            wanted[stored.parent_id] = None
+    for contact in contacts:
+        if contact.client_id not in known:
+            wanted[contact.client_id] = None
+    if wanted:
+        for client in reader.all_ids(repository, list(wanted)):
+            known.setdefault(client.id, client)
+
+
 def plan(
     parsed: ParsedImport,
     repository: Repository,
@@ -777,6 +807,7 @@ def _plan(parsed: ParsedImport, repository: Repository, on_error: OnError, chunk
     by_email = reader.contacts_by_emails(emails)
     by_contact_id = reader.contacts_by_external_ids(contact_ids) if contact_ids else (
         None if not isinstance(repository, SupportsContactExternalIds) else {})
+    _read_named_clients(reader, resolution, by_email.values())
     resolve_contacts(resolution, StoredContacts(by_email, by_contact_id))
     advance(0.6)
 

@@ -128,7 +128,10 @@ _new_row_report = fast_constructor(RowReport, _RowReportSlots)
 
 @attrs.frozen
 class Summary:
-    """The counts of the report's ``summary`` section."""
+    """The counts of the report's ``summary`` section.
+
+    ``str(summary)`` is a few readable lines in the report's language.
+    """
 
     rows: int
     rows_with_errors: int
@@ -136,10 +139,31 @@ class Summary:
     contacts: EntityCounts
     errors: int
     warnings: int
+    #: Rows with errors of which nothing was imported (their client is dropped or failed).
+    rows_not_imported: int = 0
+    #: Rows with errors whose client was imported but whose contact was not.
+    rows_contact_not_imported: int = 0
+    #: The language of ``str(summary)``.
+    lang: Lang = attrs.field(default="en", eq=False, kw_only=True)
+    #: Nothing was written: ``str(summary)`` says what would be.
+    dry_run: bool = attrs.field(default=False, eq=False, kw_only=True)
 
-    def to_dict(self) -> dict[str, object]:
+    def __str__(self) -> str:
+        from upflow_import._render import render_summary_lines  # noqa: PLC0415 (the renderer is the CLI's)
+
+        return render_summary_lines(self.to_dict(detailed=True), self.lang,
+                                    "plan" if self.dry_run else "apply")
+
+    def to_dict(self, *, detailed: bool = False) -> dict[str, object]:
+        """The ``summary`` section of the JSON document; ``detailed`` adds, under ``rows``,
+        how many rows with errors were ``not_imported`` and how many imported their client
+        but not their contact (``contact_not_imported``)."""
+        rows: dict[str, int] = {"total": self.rows, "with_errors": self.rows_with_errors}
+        if detailed:
+            rows.update(not_imported=self.rows_not_imported,
+                        contact_not_imported=self.rows_contact_not_imported)
         return {
-            "rows": {"total": self.rows, "with_errors": self.rows_with_errors},
+            "rows": rows,
             "clients": self.clients.to_dict(),
             "contacts": self.contacts.to_dict(),
             "errors": self.errors,
@@ -204,11 +228,22 @@ class ImportReport:
                                         planned.operations, client, contact, parsed_row.client,
                                         parsed_row.contact))
         file = FileInfo(parsed.format, parsed.encoding, parsed.delimiter, parsed.sheet, len(parsed.rows))
-        return cls(file, parsed.mapping, parsed.headers, plan, result, tuple(rows), plan.file_issues, lang)
+        file_issues = plan.file_issues
+        if lang != "en":
+            # Issues speak the report's language: issue.message of a French report is French.
+            rows = [row if not row.issues else _new_row_report(
+                row.number, row.cells, tuple(issue.in_lang(lang) for issue in row.issues),
+                row.operations, row.client, row.contact) for row in rows]
+            file_issues = tuple(issue.in_lang(lang) for issue in file_issues)
+        return cls(file, parsed.mapping, parsed.headers, plan, result, tuple(rows), file_issues, lang)
 
     @property
     def dry_run(self) -> bool:
         return self.result is None
+
+    def __str__(self) -> str:
+        # print(report) shows what a person wants first: the counts, in the report's language.
+        return str(self.summary)
 
     @property
     def issues(self) -> tuple[Issue, ...]:
@@ -242,13 +277,20 @@ class ImportReport:
                                      - kinds.count(CreateContact))
         issues = self.issues
         errors = sum(1 for issue in issues if issue.is_error)
+        failed = [row for row in self.rows if row.has_errors]
+        imported = (Outcome.CREATE, Outcome.UPDATE, Outcome.UNCHANGED)
+        contact_only = sum(1 for row in failed if row.client in imported)
         return Summary(
             rows=len(self.rows),
-            rows_with_errors=sum(1 for row in self.rows if row.has_errors),
+            rows_with_errors=len(failed),
             clients=clients,
             contacts=contacts,
             errors=errors,
             warnings=len(issues) - errors,
+            rows_not_imported=len(failed) - contact_only,
+            rows_contact_not_imported=contact_only,
+            lang=self.lang,
+            dry_run=self.dry_run,
         )
 
     def to_dict(self, lang: Lang | None = None) -> dict[str, object]:

@@ -155,6 +155,16 @@ class SupportsContactExternalIds(Protocol):
 
 
 @runtime_checkable
+class SupportsClientIds(Protocol):
+    """Optional: lets reports name a stored client the file does not mention (a subsidiary's
+    former parent, the owner of a contact) by its external id or name, never by the store's id."""
+
+    def find_clients_by_ids(self, ids: Sequence[Id]) -> Iterable[StoredClient]:
+        """Stored clients whose store id is one of ``ids``."""
+        ...
+
+
+@runtime_checkable
 class SupportsReferenceListing(Protocol):
     """Optional: every known account manager and dunning plan, for "did you mean" hints."""
 

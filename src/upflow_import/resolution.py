@@ -11,14 +11,16 @@ The rules (DESIGN §6) in the order they are applied:
    row has one, else the normalised name.
 2. Name-only groups refer to the client with that name: among the file's
    clients that have an id first, then in the repository. Several
-   candidates: ``client.ambiguous_name``.
+   candidates: ``client.ambiguous_name``. A name the file takes away from a
+   client it renames designates no one for sure: ``client.renamed_name``.
 3. The rows of one client are merged; a later different value wins with
    ``client.value_overridden``.
 4. A client that exists nowhere and has no name is ``client.not_found``;
    a new client whose name is stored under another id warns
    ``client.same_name_exists``; account managers and dunning plans are checked.
-5. Parents are resolved like client references (file first), then self
-   parents and loops are found.
+5. Parents are resolved like client references (file first); a group name
+   that designates another client than the group id is
+   ``group.parent_mismatch``; then self parents and loops are found.
 6. Errors drop their client, and the client drops its subsidiaries.
 7. Contacts are grouped by normalised email, checked, merged, and the main
    contact of each client decided (the last one marked wins).
@@ -40,8 +42,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from upflow_import.fields import Field
-from upflow_import.identity import normalize_email, normalize_name
-from upflow_import.issues import HINTS, Issue
+from upflow_import.identity import normalize_email, normalize_name, normalize_reference
+from upflow_import.issues import HINTS, Issue, Text
 from upflow_import.model import ClientRecord, ClientRef, FieldValue, ParsedImport, ParsedRow
 from upflow_import.repository import Id, StoredClient, StoredContact
 
@@ -59,6 +61,7 @@ __all__ = [
     "StoredClients",
     "StoredContacts",
     "contact_keys_to_find",
+    "describe_clients",
     "external_ids_to_find",
     "index_rows",
     "names_to_find",
@@ -87,6 +90,37 @@ def _text(value: FieldValue) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
+
+
+def describe_clients(clients: Iterable[ClientEntity | StoredClient | ClientKey], *,
+                     labelled: bool = False) -> Text:
+    """Several clients as the user knows them: their external ids, then how many have none.
+
+    The store's own ids never show: a client without an external id is only counted.
+    ``labelled`` says "ID C1" rather than "C1" (for clients that share a name, where the
+    ID is what tells them apart).
+    """
+    ids: list[str] = []
+    without = 0
+    for client in clients:
+        if isinstance(client, tuple):
+            external_id = str(client[1]) if client[0] == _ID else None
+        else:
+            external_id = client.external_id
+        if external_id is None:
+            without += 1
+        elif external_id not in ids:
+            ids.append(external_id)
+    en = [f"ID {i}" for i in ids] if labelled else list(ids)
+    fr = [f"identifiant {i}" for i in ids] if labelled else list(ids)
+    if without:
+        if labelled and not ids and without == 1:
+            en.append("without an ID")
+            fr.append("sans identifiant")
+        else:
+            en.append(f"{without} without an ID")
+            fr.append(f"{without} sans identifiant")
+    return Text(", ".join(en), ", ".join(fr))
 
 
 class RowIssues:
@@ -605,9 +639,17 @@ def suggest(value: str, choices: Iterable[str], normalize: Callable[[str], str])
         by_key.setdefault(normalize(choice), choice)
     key = normalize(value)
     if key in by_key:
-        return by_key[key], True
+        found = by_key[key]
+        # A suggestion that looks like the cell itself (they differ by a kind of space) helps
+        # nobody: the caller compares both sides normalised and finds the value known.
+        return None if _as_seen(found) == _as_seen(value) else (found, True)
     close = difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.75)
     return (by_key[close[0]], False) if close else None
+
+
+def _as_seen(text: str) -> str:
+    """``text`` as a reader sees it: every kind of space alike, runs of them as one."""
+    return " ".join(text.split())
 
 
 # -- clients ---------------------------------------------------------------------------------------
@@ -625,9 +667,15 @@ class _ClientResolver:
         self.known_managers = (None if references.account_managers is None
                                else {normalize_email(email) for email in references.account_managers})
         self.known_plans = None if references.dunning_plans is None else set(references.dunning_plans)
+        # Plans are compared as the user sees them: a registered name and a cell that differ only
+        # by the kind of space (a non-breaking one) are the same plan.
+        self.plan_keys = {normalize_reference(name) for name in (*(references.dunning_plans or ()),
+                                                             *references.all_dunning_plans)}
         self.entities: dict[ClientKey, ClientEntity] = {}
         self.ambiguous: list[list[ParsedRow]] = []
         self.by_stored_id: dict[Id, ClientEntity] = {}
+        #: Former names of the file's renamed clients (see :meth:`_former_names`).
+        self.renamed: dict[str, list[str]] = {}
         # External id → the normalised name the file gives that client, when it gives one.
         self.file_names: dict[str, str] = {}
         for key, group in index.groups.items():
@@ -697,6 +745,8 @@ class _ClientResolver:
     def _build_entities(self) -> None:
         by_external_id = self.stored.by_external_id
         id_names = _id_names(self.index, by_external_id)
+        self.renamed = self._former_names() if any(
+            key[0] == _NAME for key in self.index.groups) else {}
         entities = self.entities
         for key, group in self.index.groups.items():
             if key[0] == _ID:  # the first entities made: one per key, each new
@@ -714,8 +764,16 @@ class _ClientResolver:
             else:
                 stored = self._stored_named(name_key)
                 candidates = list(dict.fromkeys(self._canonical(client) for client in stored))
+            renamed = self.renamed.get(name_key)
+            if renamed and not isinstance(in_file, str) and not in_file:
+                # The name is one a client of the file had before the file renamed it: the row
+                # may mean that client or another one; only an ID can tell.
+                candidates = list(dict.fromkeys([*candidates, *((_ID, ext) for ext in renamed)]))
+                if len(candidates) == 1:
+                    self._renamed(group, renamed[0])
+                    continue
             if len(candidates) > 1:
-                self._ambiguous(group, len(candidates))
+                self._ambiguous(group, candidates)
                 continue
             if not candidates:
                 self._entity(key, None).rows.extend(group.rows)
@@ -729,11 +787,45 @@ class _ClientResolver:
                 stored_client = next((c for c in named if self._canonical(c) == target), None)
             self._entity(target, stored_client).rows.extend(group.rows)
 
-    def _ambiguous(self, group: RawGroup, count: int) -> None:
+    def _ambiguous(self, group: RawGroup, candidates: Sequence[ClientKey]) -> None:
         self.ambiguous.append(group.rows)
+        described = describe_clients(candidates)
         for row in group.rows:
             assert row.client is not None
-            self.log.add("client.ambiguous_name", row.number, Field.CLIENT_NAME, row.client.name, count=count)
+            self.log.add("client.ambiguous_name", row.number, Field.CLIENT_NAME, row.client.name,
+                         count=len(candidates), candidates=described)
+
+    def _renamed(self, group: RawGroup, external_id: str) -> None:
+        self.ambiguous.append(group.rows)
+        new_name = self.index.groups[(_ID, external_id)].last_name()
+        for row in group.rows:
+            assert row.client is not None
+            self.log.add("client.renamed_name", row.number, Field.CLIENT_NAME, row.client.name,
+                         external_id=external_id, new_name=new_name)
+
+    def _former_names(self) -> dict[str, list[str]]:
+        """Names the file's clients with an ID had before the file renamed them (their stored
+        name, or an earlier row's), by normalised name."""
+        former: dict[str, list[str]] = {}
+        by_external_id = self.stored.by_external_id
+        for key, group in self.index.groups.items():
+            if key[0] != _ID:
+                continue
+            external_id = str(key[1])
+            last = self.file_names.get(external_id)
+            if last is None:
+                continue
+            names = set()
+            stored = by_external_id.get(external_id)
+            if stored is not None:
+                names.add(_name_key(stored.name))
+            if len(group.rows) > 1:
+                names.update(_name_key(row.client.name) for row in group.rows
+                             if row.client is not None and row.client.name is not None)
+            names.discard(last)
+            for name in names:
+                former.setdefault(name, []).append(external_id)
+        return former
 
     # merging -------------------------------------------------------------------------------------
 
@@ -826,10 +918,9 @@ class _ClientResolver:
         same_name = self._stored_named(_name_key(str(name)))
         others = [c for c in same_name if c.external_id != external_id]
         if others:
-            other = others[0]
             self.log.add(
                 "client.same_name_exists", entity.row_of(Field.CLIENT_NAME), Field.CLIENT_NAME, str(name),
-                other_id=other.external_id if other.external_id is not None else str(other.id),
+                count=len(others), others=describe_clients(others, labelled=True),
             )
 
     def _check_references(self, entity: ClientEntity) -> None:
@@ -850,7 +941,8 @@ class _ClientResolver:
                         entity, "reference.unknown_account_manager", Field.CLIENT_ACCOUNT_MANAGER_EMAIL,
                         email, suggest(email, refs.all_account_managers, normalize_email),
                     )
-        if self.known_plans is not None and plan is not None and plan not in self.known_plans:
+        if (self.known_plans is not None and plan is not None and plan not in self.known_plans
+                and normalize_reference(str(plan)) not in self.plan_keys):
             self._unknown_reference(
                 entity, "reference.unknown_dunning_plan", Field.CLIENT_DUNNING_PLAN, str(plan),
                 suggest(str(plan), refs.all_dunning_plans, normalize_name),
@@ -901,10 +993,16 @@ class _ClientResolver:
                     target = self.by_stored_id.get(client.id, client)
                     found[id(target)] = target
                 candidates = list(found.values())
-        if not candidates:
+        if (len(candidates) == 1 and ref.external_id is not None and ref.name is not None
+                and candidates[0].name is not None and _name_key(ref.name) != _name_key(candidates[0].name)):
+            # The group's ID and name designate different clients: neither may silently win.
+            self._error(entity, "group.parent_mismatch", row, Field.GROUP_NAME, ref.name,
+                        external_id=ref.external_id, parent_name=candidates[0].name)
+        elif not candidates:
             self._error(entity, "group.parent_not_found", row, field, value)
         elif len(candidates) > 1:
-            self._error(entity, "group.ambiguous_parent", row, field, value, count=len(candidates))
+            self._error(entity, "group.ambiguous_parent", row, field, value, count=len(candidates),
+                        candidates=describe_clients(candidates))
         elif candidates[0] is entity:
             self._error(entity, "group.self_parent", row, field, value)
         elif isinstance(candidates[0], ClientEntity):
@@ -1184,8 +1282,10 @@ def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
                     contact.stored = found
                 else:
                     other = resolution.stored_by_id.get(found.client_id)
-                    other_name = (ClientRef(other.external_id, other.name).describe() if other is not None
-                                  else str(found.client_id))
+                    # The owner as the user knows it; never the store's id.
+                    other_name: str | Text = (
+                        ClientRef(other.external_id, other.name).describe() if other is not None
+                        else Text("not in this file", "absent du fichier"))
                     for row in contact.rows:
                         log.add("contact.belongs_to_other_client", row.number, Field.CONTACT_EMAIL,
                                 contact.email, other=other_name)

@@ -37,7 +37,7 @@ from typing import Any
 
 from upflow_import.errors import StoreError
 from upflow_import.fields import Field
-from upflow_import.identity import normalize_email, normalize_name
+from upflow_import.identity import normalize_email, normalize_name, normalize_reference
 from upflow_import.model import ClientRecord, ContactRecord, FieldValue
 from upflow_import.repository import (
     ClientChanges,
@@ -222,7 +222,7 @@ def _read(readers: tuple[tuple[Field, Callable[[Any], FieldValue] | None], ...],
     }
 
 
-def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
+def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
     unique = list(dict.fromkeys(keys))
     for start in range(0, len(unique), MAX_PARAMS_PER_QUERY):
         yield unique[start:start + MAX_PARAMS_PER_QUERY]
@@ -417,7 +417,7 @@ class SqliteRepository:
         return StoredContact(id=contact_id, client_id=client_id, email=cells[0],
                              values=_read(_CONTACT_READERS, cells))
 
-    def _select_in(self, select: str, column: str, keys: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+    def _select_in(self, select: str, column: str, keys: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
         for chunk in _chunks(keys):
             sql = f"{select} WHERE {column} IN ({_placeholders(len(chunk))})"
             yield from self._connection.execute(sql, chunk)
@@ -426,6 +426,11 @@ class SqliteRepository:
         """Stored clients whose external id is one of ``external_ids`` (exact match)."""
         rows = self._select_in(_SELECT_CLIENTS, "clients.external_id", external_ids)
         return [self._client(row) for row in rows]
+
+    def find_clients_by_ids(self, ids: Sequence[Id]) -> list[StoredClient]:
+        """Stored clients whose store id is one of ``ids``."""
+        return [self._client(row) for row in self._select_in(
+            _SELECT_CLIENTS, "clients.id", (client_id for client_id in ids if isinstance(client_id, int)))]
 
     def find_clients_by_names(self, names: Sequence[str]) -> list[StoredClient]:
         """Stored clients whose normalised name is one of ``names`` (normalised keys)."""
@@ -456,11 +461,15 @@ class SqliteRepository:
         return known
 
     def known_dunning_plans(self, names: Sequence[str]) -> set[str] | None:
-        """The ``names`` that are registered dunning plans (exact match, as Upflow
-        compares plan names); ``None`` while none is registered."""
+        """The ``names`` that are registered dunning plans, compared with
+        :func:`~upflow_import.identity.normalize_reference` (as a reader sees them: a
+        non-breaking space is a space, case counts); ``None`` while none is registered."""
         if not self._has_any("dunning_plans"):
             return None
-        return {name for (name,) in self._select_in("SELECT name FROM dunning_plans", "name", names)}
+        # A store holds a handful of plans: all are read and compared here.
+        registered = {normalize_reference(name) for (name,) in
+                      self._connection.execute("SELECT name FROM dunning_plans")}
+        return {name for name in names if normalize_reference(name) in registered}
 
     def all_account_managers(self) -> list[str]:
         """Every registered account manager's email, in the order they were added."""
@@ -514,13 +523,24 @@ class SqliteRepository:
         return added
 
     def add_dunning_plans(self, names: Iterable[str]) -> list[str]:
-        """Register dunning plans by exact name; returns the ones that were not registered yet."""
+        """Register dunning plans; returns the ones that were not registered yet.
+
+        A name equal to a registered one as a reader sees it (it differs only by
+        the kind of space: see :func:`~upflow_import.normalize_reference`) is
+        already registered.
+        """
         added = []
         with self.transaction():
+            registered = {normalize_reference(name) for (name,) in
+                          self._connection.execute("SELECT name FROM dunning_plans")}
             for name in names:
+                key = normalize_reference(name)
+                if key in registered:
+                    continue
                 cursor = self._connection.execute(
                     "INSERT OR IGNORE INTO dunning_plans (name) VALUES (?)", (name.strip(),))
                 if cursor.rowcount:
+                    registered.add(key)
                     added.append(name.strip())
         return added
 

@@ -102,10 +102,10 @@ def write_template(destination: Destination, *, format: str | None = None, lang:
     "upflow-import[xlsx]"``); without it, ``export.xlsx_unavailable`` is raised.
     An unknown suffix or format raises ``export.unsupported_format``.
 
-    >>> import io
+    >>> import csv, io
     >>> out = io.BytesIO()
     >>> write_template(out, format="csv", lang="fr")
-    >>> out.getvalue().decode("utf-8-sig").splitlines()[0].split(";")[:3]
+    >>> next(csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig")), delimiter=";"))[:3]
     ['Identifiant Client', 'Nom du client', 'Code comptable du client']
     """
     kind = sheet_format(destination, format)

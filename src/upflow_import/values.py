@@ -15,9 +15,12 @@ The rules, per :class:`~upflow_import.fields.Kind`:
   (identifiers are case-sensitive and compared exactly).
 - **email**: trimmed and kept as written for display; real syntax checking
   (email-validator, no deliverability check): ``a@``, ``a@b``, ``a b@c.fr``,
-  ``a..b@c.fr`` are ``value.invalid_email``.
+  ``a..b@c.fr`` are ``value.invalid_email``. An address with a display name
+  (``Jean Dupont <jean@acme.fr>``) or a ``mailto:`` link is read as the
+  address, with the warning ``value.email_extracted``.
 - **emails** (account managers): several addresses separated by ``,`` or
-  ``;``; each is checked, the value is the tuple of lower-cased addresses.
+  ``;``; each is checked (and read out of ``Name <address>`` or ``mailto:``
+  as for one email), the value is the tuple of lower-cased addresses.
 - **integer** (payment term in days): after trimming, the grammar is
   ``[+-]?[0-9]+(\\.0+)?``: ``30``, ``30.0``, `` 45 `` are read; anything
   else (``30.5``, ``trente``, ``1e3``, ``30 jours``) is
@@ -37,8 +40,10 @@ The rules, per :class:`~upflow_import.fields.Kind`:
   country's check, warning ``value.invalid_vat`` (the normalised value is
   kept). A number without a checkable country prefix is kept unchecked.
 - **phone**: E.164 when phonenumbers finds it valid, national numbers read in
-  the row's country (France when the row has no recognised country); else
-  warning ``value.invalid_phone``, the text kept.
+  the row's country (France when the row has no recognised country); else the
+  text is kept with a warning: ``value.phone_not_allocated`` when it has the
+  length of a number of its country but no such number is allocated,
+  ``value.invalid_phone`` otherwise.
 - **postal code**: ``75001.0`` (an Excel float) is read ``75001``; a 4-digit
   code when the row's country is France or not given is a French code that
   lost its leading zero: padded (``1000`` → ``01000``) with the warning
@@ -59,7 +64,14 @@ from stdnum import get_cc_module
 from stdnum.eu import vat as eu_vat
 
 from upflow_import._countries import country_code
-from upflow_import._phones import DEFAULT_REGION, _fast_e164, _library_e164, region_for, to_e164
+from upflow_import._phones import (
+    DEFAULT_REGION,
+    _fast_e164,
+    _library_e164,
+    is_possible_phone,
+    region_for,
+    to_e164,
+)
 from upflow_import._sheets import FORMULA_TRIGGERS
 from upflow_import.fields import SPECS, Field, Kind
 from upflow_import.identity import normalize_email
@@ -266,8 +278,27 @@ def parse_email(raw: str, maximum: int = 254) -> Result:
     if len(address) > maximum:
         return _too_long(address, maximum)
     if not is_valid_email(address):
-        return None, (_invalid_email(),)
+        extracted = _address_in(address)
+        if extracted is None:
+            return None, (_invalid_email(),)
+        return extracted, (Problem("value.email_extracted", (("email", extracted),)),)
     return address, ()
+
+
+# "Jean Dupont <jean@acme.fr>" as mail programs copy it, and "mailto:jean@acme.fr" as links do.
+_NAMED_ADDRESS = re.compile(r"[^<>]{0,200}<\s*([^<>\s]+)\s*>")
+_MAILTO = re.compile(r"mailto:\s*([^?\s]+)(?:\?.*)?", re.IGNORECASE)
+
+
+def _address_in(text: str) -> str | None:
+    """The one valid address ``text`` holds with a display name or a ``mailto:`` around it."""
+    found = _NAMED_ADDRESS.fullmatch(text) or _MAILTO.fullmatch(text)
+    if found is None:
+        return None
+    address = found.group(1)
+    if address[:7].casefold() == "mailto:":
+        address = address[7:]
+    return address if is_valid_email(address) else None
 
 
 _EMAIL_SEPARATORS = re.compile(r"[,;]")
@@ -286,19 +317,24 @@ def parse_emails(raw: str, maximum: int = 2000) -> Result:
         return _too_long(text, maximum)
     addresses: list[str] = []
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     for piece in _EMAIL_SEPARATORS.split(text):
         address = _trim(piece)
         if not address:
             continue
-        if is_valid_email(address):
-            lowered = normalize_email(address)
-            if lowered not in addresses:
-                addresses.append(lowered)
-        else:
-            problems.append(_invalid_email(address))
+        if not is_valid_email(address):
+            extracted = _address_in(address)
+            if extracted is None:
+                problems.append(_invalid_email(address))
+                continue
+            warnings.append(Problem("value.email_extracted", (("email", extracted),), value=address))
+            address = extracted
+        lowered = normalize_email(address)
+        if lowered not in addresses:
+            addresses.append(lowered)
     if problems:
         return None, tuple(problems)
-    return (tuple(addresses) or None), ()
+    return (tuple(addresses) or None), tuple(warnings)
 
 
 # -- numbers --------------------------------------------------------------------
@@ -479,10 +515,17 @@ def parse_phone(raw: str, country: str | None = None, maximum: int = 64) -> Resu
         return _NOTHING
     if len(text) > maximum:
         return _too_long(text, maximum)
-    e164 = to_e164(text, region_for(country))
+    region = region_for(country)
+    e164 = to_e164(text, region)
     if e164 is None:
-        return text, (Problem("value.invalid_phone"),)
+        return text, (_phone_problem(text, region),)
     return e164, ()
+
+
+def _phone_problem(text: str, region: str) -> Problem:
+    # A number of the right shape that no operator was given is not the same mistake as text
+    # that is no phone number at all: the user checks the digits, not the format.
+    return Problem("value.phone_not_allocated" if is_possible_phone(text, region) else "value.invalid_phone")
 
 
 _EXCEL_WHOLE_FLOAT = re.compile(r"([0-9]+)\.0+")
@@ -575,7 +618,7 @@ def _phone(maximum: int) -> ColumnParser:
         region = country if country in supported else DEFAULT_REGION
         e164 = _fast_e164(text, region) or _library_e164(text, region)
         if e164 is None:
-            return text, (Problem("value.invalid_phone"),)
+            return text, (_phone_problem(text, region),)
         return e164, ()
 
     return parse

@@ -147,17 +147,17 @@ def test_headers_are_cleaned_renamed_when_duplicated_and_blank_ones_reported_whe
     table = ui.read_table(data)
     list(table.rows)
 
-    assert table.headers == ("Nom du client", "Email", "Column 3", "Email (2)", "Ville")
+    assert table.headers == ("Nom du client", "Email", "[3]", "Email (2)", "Ville")
     assert [(i.code, i.column, i.row, dict(i.params)) for i in table.issues] == [
         ("header.duplicate", "Email", None, {"position": "4", "renamed_to": "Email (2)"}),
-        ("header.empty", "Column 3", None, {"position": "3"}),
+        ("header.empty", "[3]", None, {"position": "3"}),
     ]
 
 
 def test_a_blank_header_over_an_empty_column_is_not_reported() -> None:
     table = ui.read_table(b"Nom;;Ville\nAcme;;Paris\n")
     list(table.rows)
-    assert table.headers == ("Nom", "Column 2", "Ville")
+    assert table.headers == ("Nom", "[2]", "Ville")
     assert table.issues == []
 
 

@@ -45,10 +45,10 @@ def test_a_table_starting_lower_and_further_right_keeps_its_real_rows_and_column
 
     table = ui.read_table(data)
 
-    assert table.headers == ("Nom", "Column D", "Ville")
+    assert table.headers == ("Nom", "[D]", "Ville")
     assert values(table) == [(4, ("Acme", "note", "Paris"))]
     assert [(issue.code, issue.column, dict(issue.params)["position"]) for issue in table.issues] == [
-        ("header.empty", "Column D", "D")]
+        ("header.empty", "[D]", "D")]
 
 
 def test_a_blank_header_over_an_empty_column_is_dropped_and_duplicates_are_renamed() -> None:
@@ -90,7 +90,10 @@ def test_an_unknown_sheet_lists_the_sheets() -> None:
         ui.read_table(data, sheet="Clients")
 
     assert raised.value.code == "file.sheet_not_found"
-    assert dict(raised.value.issue.params)["sheets"] == "'Feuil1', 'Feuil2'"
+    assert raised.value.issue.message == (
+        "The workbook has no sheet named 'Clients'; its sheets are: 'Feuil1', 'Feuil2'.")
+    assert raised.value.issue.message_in("fr") == (
+        "Le classeur n'a pas de feuille nommée « Clients » ; ses feuilles sont : « Feuil1 », « Feuil2 ».")
     assert "Feuil2" in raised.value.issue.message_in("fr")
 
 

@@ -44,6 +44,7 @@ from python_calamine import (
 
 from upflow_import._gc import paused_gc
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
+from upflow_import.issues import quoted_list
 from upflow_import.limits import Limits
 from upflow_import.readers.archive import open_archive
 from upflow_import.readers.cells import numbered_texts
@@ -132,7 +133,7 @@ def _choose_sheet(workbook: CalamineWorkbook, wanted: str | None) -> str:
     if len(loose) == 1:
         return loose[0]
     raise UnreadableFileError.of("file.sheet_not_found", sheet=wanted,
-                                 sheets=", ".join(repr(name) for name in names))
+                                 sheets=quoted_list(names))
 
 
 def _parts(archive: zipfile.ZipFile, mapping: Callable[[zipfile.ZipFile], dict[str, tuple[str, ...]] | None],

@@ -6,8 +6,9 @@ Decisions shared by every format:
   whitespace runs (line breaks of wrapped Excel headers, non-breaking spaces)
   become one space, and it is stripped;
 - a blank header over a column that holds data is ``header.empty``; the
-  column is kept under the name ``Column C`` (the letter in a workbook, the
-  position in a CSV file) so that its cells are still reported;
+  column is kept under the name ``[C]`` (the letter in a workbook, the
+  position in a CSV file, in brackets: a name in no language, as reports are in
+  English or French) so that its cells are still reported;
 - a blank header over an empty column is dropped silently (in CSV, where rows
   are read lazily, only trailing ones are dropped; a blank header in the
   middle keeps its column and is reported once a row fills it);
@@ -102,7 +103,7 @@ def layout_headers(
         if not header:
             if has_data is not None and not has_data(index):
                 continue
-            name = _unique(f"Column {where}", used)
+            name = _unique(f"[{where}]", used)
             if has_data is not None:
                 issues.append(Issue.make("header.empty", column=name, position=where))
             unnamed.append(len(names))
