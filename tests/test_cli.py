@@ -398,7 +398,7 @@ def test_a_file_on_standard_input_is_sniffed_from_its_bytes(tmp_path: Path) -> N
                                 env=env, timeout=120)
     out = result.stdout.decode("utf-8")
     assert result.returncode == 0, result.stderr
-    assert "standard input — XLSX, sheet 'Clients', 1 rows" in out
+    assert "standard input — XLSX, sheet 'Clients', 1 row\n" in out
     assert counts(tmp_path / "store.db") == (1, 0)
     csv_bytes = "Nom du client;Ville\nCafé Dupré;Nîmes\n".encode("cp1252")
     checked = subprocess.run([sys.executable, "-m", "upflow_import", "check", "-", "--json"], cwd=tmp_path,

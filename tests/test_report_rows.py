@@ -201,5 +201,4 @@ def test_the_schema_ships_in_the_package() -> None:
 
     shipped = files("upflow_import").joinpath("schema/report.schema.json")
     assert json.loads(shipped.read_text("utf-8")) == ui.report_json_schema()
-    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text("utf-8")
-    assert '"schema/*.json"' in pyproject
+    # That the built wheel carries it too is checked by CI, which builds the wheel.

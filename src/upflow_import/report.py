@@ -233,7 +233,8 @@ class ImportReport:
             # Issues speak the report's language: issue.message of a French report is French.
             rows = [row if not row.issues else _new_row_report(
                 row.number, row.cells, tuple(issue.in_lang(lang) for issue in row.issues),
-                row.operations, row.client, row.contact) for row in rows]
+                row.operations, row.client, row.contact, row.client_record, row.contact_record)
+                for row in rows]
             file_issues = tuple(issue.in_lang(lang) for issue in file_issues)
         return cls(file, parsed.mapping, parsed.headers, plan, result, tuple(rows), file_issues, lang)
 
