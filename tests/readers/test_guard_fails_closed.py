@@ -9,7 +9,9 @@ reading: a guard that lets one through fails here without calamine ever seeing i
 from __future__ import annotations
 
 import io
+import shutil
 import struct
+import subprocess
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 
 import pytest
 from python_calamine import CalamineWorkbook
-from reader_files import SHEET_START, crafted_xlsx, replace_entry, xls_bytes, xlsx_bytes
+from reader_files import SHEET_START, crafted_xlsx, csv_bytes, replace_entry, xls_bytes, xlsx_bytes
 
 import upflow_import as ui
 from upflow_import.readers import excel
@@ -79,7 +81,8 @@ def sheet(body: bytes, head: bytes = SHEET_START) -> bytes:
     """XlsxWriter's workbook with a first sheet of ``body`` (the content of ``<sheetData>``)
     after ``head``."""
     base = xlsx_bytes({"Sheet1": [["Nom", "Ville"]]})
-    return replace_entry(base, "xl/worksheets/sheet1.xml", head + b"<sheetData>" + body + b"</sheetData></worksheet>")
+    content = head + b"<sheetData>" + body + b"</sheetData></worksheet>"
+    return replace_entry(base, "xl/worksheets/sheet1.xml", content)
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,7 +189,8 @@ PART_CASES: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
     "two ids on a sheet": ("xl/workbook.xml", lambda content: content.replace(
         b'r:id="rId1"', b'r:id="rId1" x:id="rId2" xmlns:x="urn:x"')),
     "no id on a sheet": ("xl/workbook.xml", lambda content: content.replace(b' r:id="rId1"', b"")),
-    "a sheet name twice": ("xl/workbook.xml", lambda content: content.replace(b'name="Grand"', b'name="Petit"')),
+    "a sheet name twice": ("xl/workbook.xml", lambda content: content.replace(
+        b'name="Grand"', b'name="Petit"')),
     "relationships that do not parse": ("xl/_rels/workbook.xml.rels", lambda content: content.replace(
         b'Id="rId1"', b'Id="rId1" Target=<x>', 1)),
     "relationships that do not end": ("xl/_rels/workbook.xml.rels", lambda content: content.replace(
@@ -249,7 +253,8 @@ ODS_CONTENT = (b'<?xml version="1.0" encoding="UTF-8"?><office:document-content 
                b"</office:spreadsheet></office:body></office:document-content>")
 ODS_ROW = (b'<table:table-row><table:table-cell office:value-type="string"><text:p>Nom</text:p>'
            b"</table:table-cell></table:table-row>")
-VALUE_CELL = b'<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell>'
+VALUE_CELL = (b'<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p>'
+              b"</table:table-cell>")
 
 
 def ods(rows: bytes) -> bytes:
@@ -273,7 +278,8 @@ def test_a_plain_ods_reads() -> None:
 @pytest.mark.parametrize("count", [b"+999999", b"&#57;99999", b" 999999", b"0999999", b"999999 "])
 def test_ods_repetition_counts_written_unusually_are_refused(guarded: Callable[[bytes, bool], str],
                                                              count: bytes) -> None:
-    rows = b'<table:table-row table:number-rows-repeated="' + count + b'">' + VALUE_CELL + b"</table:table-row>"
+    rows = (b'<table:table-row table:number-rows-repeated="' + count + b'">' + VALUE_CELL
+            + b"</table:table-row>")
     cells = (b'<table:table-row><table:table-cell table:number-columns-repeated="' + count
              + b'" office:value-type="float" office:value="1"/></table:table-row>')
 
@@ -294,8 +300,8 @@ ODS_CASES = {
         b"</table:table-cell></table:table-row>", "file.corrupt"),
     # <text:s text:c="n"/> is n spaces that calamine writes out.
     "a huge run of spaces": (
-        b'<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="4000000000"/>'
-        b"</text:p></table:table-cell></table:table-row>", "file.too_large"),
+        b'<table:table-row><table:table-cell office:value-type="string"><text:p>a'
+        b'<text:s text:c="4000000000"/></text:p></table:table-cell></table:table-row>', "file.too_large"),
     # Each repetition of the row is a copy of its 100 KB value: 2 GB.
     "a long value repeated": (
         b'<table:table-row table:number-rows-repeated="20000"><table:table-cell office:value-type="string" '
@@ -401,3 +407,22 @@ def test_xlsxwriter_constant_memory_files_read() -> None:
     table = ui.read_table(buffer.getvalue())
 
     assert len(list(table.rows)) == 29
+
+
+@pytest.mark.parametrize("extension", ["xlsx", "ods", "xls"])
+def test_libreoffice_files_read(tmp_path: Path, extension: str) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: its exports are not checked here")
+    source = tmp_path / "clients.csv"
+    source.write_bytes(csv_bytes([["Nom", "Ville", "Montant"],
+                                  *[[f"Client {index}", "Nantes", str(index)] for index in range(40)]],
+                                 delimiter=","))
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", extension, "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=180)
+
+    table = ui.read_table(tmp_path / f"clients.{extension}")
+
+    assert table.headers == ("Nom", "Ville", "Montant")
+    assert len(list(table.rows)) == 40
