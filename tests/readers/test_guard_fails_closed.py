@@ -147,6 +147,27 @@ def test_sheets_read_exactly_are_refused_for_their_size(guarded: Callable[[bytes
     assert guarded(sheet(body), True) == "file.too_large"
 
 
+def with_long_string(cells: int, size: int) -> bytes:
+    """A workbook whose shared string 2 (``size`` bytes) is shown by ``cells`` cells."""
+    body = FIRST + b"".join(b'<row r="%d"><c r="A%d" t="s"><v>2</v></c></row>' % (row, row)
+                            for row in range(2, cells + 2))
+    strings = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+               b'spreadsheetml/2006/main" count="3" uniqueCount="3"><si><t>Nom</t></si><si><t>Ville</t></si>'
+               b"<si><t>" + b"x" * size + b"</t></si></sst>")
+    return replace_entry(crafted_xlsx(body), "xl/sharedStrings.xml", strings)
+
+
+def test_a_long_shared_string_shown_by_many_cells_is_refused(guarded: Callable[[bytes, bool], str]) -> None:
+    # calamine copies the string into each cell: 2 GiB from a file of a few KB.
+    assert guarded(with_long_string(2_048, 1 << 20), True) == "file.too_large"
+
+
+def test_a_long_shared_string_shown_by_some_cells_reads() -> None:
+    table = ui.read_table(with_long_string(5_000, 20_000))
+
+    assert len(list(table.rows)) == 5_000
+
+
 # --------------------------------------------------------------------------------------------
 # XLSX parts
 
