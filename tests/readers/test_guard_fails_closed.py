@@ -23,6 +23,7 @@ from reader_files import SHEET_START, crafted_xlsx, csv_bytes, replace_entry, xl
 
 import upflow_import as ui
 from upflow_import.readers import excel
+from upflow_import.readers.reach_xls import check_xls, workbook_stream
 
 FAR = b'<c r="XFD1048576" t="s"><v>1</v></c>'
 FIRST = b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
@@ -373,18 +374,48 @@ def twinned(data: bytes, twin: str) -> bytes:
 
 
 @pytest.mark.parametrize("edit", [
-    # Two streams calamine could take for the workbook, in its order of preference or not.
-    lambda data: twinned(data, "Book"),
-    lambda data: twinned(data, "WORKBOOK"),
+    # Two streams calamine could take for the workbook, one chosen by directory order.
     lambda data: twinned(data, "Workbook"),
     # One, spelled in a case calamine does not look for.
     lambda data: renamed(data, "WorkBook"),
-], ids=["Book beside Workbook", "WORKBOOK beside Workbook", "Workbook twice", "odd case"])
+], ids=["Workbook twice", "odd case"])
 def test_xls_workbook_streams_calamine_could_choose_otherwise_are_refused(
         guarded: Callable[[bytes, bool], str], edit: Callable[[bytes], bytes]) -> None:
     data = edit(xls_bytes({"S": [["Nom", "Ville"], ["Acme", "Paris"]]}))
 
     assert guarded(data, False) == "file.corrupt"
+
+
+@pytest.mark.parametrize("twin", ["Book", "WORKBOOK"])
+def test_xls_streams_calamine_does_not_take_do_not_matter(twin: str) -> None:
+    # calamine prefers Workbook: the guard checks that one, and the file reads.
+    data = twinned(xls_bytes({"S": [["Nom", "Ville"], ["Acme", "Paris"]]}), twin)
+
+    assert [row.values for row in ui.read_table(data).rows] == [("Acme", "Paris")]
+
+
+def test_an_xls_with_book_and_workbook_streams_passes_the_guard(corpus_dir: Path) -> None:
+    # Written for Excel 5 and 97 at once: calamine takes Book (WorkBook is not one of its
+    # spellings), and so does the guard.
+    data = (corpus_dir / "biff5-rich-text-string.xls").read_bytes()
+
+    check_xls(data, ui.Limits())
+    assert len(workbook_stream(data)) == 4_061  # the Book stream's size (WorkBook holds 4,723 bytes)
+
+
+def test_a_long_xls_shared_string_shown_by_many_cells_is_refused(
+        guarded: Callable[[bytes, bool], str]) -> None:
+    # calamine copies the string into each cell: 40,000 copies of 30,000 characters from 300 KB.
+    long = "x" * 30_000
+    data = xls_bytes({"S": [["Nom"], *([long] for _ in range(40_000))]})
+
+    assert guarded(data, False) == "file.too_large"
+
+
+def test_a_long_xls_shared_string_shown_by_some_cells_reads() -> None:
+    table = ui.read_table(xls_bytes({"S": [["Nom"], *(["x" * 30_000] for _ in range(100))]}))
+
+    assert len(list(table.rows)) == 100
 
 
 def test_an_xls_holding_a_zipped_workbook_is_refused(guarded: Callable[[bytes, bool], str]) -> None:
