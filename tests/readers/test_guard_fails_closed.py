@@ -9,7 +9,9 @@ reading: a guard that lets one through fails here without calamine ever seeing i
 from __future__ import annotations
 
 import io
+import random
 import shutil
+import string
 import struct
 import subprocess
 import zipfile
@@ -19,7 +21,16 @@ from typing import Any
 
 import pytest
 from python_calamine import CalamineWorkbook
-from reader_files import SHEET_START, crafted_xlsx, csv_bytes, replace_entry, xls_bytes, xlsx_bytes
+from reader_files import (
+    SHEET_START,
+    crafted_xlsx,
+    csv_bytes,
+    replace_entry,
+    xls_bytes,
+    xlsb_row_header,
+    xlsb_with_records,
+    xlsx_bytes,
+)
 
 import upflow_import as ui
 from upflow_import.readers import excel
@@ -423,6 +434,54 @@ def test_an_xls_holding_a_zipped_workbook_is_refused(guarded: Callable[[bytes, b
     data = xls_bytes({"S": [["Nom", "Ville"], ["Acme", "Paris"]]}) + xlsx_bytes({"S": [["Nom"]]})
 
     assert guarded(data, False) == "file.corrupt"
+
+
+# --------------------------------------------------------------------------------------------
+# XLSB
+
+def xlsb_record(kind: int, body: bytes) -> bytes:
+    def varint(value: int) -> bytes:
+        out = b""
+        while True:
+            byte, value = value & 0x7F, value >> 7
+            out += bytes([byte | (0x80 if value else 0)])
+            if not value:
+                return out
+
+    head = bytes([kind]) if kind < 0x80 else bytes([(kind & 0x7F) | 0x80, kind >> 7])
+    return head + varint(len(body)) + body
+
+
+def xlsb_with_string(base: bytes, text: str, cells: int) -> bytes:
+    """The real XLSB ``base`` with a shared string ``text`` shown by ``cells`` cells of column A."""
+    strings = (xlsb_record(0x9F, struct.pack("<II", 1, 1))
+               + xlsb_record(0x13, b"\x00" + struct.pack("<I", len(text)) + text.encode("utf-16-le"))
+               + xlsb_record(0xA0, b""))
+    records = b"".join(xlsb_row_header(row) + xlsb_record(0x07, struct.pack("<III", 0, 0, 0))
+                       for row in range(1, cells + 1))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        source = zipfile.ZipFile(io.BytesIO(xlsb_with_records(base, records)))
+        for info in source.infolist():
+            archive.writestr(info.filename, source.read(info))
+        archive.writestr("xl/sharedStrings.bin", strings)
+    return buffer.getvalue()
+
+
+def test_a_long_xlsb_shared_string_shown_by_many_cells_is_refused(
+        guarded: Callable[[bytes, bool], str], corpus_dir: Path) -> None:
+    text = "".join(random.Random(3).choices(string.ascii_letters, k=500_000))
+    data = xlsb_with_string((corpus_dir / "date.xlsb").read_bytes(), text, 2_000)
+
+    assert guarded(data, True) == "file.too_large"
+
+
+def test_a_long_xlsb_shared_string_shown_by_some_cells_reads(corpus_dir: Path) -> None:
+    data = xlsb_with_string((corpus_dir / "date.xlsb").read_bytes(), "Acme " * 1_000, 10)
+
+    rows = list(ui.read_table(data).rows)
+
+    assert sum(1 for row in rows for value in row.values if value and value.startswith("Acme")) == 10
 
 
 # --------------------------------------------------------------------------------------------
