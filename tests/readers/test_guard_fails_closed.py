@@ -488,7 +488,7 @@ def test_a_long_xlsb_shared_string_shown_by_some_cells_reads(corpus_dir: Path) -
 # Real writers' files still read
 
 def test_openpyxl_files_read(tmp_path: Path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     workbook = openpyxl.Workbook()
     sheet_ = workbook.active
     sheet_.title = "Clients"
