@@ -15,6 +15,20 @@ record claims (a lying one aborts the interpreter, found by fuzzing), so that
 claim counts too. Each sheet's rectangle must respect the limits, and all of
 them together, with their reservations, ``max_cells``.
 
+The compound file is read as calamine reads it, and refused where the two
+readings could differ (``file.corrupt``): every FAT sector the DIFAT lists
+below the reserved values counts, whatever the header's counts say; a chain
+that loops or leaves the file is refused (calamine would loop until memory
+runs out); a truncated last sector may only end a chain; the mini stream and
+mini FAT are loaded whenever the header announces a mini FAT, and a stream
+shorter than 4,096 bytes is read from them (calamine's cutoff, not the
+header's); the workbook stream is the directory entry, of any type, calamine takes (the
+first named exactly ``Workbook``, else ``Book``, ``WORKBOOK``, ``BOOK``): two
+entries of that name, or a workbook stream only in another spelling, are
+refused; and an XLS
+file holding a zipped workbook is refused, since calamine tries its zip
+readers when its XLS reader fails.
+
 Also found on the way: ``FilePass`` (an encrypted workbook:
 ``file.password_protected``) and a compound file without a workbook stream
 (a Word or Outlook file: ``file.unsupported_format``).
@@ -22,7 +36,9 @@ Also found on the way: ``FilePass`` (an encrypted workbook:
 
 from __future__ import annotations
 
+import re
 import struct
+from collections.abc import Callable
 
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
 from upflow_import.limits import Limits
@@ -30,7 +46,13 @@ from upflow_import.readers.reach import Reach, check_reach
 
 __all__ = ["check_xls", "workbook_stream"]
 
-_FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+_END_OF_CHAIN, _DIFAT_SECTOR, _RESERVED = 0xFFFFFFFE, 0xFFFFFFFC, 0xFFFFFFFA
+# calamine reads a stream shorter than this from the mini stream, whatever the header says.
+_MINI_CUTOFF = 4096
+# The names calamine looks for, in its order; it compares them exactly.
+_STREAM_NAMES = ("Workbook", "Book", "WORKBOOK", "BOOK")
+_ZIP_END = b"PK\x05\x06"
+_ZIPPED_WORKBOOK = re.compile(rb"(?i)workbook\.(?:xml\.rels|bin)|content\.xml")
 # MS-CFB 2.2: sector shifts at 30 and 32; FAT sector count, first directory sector,
 # mini-stream cutoff, first mini-FAT sector and count, first DIFAT sector and count from 44.
 _SHIFTS = struct.Struct("<HH")
@@ -39,8 +61,10 @@ _DIRECTORY_ENTRY = 128
 _RECORD = struct.Struct("<HH")
 _CELL = struct.Struct("<HH")
 _U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
 
 _BOF, _EOF, _BOUNDSHEET, _FILEPASS, _DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x002F, 0x0200
+_SST, _CONTINUE, _LABEL_SST = 0x00FC, 0x003C, 0x00FD
 _BIFF5_BOF = (0x0009, 0x0209, 0x0409)
 # Value records whose data starts with the cell's row and column.
 _VALUE_RECORDS = frozenset({0x00FD, 0x0204, 0x00D6, 0x0203, 0x027E, 0x0205, 0x0006, 0x0406})
@@ -50,24 +74,31 @@ _MULRK = 0x00BD
 def check_xls(data: bytes, limits: Limits) -> None:
     """Raise the issue that keeps calamine from reading XLS ``data`` safely, if any."""
     stream = workbook_stream(data)
-    offsets = _sheet_offsets(stream)
-    total = 0
-    seen: dict[int, tuple[Reach, int]] = {}
+    offsets, strings = _globals(stream)
+    sizes = _string_sizes(strings) if strings else []
+    total = copied = 0
+    seen: dict[int, tuple[Reach, int, int]] = {}
     for offset in offsets:
         walked = seen.get(offset)
         if walked is None:
-            walked = seen[offset] = _walk_sheet(stream, offset)
-        reach, reserved = walked
+            walked = seen[offset] = _walk_sheet(stream, offset, sizes)
+        reach, reserved, copies = walked
         check_reach(reach, limits)
         total += reach.cells + reserved
         if total > limits.max_cells:
             raise FileTooLargeError.of("file.too_large", limit="max_cells", actual=total,
                                        maximum=limits.max_cells)
+        copied += copies
+        if copied > limits.max_uncompressed_bytes:
+            raise FileTooLargeError.of("file.too_large", limit="max_uncompressed_bytes", actual=copied,
+                                       maximum=limits.max_uncompressed_bytes)
 
 
-def _sheet_offsets(stream: bytes) -> list[int]:
-    """Where each sheet's records start, from the workbook globals."""
+def _globals(stream: bytes) -> tuple[list[int], list[bytes]]:
+    """Where each sheet's records start, from the workbook globals, and the last ``SST``
+    record's body followed by those of its ``Continue`` records (as calamine groups them)."""
     offsets = []
+    strings: list[bytes] = []
     position = 0
     size = len(stream)
     while position + 4 <= size:
@@ -77,10 +108,82 @@ def _sheet_offsets(stream: bytes) -> list[int]:
             raise UnreadableFileError.of("file.password_protected")
         if kind == _BOUNDSHEET and length >= 4:
             offsets.append(_U32.unpack_from(stream, body)[0])
+        elif kind == _SST:
+            strings = [stream[body:body + length]]
+            following = body + length
+            while following + 4 < size and _RECORD.unpack_from(stream, following)[0] == _CONTINUE:
+                more = _RECORD.unpack_from(stream, following)[1]
+                strings.append(stream[following + 4:following + 4 + more])
+                following += 4 + more
         elif kind == _EOF:
             break
         position = body + length
-    return offsets
+    return offsets, strings
+
+
+def _string_sizes(pieces: list[bytes]) -> list[int] | None:
+    """The character count of each shared string, read as calamine reads the ``SST`` record and
+    its continuations (``None`` where calamine would fail)."""
+    buffers = iter([pieces[0][8:], *pieces[1:]])
+    data = next(buffers)
+    position = 0
+    sizes: list[int] = []
+
+    def advance() -> bool:
+        nonlocal data, position
+        following = next(buffers, None)
+        if following is None:
+            return False
+        data, position = following, 0
+        return True
+
+    def skip(count: int) -> bool:
+        nonlocal position
+        while count > 0:
+            if position >= len(data) and not advance():
+                return False
+            taken = min(count, len(data) - position)
+            position += taken
+            count -= taken
+        return True
+
+    while position < len(data) or advance():
+        if position >= len(data):
+            sizes.append(0)
+            continue
+        if len(data) - position < 3:
+            return None
+        characters, flags = struct.unpack_from("<HB", data, position)
+        position += 3
+        runs = extension = 0
+        if flags & 0x8:
+            if len(data) - position < 2:
+                return None
+            runs = struct.unpack_from("<H", data, position)[0]
+            position += 2
+        if flags & 0x4:
+            if len(data) - position < 4:
+                return None
+            extension = struct.unpack_from("<i", data, position)[0]
+            position += 4
+            if extension < 0:
+                return None
+        wide = flags & 0x1
+        left = characters
+        while left > 0:
+            width = 2 if wide else 1
+            taken = min((len(data) - position) // width, left)
+            position += taken * width
+            left -= taken
+            if left > 0:
+                if not advance() or not data:
+                    return None
+                wide = data[0] & 0x1
+                position = 1
+        if not skip(runs * 4) or not skip(extension):
+            return None
+        sizes.append(characters)
+    return sizes
 
 
 def _dimension_cells(body: bytes) -> int:
@@ -111,14 +214,15 @@ def _claimed_cells(first_row: int, last_row: int, first_column: int, last_column
     return rows * columns
 
 
-def _walk_sheet(stream: bytes, offset: int) -> tuple[Reach, int]:
-    """The rectangle of the sheet's values, and the cells its ``Dimensions`` make calamine
-    reserve."""
+def _walk_sheet(stream: bytes, offset: int, sizes: list[int] | None) -> tuple[Reach, int, int]:
+    """The rectangle of the sheet's values, the cells its ``Dimensions`` make calamine reserve,
+    and the bytes of the shared strings it copies into the sheet's cells (a UTF-8 character
+    decoded from two bytes of a single-byte code page may take 6 bytes per character)."""
     reach = Reach()
-    reserved = 0
+    reserved = copied = 0
     size = len(stream)
     if offset + 4 > size:
-        return reach, reserved
+        return reach, reserved, copied
     position = offset
     depth = 0
     record = _RECORD.unpack_from
@@ -131,6 +235,12 @@ def _walk_sheet(stream: bytes, offset: int) -> tuple[Reach, int]:
             if length >= 4:
                 row, column = cell(stream, body)
                 reach.add(row, column)
+            if kind == _LABEL_SST and length >= 10:
+                index = _U32.unpack_from(stream, body + 6)[0]
+                if sizes is None:
+                    copied += 6 * 0xFFFF
+                elif index < len(sizes):
+                    copied += 6 * sizes[index]
         elif kind == _DIMENSIONS:
             reserved = max(reserved, _dimension_cells(stream[body:position]))
         elif kind == _MULRK:
@@ -145,82 +255,120 @@ def _walk_sheet(stream: bytes, offset: int) -> tuple[Reach, int]:
             depth -= 1
             if depth <= 0:
                 break
-    return reach, reserved
+    return reach, reserved, copied
 
 
 def workbook_stream(data: bytes) -> bytes:
-    """The ``Workbook`` (BIFF8) or ``Book`` (BIFF5) stream of a compound file."""
+    """The ``Workbook`` (BIFF8) or ``Book`` (BIFF5) stream of a compound file, taken out as
+    calamine takes it out, or refused where the two readings could differ (see the module)."""
     if len(data) < 512:
         raise _corrupt("shorter than a compound file header")
+    if _ZIP_END in data and _ZIPPED_WORKBOOK.search(data):
+        # calamine tries its zip readers when its XLS reader fails, and they find a zip archive
+        # anywhere: a workbook zipped inside (its part names are stored as written) could be read
+        # unchecked. Excel's own files hold a zipped theme, which no zip reader takes for a workbook.
+        raise _corrupt("it also holds a zipped workbook")
     sector_shift, mini_shift = _SHIFTS.unpack_from(data, 30)
     if sector_shift not in (9, 12) or mini_shift != 6:
         raise _corrupt("unknown sector size")
     sector_size = 1 << sector_shift
-    (fat_sectors, first_directory, _, mini_cutoff, first_mini_fat, mini_fat_sectors, first_difat,
-     difat_sectors) = _COUNTS.unpack_from(data, 44)
-    # A truncated last sector is read as far as it goes, padded with zeros, as calamine does.
-    sector_count = max(0, -(-(len(data) - sector_size) // sector_size))
+    (_, first_directory, _, _, first_mini_fat, mini_fat_sectors, first_difat,
+     _) = _COUNTS.unpack_from(data, 44)
+    # A truncated last sector is read as far as it goes: only as the end of a stream.
+    whole, rest = divmod(max(0, len(data) - sector_size), sector_size)
+    partial = whole if rest else -1
+    sector_count = whole + (1 if rest else 0)
 
-    def sector(number: int) -> bytes:
+    def sector(number: int, *, last: bool = False) -> bytes:
         if number >= sector_count:
             raise _corrupt(f"sector {number} points past the end of the file")
+        if number == partial and not last:
+            raise _corrupt("a truncated sector inside a chain")
         start = (number + 1) * sector_size
         return data[start:start + sector_size].ljust(sector_size, b"\x00")
 
-    fat_numbers = list(struct.unpack_from("<109I", data, 76))
+    def integers(block: bytes) -> list[int]:
+        return list(struct.unpack(f"<{len(block) // 4}I", block))
+
+    # The FAT sectors: every entry of the header's DIFAT and of the DIFAT chain below the
+    # reserved values, whatever the header's counts say, as calamine reads them.
+    difat = integers(data[76:512])
     next_difat = first_difat
-    for _ in range(min(difat_sectors, sector_count)):
-        if next_difat in (_FREE, _END_OF_CHAIN):
-            break
-        block = struct.unpack(f"<{sector_size // 4}I", sector(next_difat))
-        fat_numbers.extend(block[:-1])
-        next_difat = block[-1]
-    fat_numbers = [number for number in fat_numbers[:fat_sectors] if number not in (_FREE, _END_OF_CHAIN)]
+    seen: set[int] = set()
+    while next_difat < _RESERVED:
+        if next_difat in seen:
+            raise _corrupt("the DIFAT chain loops")
+        seen.add(next_difat)
+        difat.extend(integers(sector(next_difat)))
+        next_difat = difat.pop()
     fat: list[int] = []
-    for number in fat_numbers:
-        fat.extend(struct.unpack(f"<{sector_size // 4}I", sector(number)))
+    for number in difat:
+        if number < _DIFAT_SECTOR:
+            fat.extend(integers(sector(number)))
 
-    def chain(start: int, table: list[int]) -> list[int]:
-        numbers: list[int] = []
+    def chain(start: int, table: list[int], block: Callable[[int, bool], bytes]) -> bytes:
+        pieces: list[bytes] = []
         current = start
-        while current not in (_END_OF_CHAIN, _FREE):
-            if current >= len(table) or len(numbers) > len(table):
+        visited: set[int] = set()
+        while current != _END_OF_CHAIN:
+            if current >= len(table) or current in visited:
                 raise _corrupt("a sector chain is broken or loops")
-            numbers.append(current)
-            current = table[current]
-        return numbers
+            visited.add(current)
+            following = table[current]
+            pieces.append(block(current, following == _END_OF_CHAIN))
+            current = following
+        return b"".join(pieces)
 
-    directory = b"".join(sector(number) for number in chain(first_directory, fat))
+    def big(number: int, last: bool) -> bytes:
+        return sector(number, last=last)
+
+    directory = chain(first_directory, fat, big)
     entries = [directory[start:start + _DIRECTORY_ENTRY]
                for start in range(0, len(directory) - _DIRECTORY_ENTRY + 1, _DIRECTORY_ENTRY)]
     if not entries:
         raise _corrupt("no directory")
-    names = {}
-    for index, entry in enumerate(entries):
-        name_size = struct.unpack_from("<H", entry, 64)[0]
-        kind = entry[66]
-        if kind == 2 and 2 <= name_size <= 64:
-            names[entry[:name_size - 2].decode("utf-16-le", "replace").lower()] = index
-    if "encryptedpackage" in names:
+    names = [entry[:64].decode("utf-16-le", "replace").split("\x00", 1)[0] for entry in entries]
+    if any(name.casefold() == "encryptedpackage" for name in names):
         raise UnreadableFileError.of("file.password_protected")
-    found = names.get("workbook", names.get("book"))
-    if found is None:
+    # calamine takes the first entry named exactly Workbook, else Book, WORKBOOK, BOOK (files
+    # written for Excel 5 and 97 hold both a Book and a Workbook stream).
+    chosen = None
+    for wanted in _STREAM_NAMES:
+        found = [index for index, name in enumerate(names) if name == wanted]
+        if len(found) > 1:
+            raise _corrupt(f"two {wanted} streams")
+        if found:
+            chosen = found[0]
+            break
+    if chosen is None:
+        if any(name.casefold() in ("workbook", "book") for name in names):
+            raise _corrupt("a workbook stream named unusually")
         raise UnreadableFileError.of("file.unsupported_format",
                                      detected="an Office file that is not a workbook")
-    entry = entries[found]
-    start = _U32.unpack_from(entry, 116)[0]
-    size = _U32.unpack_from(entry, 120)[0]
-    if size < mini_cutoff:
+
+    def stream_size(entry: bytes) -> int:
+        return int((_U64 if sector_size == 4096 else _U32).unpack_from(entry, 120)[0])
+
+    mini_stream = b""
+    mini_fat: list[int] = []
+    if mini_fat_sectors:
+        # calamine loads both whenever the header announces a mini FAT.
         root = entries[0]
-        mini_stream = b"".join(sector(number) for number in chain(_U32.unpack_from(root, 116)[0], fat))
-        mini_fat_numbers = chain(first_mini_fat, fat)[:mini_fat_sectors] if mini_fat_sectors else []
-        mini_fat: list[int] = []
-        for number in mini_fat_numbers:
-            mini_fat.extend(struct.unpack(f"<{sector_size // 4}I", sector(number)))
-        pieces = [mini_stream[number * 64:(number + 1) * 64] for number in chain(start, mini_fat)]
-        stream = b"".join(pieces)
+        mini_stream = chain(_U32.unpack_from(root, 116)[0], fat, big)[:stream_size(root)]
+        mini_fat = integers(chain(first_mini_fat, fat, big)[:mini_fat_sectors * sector_size])
+    entry = entries[chosen]
+    start = _U32.unpack_from(entry, 116)[0]
+    size = stream_size(entry)
+    if size < _MINI_CUTOFF:
+
+        def mini(number: int, _: bool) -> bytes:
+            if (number + 1) * 64 > len(mini_stream):
+                raise _corrupt("a mini sector points past the mini stream")
+            return mini_stream[number * 64:(number + 1) * 64]
+
+        stream = chain(start, mini_fat, mini)
     else:
-        stream = b"".join(sector(number) for number in chain(start, fat))
+        stream = chain(start, fat, big)
     if len(stream) < size:
         raise _corrupt("the workbook stream is shorter than declared")
     return stream[:size]

@@ -24,23 +24,25 @@ it). Every record is walked, about 1 µs each in Python: slower than the
 XLSX fast path, acceptable for a format rarely used for customer lists.
 
 Sheet names map to parts through ``BrtBundleSh`` records of
-``workbook.bin`` and its relationships; when they cannot be read, every
-worksheet part is checked.
+``xl/workbook.bin`` and its relationships, read as calamine reads them (see
+:func:`binary_sheet_entry`); a workbook whose parts cannot be read that way is
+refused, never checked on a guess.
 """
 
 from __future__ import annotations
 
-import posixpath
+import itertools
 import struct
 import zipfile
 from collections.abc import Iterator
 
+from upflow_import.errors import FileTooLargeError, UpflowImportError
 from upflow_import.limits import Limits
-from upflow_import.readers.archive import read_small, stream_entry
+from upflow_import.readers.archive import calamine_entry, read_small, stream_entry
 from upflow_import.readers.reach import Reach, check_reach
-from upflow_import.readers.reach_xlsx import relationship_targets
+from upflow_import.readers.xml_tags import attributes, corrupt, iter_xml_tags, unescape
 
-__all__ = ["binary_worksheet_parts", "check_binary_worksheet"]
+__all__ = ["binary_sheet_entry", "binary_worksheet_parts", "check_binary_worksheet"]
 
 _ROW_HEADER = 0x0000
 _FIRST_VALUE, _LAST_VALUE = 0x0002, 0x000B
@@ -50,20 +52,48 @@ _END_SHEET_DATA = 0x0092
 # Blocks calamine skips while it looks for the sheet data: start record → end record.
 _SKIPPED_BLOCKS = {0x0085: 0x0086, 0x0025: 0x0026, 0x0186: 0x0187}
 _SEEK_DIMENSION, _SEEK_SHEET_DATA, _CELLS = 0, 1, 2
+_SHARED_STRING_CELL, _STRING_ITEM = 0x0007, 0x0013
+# Bytes of a record's body kept: a shared-string cell's index is at 8 to 12.
+_HEAD = 12
 _BUNDLE_SHEET = 0x009C
+_END_BUNDLE_SHEETS = 0x0090
 _LAST_ROW = 0x0010_0000
 _U32 = struct.Struct("<I")
 _MAX_PART = 16 * 1024 * 1024
 
 
 def check_binary_worksheet(archive: zipfile.ZipFile, part: str, limits: Limits) -> None:
-    """Raise ``file.too_large`` when the cells of XLSB worksheet ``part`` reach beyond ``limits``."""
-    check_reach(_walk(archive, part), limits)
+    """Raise ``file.too_large`` when the cells of XLSB worksheet ``part`` reach beyond ``limits``,
+    or when the shared strings they show would make calamine copy more than
+    ``limits.max_uncompressed_bytes`` (each cell gets its own copy; a string is bounded by twice
+    its record's size, and a cell counts the longest string from its index on)."""
+    suffix = _string_bounds(archive, limits)
+    reach, copied = _walk(archive, part, suffix)
+    check_reach(reach, limits)
+    if copied > limits.max_uncompressed_bytes:
+        raise FileTooLargeError.of("file.too_large", limit="max_uncompressed_bytes", actual=copied,
+                                   maximum=limits.max_uncompressed_bytes)
 
 
-def _walk(archive: zipfile.ZipFile, part: str) -> Reach:
+def _string_bounds(archive: zipfile.ZipFile, limits: Limits) -> list[int]:
+    """For each shared-string index, a bound of the bytes of the strings from it on."""
+    entry = calamine_entry(archive, "xl/sharedStrings.bin")
+    if entry is None:
+        return []
+    content = read_small(archive, entry, limits.max_uncompressed_bytes)
+    if content is None:
+        raise corrupt(entry, "too large")
+    try:
+        sizes = [2 * len(record) for kind, record in _records(content) if kind == _STRING_ITEM]
+    except IndexError:
+        sizes = [2 * len(content)]
+    return list(itertools.accumulate(reversed(sizes), max))[::-1] or [0]
+
+
+def _walk(archive: zipfile.ZipFile, part: str, suffix: list[int]) -> tuple[Reach, int]:
     reach = Reach()
-    # calamine's record buffer: its length and its first four bytes.
+    copied = 0
+    # calamine's record buffer: its length and its first twelve bytes.
     buffer_size = 0
     head = b""
     phase = _SEEK_DIMENSION
@@ -88,22 +118,25 @@ def _walk(archive: zipfile.ZipFile, part: str) -> Reach:
             continue
         if kind == _ROW_HEADER:
             if len(head) < 4:
-                return reach  # calamine fails reading it: nothing is built
-            row = _U32.unpack(head)[0]
+                return reach, copied  # calamine fails reading it: nothing is built
+            row = _U32.unpack_from(head)[0]
             if row > _LAST_ROW:
-                return reach
+                return reach, copied
         elif _FIRST_VALUE <= kind <= _LAST_VALUE:
             if len(head) < 4:
-                return reach
-            reach.add(row, _U32.unpack(head)[0])
+                return reach, copied
+            reach.add(row, _U32.unpack_from(head)[0])
+            if kind == _SHARED_STRING_CELL and len(head) >= 12:
+                index = _U32.unpack_from(head, 8)[0]
+                copied += suffix[index] if index < len(suffix) else suffix[0]
         elif kind == _END_SHEET_DATA:
-            return reach
-    return reach
+            return reach, copied
+    return reach, copied
 
 
 def _stream_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, int, bytes]]:
-    """The records of a stream inflated chunk by chunk: (type, size, the first four bytes of
-    the body, fewer when it is shorter). An incomplete last record ends the stream."""
+    """The records of a stream inflated chunk by chunk: (type, size, the first twelve bytes
+    of the body, fewer when it is shorter). An incomplete last record ends the stream."""
     buffer = b""
     position = 0
     skip = 0
@@ -115,10 +148,10 @@ def _stream_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, int, bytes]]
         skip = 0
         position = 0
         end = len(buffer)
-        # A record header takes at most 6 bytes; 4 more give the body's first bytes.
-        while position + 10 <= end:
+        # A record header takes at most 6 bytes; 12 more give the body's first bytes.
+        while position + 6 + _HEAD <= end:
             kind, size, position = _header(buffer, position)
-            yield kind, size, buffer[position:position + min(size, 4)]
+            yield kind, size, buffer[position:position + min(size, _HEAD)]
             position += size
         if position > end:
             skip = position - end
@@ -130,9 +163,9 @@ def _stream_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, int, bytes]]
             kind, size, position = _header(tail, position)
         except IndexError:
             return
-        if position + min(size, 4) > len(tail):
+        if position + min(size, _HEAD) > len(tail):
             return
-        yield kind, size, tail[position:position + min(size, 4)]
+        yield kind, size, tail[position:position + min(size, _HEAD)]
         position += size
 
 
@@ -154,31 +187,69 @@ def _header(data: bytes, position: int) -> tuple[int, int, int]:
 
 
 def binary_worksheet_parts(archive: zipfile.ZipFile) -> dict[str, tuple[str, ...]] | None:
-    """Sheet name → the zip entries that may hold its records, from ``workbook.bin`` and its
-    relationships (``None`` when they cannot be read)."""
-    workbook = next((name for name in archive.namelist() if name.lower().endswith("workbook.bin")), None)
-    if workbook is None:
+    """Sheet name → the zip entry calamine reads for it, or ``None`` when the workbook's parts
+    cannot be read the way calamine reads them (see :func:`binary_sheet_entry`)."""
+    try:
+        return {name: (entry,) for name, entry in _sheet_entries(archive).items()}
+    except UpflowImportError:
         return None
-    folder, base = posixpath.split(workbook)
-    content = read_small(archive, workbook, _MAX_PART)
-    relations = read_small(archive, posixpath.join(folder, "_rels", base + ".rels"), _MAX_PART)
-    if content is None or relations is None:
-        return None
-    targets = relationship_targets(relations, folder)
-    if targets is None:
-        return None
-    parts: dict[str, tuple[str, ...]] = {}
+
+
+def binary_sheet_entry(archive: zipfile.ZipFile, sheet: str) -> str:
+    """The zip entry calamine reads for ``sheet`` of an XLSB workbook, computed as calamine
+    computes it: the ``BrtBundleSh`` records of ``xl/workbook.bin`` (up to
+    ``BrtEndBundleShs``) name a relationship of ``xl/_rels/workbook.bin.rels``
+    (elements named exactly ``Relationship``), whose target is read after
+    ``xl/`` whatever it starts with, and looked up ignoring ASCII case.
+    ``file.corrupt`` when a part is missing or unreadable, a relationship id or
+    a sheet name appears twice, or a sheet names no relationship."""
+    parts = _sheet_entries(archive)
+    if sheet not in parts:
+        raise corrupt("xl/workbook.bin", f"no part found for the sheet {sheet!r}")
+    return parts[sheet]
+
+
+def _sheet_entries(archive: zipfile.ZipFile) -> dict[str, str]:
+    relations = read_small(archive, "xl/_rels/workbook.bin.rels", _MAX_PART)
+    workbook_entry = calamine_entry(archive, "xl/workbook.bin")
+    if relations is None or workbook_entry is None:
+        raise corrupt("xl/workbook.bin", "missing, or its relationships")
+    content = read_small(archive, workbook_entry, _MAX_PART)
+    if content is None:
+        raise corrupt(workbook_entry, "too large")
+    targets: dict[str, str] = {}
+    part = "xl/_rels/workbook.bin.rels"
+    for tag in iter_xml_tags([relations], part):
+        if tag.closing or tag.name != b"Relationship":
+            continue
+        values = attributes(tag.raw, part)
+        ident, target = values.get(b"Id"), values.get(b"Target")
+        if ident is None or target is None:
+            continue
+        if b"&" in ident:  # calamine compares ids as written
+            raise corrupt(part, "a relationship id with a reference")
+        key = unescape(ident, part)
+        if key in targets:
+            raise corrupt(part, "two relationships with one id")
+        targets[key] = "xl/" + unescape(target, part)
+    parts: dict[str, str] = {}
     try:
         for kind, record in _records(content):
-            if kind != _BUNDLE_SHEET:
+            if kind == _END_BUNDLE_SHEETS:
+                break
+            if kind != _BUNDLE_SHEET or _U32.unpack_from(record, 8)[0] == 0xFFFFFFFF:
                 continue
-            ident, offset = _wide_string(record, 8)
+            sheet_ident, offset = _wide_string(record, 8)
             name, _ = _wide_string(record, offset)
-            if ident not in targets:
-                return None
-            parts[name] = targets[ident]
+            path = targets.get(sheet_ident)
+            if path is None or name in parts:
+                raise corrupt(workbook_entry, f"the sheet {name!r} has no single part")
+            entry = calamine_entry(archive, path)
+            if entry is None:
+                raise corrupt(workbook_entry, f"the part of the sheet {name!r} is missing")
+            parts[name] = entry
     except (IndexError, struct.error, UnicodeDecodeError):
-        return None
+        raise corrupt(workbook_entry, "a sheet record is malformed") from None
     return parts
 
 
