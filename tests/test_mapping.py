@@ -487,7 +487,7 @@ def test_a_column_close_to_a_free_field_is_reported_with_that_field() -> None:
     assert suggestion.severity is ui.Severity.WARNING and suggestion.field == "client.account_manager_email"
     assert suggestion.message == ("The column 'Account Owner' is not imported, though it looks like "
                                   "Account manager email (47% sure).")
-    assert suggestion.message_in("fr") == ("La colonne 'Account Owner' n'est pas importée, bien qu'elle "
+    assert suggestion.message_in("fr") == ("La colonne « Account Owner » n'est pas importée, bien qu'elle "
                                            "ressemble au champ Email du Responsable de Compte "
                                            "(certitude : 47 %).")
     assert "client.account_manager_email" in (suggestion.hint or "")

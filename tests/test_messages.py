@@ -240,16 +240,19 @@ def test_two_stored_parents_of_one_name_are_both_listed(tmp_path: Path) -> None:
 # -- no silent duplicate client -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_a_row_naming_the_old_name_of_a_client_the_file_renames_is_refused(tmp_path: Path, fmt: str) -> None:
+def test_a_row_naming_the_old_name_of_a_client_the_file_renames_is_another_client_with_a_warning(
+        tmp_path: Path, fmt: str) -> None:
     repository = ui.InMemoryRepository()
     seed_client(repository, "C001", "Globex")
     path = write(tmp_path, [{"client.external_id": "C001", "client.name": "Acme"},
                             {"client.name": "Globex", "contact.email": "jean@globex.fr"}], fmt)
     report = ui.import_file(path, repository)
     assert codes(report) == [(3, "client.renamed_name")]
-    # No second client: the renaming is imported, the ambiguous row is not.
-    assert sorted(client.name for client in repository.clients()) == ["Acme"]
-    assert report.rows[1].client is ui.Outcome.DROPPED
+    assert report.ok  # a warning: the row is imported, and the user is told how it was read
+    assert sorted(client.name for client in repository.clients()) == ["Acme", "Globex"]
+    again = ui.import_file(path, repository, dry_run=True)
+    assert codes(again) == []
+    assert again.summary.clients.create == 0
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

@@ -71,7 +71,7 @@ def test_blank_records_are_skipped_and_keep_the_numbering() -> None:
 
 def test_headers_are_cleaned_as_a_files_are() -> None:
     table = ui.read_records([{"\ufeffCustomer ": "Acme", "Customer": "Acme SA", "": "x", 7: "seven"}])
-    assert table.headers == ("Customer", "Customer (2)", "Column 3", "7")
+    assert table.headers == ("Customer", "Customer (2)", "[3]", "7")
     assert [issue.code for issue in table.issues] == ["header.duplicate", "header.empty"]
 
 

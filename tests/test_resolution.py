@@ -100,37 +100,41 @@ def test_suggestions_prefer_a_spacing_or_case_twin_then_a_close_spelling() -> No
     )
 
 
-def test_a_name_only_row_naming_a_client_the_file_renames_is_an_error_not_a_new_client() -> None:
+def test_a_name_only_row_naming_a_client_the_file_renames_is_another_client_with_a_warning() -> None:
     repository = ui.InMemoryRepository()
     seed_client(repository, "C2", "Globex")
     rows = [{"client.name": "Globex"}, {"client.external_id": "C2", "client.name": "Acme"}]
     plan = plan_rows(rows, repository)
-    # "Globex" is C2's name before the file and no client's after it: the row may mean C2 or a
-    # new client, so it is refused with a message naming both names and C2's ID.
-    assert [(op.op, op.key) for op in plan.operations] == [("update_client", "C2")]
+    # "Globex" is C2's name before the file and no client's after it: the file frees the name, so
+    # the row without an ID is another client by that name (the article), and the user is told.
+    assert sorted((op.op, op.key) for op in plan.operations) == [
+        ("create_client", "Globex"), ("update_client", "C2")]
     [issue] = [issue for issue in plan.issues if issue.row == 2]
-    assert issue.code == "client.renamed_name" and issue.is_error
+    assert issue.code == "client.renamed_name" and not issue.is_error
     assert issue.message_in("fr") == (
         "« Globex » est l'ancien nom du client C2, que ce fichier renomme « Acme » ; cette ligne ne "
-        "donne pas d'identifiant, on ne sait donc pas de quel client il s'agit.")
+        "donne pas d'identifiant, elle est donc lue comme un autre client nommé « Globex ».")
+    # Applied, then imported again: the same reading, nothing more to do.
+    ui.apply(plan, repository)
+    assert plan_rows(rows, repository).operations == ()
 
 
-def test_a_name_only_row_naming_an_earlier_name_of_a_client_in_the_same_file_is_an_error() -> None:
+def test_a_name_only_row_naming_an_earlier_name_of_a_client_in_the_same_file_is_warned() -> None:
     rows = [{"client.external_id": "C2", "client.name": "Globex"},
             {"client.external_id": "C2", "client.name": "Acme"},
             {"client.name": "Globex"}]
     plan = plan_rows(rows, ui.InMemoryRepository())
-    assert [(op.op, op.key) for op in plan.operations] == [("create_client", "C2")]
+    assert sorted((op.op, op.key) for op in plan.operations) == [
+        ("create_client", "C2"), ("create_client", "Globex")]
     assert [issue.code for issue in plan.issues if issue.row == 4] == ["client.renamed_name"]
 
 
-def test_a_name_only_row_naming_a_renamed_client_and_another_stored_client_is_ambiguous() -> None:
+def test_a_name_only_row_naming_a_renamed_client_and_another_stored_client_means_the_other() -> None:
     repository = ui.InMemoryRepository()
     seed_client(repository, "C2", "Globex")
     seed_client(repository, "C9", "Globex")
     rows = [{"client.name": "Globex"}, {"client.external_id": "C2", "client.name": "Acme"}]
     plan = plan_rows(rows, repository)
-    [issue] = [issue for issue in plan.issues if issue.row == 2]
-    assert issue.code == "client.ambiguous_name"
-    assert issue.message == ("Several customers are named 'Globex' (C9, C2); this row does not say "
-                             "which one.")
+    # C2 gives up the name, so the only client still named "Globex" is C9.
+    assert [issue.code for issue in plan.issues if issue.row == 2] == ["client.renamed_name"]
+    assert sorted(op.key for op in plan.operations) == ["C2"]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from contextlib import nullcontext
 from typing import Any, cast
 
 from upflow_import._gc import paused_gc
 from upflow_import._stages import logger, stage
-from upflow_import.apply import apply
+from upflow_import.apply import plan_and_apply
 from upflow_import.fields import Field
 from upflow_import.isolation import Isolation
 from upflow_import.lang import Lang
@@ -18,11 +17,11 @@ from upflow_import.mapping import ColumnMapping, auto_map
 from upflow_import.mapping_memory import recall_mapping, with_recall_notice
 from upflow_import.mapping_memory import remember_mapping as _remember
 from upflow_import.parsing import parse
-from upflow_import.planner import OnError, Progress, plan
+from upflow_import.planner import OnError, Plan, Progress, plan
 from upflow_import.readers import SourceLike, read_table
 from upflow_import.readers.records import read_records
 from upflow_import.report import ImportReport
-from upflow_import.repository import Repository, check_repository, transaction_of
+from upflow_import.repository import Repository, check_repository
 from upflow_import.table import Table
 
 __all__ = ["import_file"]
@@ -133,15 +132,14 @@ def import_file(
     # Planning and writing share one transaction when the store offers it: another import
     # of the same store then waits, and plans against what this one wrote, instead of
     # planning against the same snapshot and creating the same clients twice.
-    transaction = transaction_of(repository)
-    with nullcontext() if transaction is None else transaction():
+    def make_plan() -> Plan:
         with paused_gc(), stage("plan", progress):
-            planned = plan(parsed, repository, on_error=on_error, progress=progress)
-        # The repository's own code runs with the collector on, as it expects.
-        with stage("apply", progress):
-            result = apply(planned, repository, progress=progress)
-        if mapping is not None and remember_mapping:
-            _remember(repository, parsed)
+            return plan(parsed, repository, on_error=on_error, progress=progress)
+
+    # The repository's own code runs with the collector on, as it expects.
+    planned, result = plan_and_apply(repository, make_plan, progress=progress)
+    if mapping is not None and remember_mapping:
+        _remember(repository, parsed)
     with paused_gc():
         return ImportReport.build(parsed, planned, result, lang=lang)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
 import attrs
 
-from upflow_import._stages import format_calls, logger
+from upflow_import._stages import format_calls, logger, stage
 from upflow_import.issues import Issue
 from upflow_import.planner import (
     CreateClient,
@@ -27,7 +28,7 @@ from upflow_import.repository import (
     transaction_of,
 )
 
-__all__ = ["ApplyResult", "OperationResult", "OperationStatus", "apply"]
+__all__ = ["ApplyResult", "OperationResult", "OperationStatus", "apply", "plan_and_apply"]
 
 
 class OperationStatus(str, enum.Enum):
@@ -93,6 +94,7 @@ class _Writer:
 
     def __init__(self, plan: Plan, repository: Repository, stop_at_first_failure: bool,
                  progress: Progress | None) -> None:
+        self.plan = plan
         self.operations = plan.operations
         self.repository = repository
         self.stop_at_first_failure = stop_at_first_failure
@@ -206,26 +208,60 @@ def apply(plan: Plan, repository: Repository, *, progress: Progress | None = Non
     operation.
     """
     check_repository(repository)
-    writer = _Writer(plan, repository, plan.on_error == "abort", progress)
+    return _write(repository, progress, plan)[1]
+
+
+def plan_and_apply(repository: Repository, make_plan: Callable[[], Plan], *,
+                   progress: Progress | None = None) -> tuple[Plan, ApplyResult]:
+    """Plan with ``make_plan()`` and write the plan, both inside one ``transaction()`` of the
+    repository when it offers one (as :func:`apply` alone, otherwise).
+
+    Another import of the same store then cannot plan against the state this one is about
+    to change: with a store whose transaction takes the write lock, it waits, and plans
+    against what this one wrote. The repository's ``transaction()`` is entered once, so it
+    need not support nesting. If ``make_plan()`` raises, nothing was written and the
+    exception propagates.
+    """
+    check_repository(repository)
+    return _write(repository, progress, make_plan)
+
+
+def _write(repository: Repository, progress: Progress | None,
+           source: Plan | Callable[[], Plan]) -> tuple[Plan, ApplyResult]:
     transaction = transaction_of(repository)
     if transaction is None:
-        writer.run()
-        _log_writes(writer)
-        return ApplyResult(tuple(writer.results))
+        planned = source if isinstance(source, Plan) else source()
+        direct = _Writer(planned, repository, planned.on_error == "abort", progress)
+        with stage("apply", progress):
+            direct.run()
+        _log_writes(direct)
+        return planned, ApplyResult(tuple(direct.results))
+    # A plan given beforehand is reported as lost if the transaction cannot even be opened;
+    # one made inside the transaction only exists once it is open.
+    writer: _Writer | None = (_Writer(source, repository, source.on_error == "abort", progress)
+                              if isinstance(source, Plan) else None)
     rolled_back = False
     try:
         with transaction():
-            writer.run()
-            if writer.first_failure is not None and plan.on_error == "abort":
+            if writer is None:
+                assert not isinstance(source, Plan)
+                planned = source()
+                writer = _Writer(planned, repository, planned.on_error == "abort", progress)
+            with stage("apply", progress):
+                writer.run()
+            if writer.first_failure is not None and writer.plan.on_error == "abort":
                 raise _Rollback
     except _Rollback:
+        assert writer is not None
         writer.roll_back()
         rolled_back = True
     except Exception as error:  # the transaction could not be opened or committed
+        if writer is None:
+            raise  # planning failed, or the transaction could not be opened: nothing was written
         writer.lose_everything(error)
         rolled_back = True
     _log_writes(writer, rolled_back=rolled_back)
-    return ApplyResult(tuple(writer.results), transactional=True, rolled_back=rolled_back)
+    return writer.plan, ApplyResult(tuple(writer.results), transactional=True, rolled_back=rolled_back)
 
 
 def _log_writes(writer: _Writer, *, rolled_back: bool = False) -> None:

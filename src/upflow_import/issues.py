@@ -450,16 +450,15 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           fix_fr="Renseignez l'Identifiant Client : il est obligatoire si plusieurs clients ont "
                  "le même nom.",
           example="two stored customers named 'Acme' and a row with only 'Acme'"),
-    _info("client.renamed_name", E,
+    _info("client.renamed_name", W,
           "{value!r} is the former name of the customer {external_id}, which this file renames "
-          "{new_name!r}; this row gives no ID, so it is not clear which customer it means.",
+          "{new_name!r}; this row gives no ID, so it is taken as another customer named {value!r}.",
           "{value!r} est l'ancien nom du client {external_id}, que ce fichier renomme "
-          "{new_name!r} ; cette ligne ne donne pas d'identifiant, on ne sait donc pas de quel "
-          "client il s'agit.",
-          fix_en="Fill in the Customer ID on this row: the renamed customer's ID, or a new ID for "
-                 "another customer.",
-          fix_fr="Renseignez l'Identifiant Client sur cette ligne : celui du client renommé, ou un "
-                 "nouvel identifiant pour un autre client.",
+          "{new_name!r} ; cette ligne ne donne pas d'identifiant, elle est donc lue comme un autre "
+          "client nommé {value!r}.",
+          fix_en="If this row means the renamed customer, fill in its ID ({external_id}) on this row.",
+          fix_fr="Si cette ligne désigne le client renommé, renseignez son identifiant ({external_id}) "
+                 "sur cette ligne.",
           example="C001 renamed from 'Globex' to 'Acme', and another row with only 'Globex'"),
     _info("client.value_overridden", W,
           "{field_label} of this customer was {previous!r} on row {previous_row}; row {row} "

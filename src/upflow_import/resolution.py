@@ -12,7 +12,7 @@ The rules (DESIGN §6) in the order they are applied:
 2. Name-only groups refer to the client with that name: among the file's
    clients that have an id first, then in the repository. Several
    candidates: ``client.ambiguous_name``. A name the file takes away from a
-   client it renames designates no one for sure: ``client.renamed_name``.
+   client it renames is another client by that name, with the ``client.renamed_name`` warning.
 3. The rows of one client are merged; a later different value wins with
    ``client.value_overridden``.
 4. A client that exists nowhere and has no name is ``client.not_found``;
@@ -766,12 +766,13 @@ class _ClientResolver:
                 candidates = list(dict.fromkeys(self._canonical(client) for client in stored))
             renamed = self.renamed.get(name_key)
             if renamed and not isinstance(in_file, str) and not in_file:
-                # The name is one a client of the file had before the file renamed it: the row
-                # may mean that client or another one; only an ID can tell.
-                candidates = list(dict.fromkeys([*candidates, *((_ID, ext) for ext in renamed)]))
-                if len(candidates) == 1:
-                    self._renamed(group, renamed[0])
-                    continue
+                # The name is one a client of the file had before the file renamed it. The file
+                # frees that name: a row naming it without an ID is another client by that name
+                # (a name identifies a client without an ID), created when there is none. Said,
+                # never silent; and a re-run of the same file reads it the same way.
+                freed = {(_ID, external_id) for external_id in renamed}
+                candidates = [candidate for candidate in candidates if candidate not in freed]
+                self._renamed(group, renamed[0])
             if len(candidates) > 1:
                 self._ambiguous(group, candidates)
                 continue
@@ -796,7 +797,6 @@ class _ClientResolver:
                          count=len(candidates), candidates=described)
 
     def _renamed(self, group: RawGroup, external_id: str) -> None:
-        self.ambiguous.append(group.rows)
         new_name = self.index.groups[(_ID, external_id)].last_name()
         for row in group.rows:
             assert row.client is not None
