@@ -35,7 +35,7 @@ def import_file(
     progress: Progress | None = None,
     lang: Lang = "en",
     remember_mapping: bool = True,
-    isolate: bool | Isolation = False,
+    isolate: bool | Isolation | None = None,
 ) -> ImportReport:
     """Read, map, parse, plan and (unless ``dry_run``) apply one file; return the report.
 
@@ -60,10 +60,10 @@ def import_file(
     ``"abort"`` imports nothing when there is an error). ``progress(done,
     total)`` is called while planning (over the rows) and then while writing
     (over the operations). ``lang`` is the default language of
-    ``report.to_dict()``. ``isolate=True`` (or an
-    :class:`~upflow_import.Isolation`) reads the file in a capped child
-    process, as :func:`~upflow_import.read_table` does; the rest of the
-    pipeline runs here.
+    ``report.to_dict()``. ``isolate`` is :func:`~upflow_import.read_table`'s:
+    by default a workbook is read in a capped child process, a CSV file here;
+    ``True`` (or an :class:`~upflow_import.Isolation`) isolates every format,
+    ``False`` none (for trusted files). The rest of the pipeline runs here.
 
     >>> from upflow_import import InMemoryRepository
     >>> repository = InMemoryRepository()
