@@ -175,8 +175,18 @@ def _start(channel: socket.socket, children: dict[int, _Child], own: list[int]) 
         return
     data, answer, outcome = fds
     options = json.loads(message)
-    stderr_read, stderr_write = os.pipe()
-    pid = os.fork()
+    try:
+        stderr_read, stderr_write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(stderr_read)
+            os.close(stderr_write)
+            raise
+    except OSError:  # no process to spare: the caller sees both pipes end without a word
+        for fd in fds:
+            os.close(fd)
+        return
     if pid == 0:  # the child: nothing of the worker's may survive here
         try:
             signal.set_wakeup_fd(-1)
@@ -196,7 +206,7 @@ def _start(channel: socket.socket, children: dict[int, _Child], own: list[int]) 
         os.close(fd)
     os.set_blocking(stderr_read, False)
     children[pid] = _Child(pid, outcome, stderr_read, time.monotonic() + float(options["wall_seconds"]),
-                           int(options["memory_bytes"]))
+                           _capped(int(options["memory_bytes"])))
 
 
 def _child(options: dict[str, Any], data: int, answer: int) -> None:
@@ -221,6 +231,14 @@ def _child(options: dict[str, Any], data: int, answer: int) -> None:
     except BrokenPipeError:  # the caller is gone
         os._exit(0)
     os._exit(0)
+
+
+def _capped(memory_bytes: int) -> int:
+    """The address space a child will have: ``memory_bytes``, or less if this process has less."""
+    import resource  # noqa: PLC0415
+
+    return min([memory_bytes, *(limit for limit in resource.getrlimit(resource.RLIMIT_AS)
+                                if limit != resource.RLIM_INFINITY)])
 
 
 def _cap(limit: int, soft: int, hard: int) -> None:

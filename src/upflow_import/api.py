@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import get_args
 
 from upflow_import._gc import paused_gc
 from upflow_import.apply import apply
 from upflow_import.fields import Field
 from upflow_import.isolation import Isolation
-from upflow_import.lang import Lang
+from upflow_import.lang import LANGS, Lang
 from upflow_import.limits import Limits
 from upflow_import.mapping import ColumnMapping, auto_map
 from upflow_import.mapping_memory import recall_mapping, with_recall_notice
@@ -71,6 +72,7 @@ def import_file(
     >>> report.ok, report.summary.clients.create, repository.clients()[0].name
     (True, 1, 'Acme')
     """
+    _check_arguments(mapping, on_error, lang)
     with paused_gc():  # see paused_gc: every row's objects live until the report is built
         table = read_table(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
                            isolate=isolate)
@@ -94,3 +96,15 @@ def import_file(
         _remember(repository, parsed)
     with paused_gc():
         return ImportReport.build(parsed, planned, result, lang=lang)
+
+
+def _check_arguments(mapping: object, on_error: object, lang: object) -> None:
+    """Refuse arguments of the wrong kind before any work (the file is not even read)."""
+    if mapping is not None and not isinstance(mapping, (ColumnMapping, Mapping)):
+        raise TypeError(f"mapping must be a ColumnMapping, a mapping of column to field or None, "
+                        f"not {type(mapping).__name__}")
+    policies = get_args(OnError)
+    if on_error not in policies:
+        raise ValueError(f"on_error must be one of {', '.join(map(repr, policies))}, not {on_error!r}")
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(map(repr, LANGS))}, not {lang!r}")

@@ -70,6 +70,11 @@ def read_table(
     >>> [(row.number, row.values) for row in table.rows]
     [(2, ('Acme', 'Paris'))]
     """
+    for name, value in (("sheet", sheet), ("encoding", encoding), ("delimiter", delimiter)):
+        if value is not None and type(value) is not str:
+            raise TypeError(f"{name} must be a string or None, not {type(value).__name__}")
+    if limits is not None and not isinstance(limits, Limits):
+        raise TypeError(f"limits must be a Limits or None, not {type(limits).__name__}")
     limits = limits or DEFAULT_LIMITS
     if delimiter is not None and len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, not {delimiter!r}")
