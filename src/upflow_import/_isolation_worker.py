@@ -3,11 +3,12 @@
 The caller's process starts the worker once (a new interpreter that imports
 the readers and python-calamine, then waits); the worker is single-threaded,
 so forking it is safe whatever threads the caller runs. For each file it
-receives, on a Unix datagram socket, the options and three descriptors: the
-file's bytes (an anonymous file), the pipe for the answer, the pipe for the
-outcome. It forks a child that caps itself (``RLIMIT_AS``, ``RLIMIT_CPU``, no
-core dumps) before it reads a byte of the file, reads it, writes the answer
-(see :mod:`upflow_import._isolation_wire`) straight to the caller and exits.
+receives, on a Unix datagram socket, the options and four descriptors: the
+file's bytes (an anonymous file), an anonymous file for the answer, a pipe to
+say the answer is complete, the pipe for the outcome. It forks a child that
+caps itself (``RLIMIT_AS``, ``RLIMIT_CPU``, ``RLIMIT_FSIZE``, no core dumps)
+before it reads a byte of the file, reads it, writes the answer (see
+:mod:`upflow_import._isolation_wire`) for the caller, says so, and exits.
 The worker then writes how the child ended (its wait status, whether it was
 killed for its wall time or its memory, the end of what it printed on stderr)
 on the outcome pipe and closes it.
@@ -166,14 +167,14 @@ def _warm_up() -> None:
 
 def _start(channel: socket.socket, children: dict[int, _Child], own: list[int]) -> None:
     try:
-        message, fds, _, _ = socket.recv_fds(channel, 65536, 3)
+        message, fds, _, _ = socket.recv_fds(channel, 65536, 4)
     except BlockingIOError:
         return
-    if len(fds) != 3:
+    if len(fds) != 4:
         for fd in fds:
             os.close(fd)
         return
-    data, answer, outcome = fds
+    data, answer, done, outcome = fds
     options = json.loads(message)
     try:
         stderr_read, stderr_write = os.pipe()
@@ -199,17 +200,17 @@ def _start(channel: socket.socket, children: dict[int, _Child], own: list[int]) 
             os.dup2(stderr_write, 1)  # what the native code prints goes with stderr, not into the answer
             os.dup2(stderr_write, 2)
             os.close(stderr_write)
-            _child(options, data, answer)
+            _child(options, data, answer, done)
         finally:
             os._exit(70)
-    for fd in (data, answer, stderr_write):
+    for fd in (data, answer, done, stderr_write):
         os.close(fd)
     os.set_blocking(stderr_read, False)
     children[pid] = _Child(pid, outcome, stderr_read, time.monotonic() + float(options["wall_seconds"]),
                            _capped(int(options["memory_bytes"])))
 
 
-def _child(options: dict[str, Any], data: int, answer: int) -> None:
+def _child(options: dict[str, Any], data: int, answer: int, done: int) -> None:
     import resource  # noqa: PLC0415 - POSIX only, and only needed here
 
     gc.disable()  # a short life: reference counting frees what the read drops
@@ -218,6 +219,7 @@ def _child(options: dict[str, Any], data: int, answer: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     _cap(resource.RLIMIT_AS, memory, memory)
     _cap(resource.RLIMIT_CPU, cpu, cpu + 1)
+    _cap(resource.RLIMIT_FSIZE, memory, memory)  # the answer's file: no larger than the table was
     try:
         with os.fdopen(data, "rb") as file:
             source = Source(file.read(), options["name"])
@@ -225,6 +227,7 @@ def _child(options: dict[str, Any], data: int, answer: int) -> None:
         with os.fdopen(answer, "wb") as out:
             for chunk in chunks:
                 out.write(chunk)
+        os.write(done, b"1")
     except MemoryError:
         os.write(2, b"MemoryError\n")
         os._exit(_EXIT_MEMORY_ERROR)

@@ -58,7 +58,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from upflow_import._isolation_wire import HEADER_BYTES, answer_bytes, decode_answer
+from upflow_import._gc import paused_gc
+from upflow_import._isolation_wire import decode_answer
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
 from upflow_import.limits import Limits
 from upflow_import.table import Table
@@ -140,7 +141,8 @@ def read_isolated(loaded: Source, *, sheet: str | None, encoding: str | None, de
     status = outcome.get("status")
     killed = outcome.get("killed")
     if status == 0 and killed is None:
-        return decode_answer(answer)
+        with paused_gc():  # a few objects per row, all kept: see paused_gc
+            return decode_answer(answer)
     raise _death(status, killed, str(outcome.get("stderr", "")), isolation)
 
 
@@ -191,29 +193,32 @@ class _Worker:
         self._atexit = False
 
     def run(self, options: bytes, data: bytes, wait: float,
-            most: int) -> tuple[bytes | bytearray, dict[str, Any] | None]:
+            most: int) -> tuple[bytes, dict[str, Any] | None]:
         """Have a child read ``data``; its answer and the worker's word on how it ended
-        (``None`` when none came within ``wait`` seconds)."""
+        (``None`` when none came within ``wait`` seconds). An answer of more than ``most``
+        bytes (the child's memory) is malformed."""
         deadline = time.monotonic() + wait
-        answer_read, answer_write = os.pipe()
+        done_read, done_write = os.pipe()
         outcome_read, outcome_write = os.pipe()
         try:
-            with _anonymous_file(data) as source:
-                self._send(options, [source, answer_write, outcome_write])
-            os.close(answer_write)
-            answer_write = -1
-            os.close(outcome_write)
-            outcome_write = -1
-            answer = _read_answer(answer_read, deadline, most)
-            if answer is not None and len(answer) >= HEADER_BYTES and len(answer) == answer_bytes(answer):
-                return answer, {"status": 0, "killed": None}  # complete: the child is exiting
-            outcome = None if answer is None else _read_all(outcome_read, deadline)
-            if answer is None or outcome is None:
+            # The answer goes into an anonymous file, not through a pipe: a pipe of a few dozen
+            # KiB would switch between the two processes a thousand times for a large table.
+            with _anonymous_file(data) as source, _anonymous_file(b"") as answer:
+                self._send(options, [source, answer, done_write, outcome_write])
+                os.close(done_write)
+                done_write = -1
+                os.close(outcome_write)
+                outcome_write = -1
+                done = _first_byte(done_read, deadline)
+                if done:  # the child wrote its whole answer and is exiting
+                    return _read_file(answer, most), {"status": 0, "killed": None}
+            outcome = None if done is None else _read_all(outcome_read, deadline)
+            if outcome is None:
                 return b"", None
-            return answer, json.loads(outcome) if outcome else {"status": None, "killed": None}
+            return b"", json.loads(outcome) if outcome else {"status": None, "killed": None}
         finally:
             # Closing the outcome pipe tells the worker to kill the child if it still runs.
-            for fd in (answer_read, answer_write, outcome_read, outcome_write):
+            for fd in (done_read, done_write, outcome_read, outcome_write):
                 if fd >= 0:
                     os.close(fd)
 
@@ -316,29 +321,23 @@ def _read_all(fd: int, deadline: float) -> bytes | None:
         chunks.append(chunk)
 
 
-def _read_answer(fd: int, deadline: float, most: int) -> bytearray | None:
-    """The child's answer from the pipe ``fd``: complete once its header's lengths are read, or
-    whatever came before the pipe ended; ``None`` when neither happened by ``deadline``. An
-    answer announced larger than ``most`` bytes (the child's memory) is malformed."""
+def _first_byte(fd: int, deadline: float) -> bytes | None:
+    """The first byte written to the pipe ``fd``, ``b""`` if it ended first, ``None`` if neither
+    happened by ``deadline``."""
     poller = select.poll()
     poller.register(fd, select.POLLIN)
-    answer = header = bytearray(HEADER_BYTES)
-    size = None
-    done = 0
-    while size is None or done < size:
-        left = deadline - time.monotonic()
-        if left <= 0 or not poller.poll(left * 1000):
-            return None
-        count = os.readv(fd, [memoryview(answer)[done:]])
-        if not count:
-            del answer[done:]
-            return answer
-        done += count
-        if size is None and done == HEADER_BYTES:
-            size = answer_bytes(answer)
-            if size > most:
-                raise UnreadableFileError.of("file.corrupt", detail="the isolated reader's answer is "
-                                             "malformed: its size")
-            answer = bytearray(size)  # zeroed memory, mapped lazily: no copy of the cells
-            answer[:HEADER_BYTES] = header
-    return answer
+    left = deadline - time.monotonic()
+    if left <= 0 or not poller.poll(left * 1000):
+        return None
+    return os.read(fd, 1)
+
+
+def _read_file(fd: int, most: int) -> bytes:
+    """The content of the anonymous file ``fd``, at most ``most`` bytes."""
+    size = os.fstat(fd).st_size
+    if size > most:
+        raise UnreadableFileError.of("file.corrupt", detail="the isolated reader's answer is malformed: "
+                                     "its size")
+    with open(fd, "rb", closefd=False) as file:
+        file.seek(0)
+        return file.read(size)
