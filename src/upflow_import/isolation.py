@@ -24,9 +24,9 @@ How (see :mod:`upflow_import._isolation_worker`): the first isolated read
 starts one worker process (``sys.executable`` importing the readers), which
 lives as long as the caller's process and forks a child per file; the
 caller's threads may read files at the same time (one child each). The child
-caps itself before it reads a byte of the file and sends the table straight
-back to the caller in a compact form (:mod:`upflow_import._isolation_wire`):
-nothing is unpickled, every value is checked. The source itself is loaded by
+caps itself before it reads a byte of the file and writes the table, in a
+compact form (:mod:`upflow_import._isolation_wire`), into an anonymous file
+the caller reads: nothing is unpickled, every value is checked. The source itself is loaded by
 the caller's process, bounded by ``Limits.max_bytes`` as usual.
 
 This is containment of crashes and resource exhaustion, not a sandbox: the
