@@ -19,9 +19,11 @@ from typing import Any
 
 import pytest
 import xlsxwriter
+from hypothesis import given
+from hypothesis import strategies as st
 
 import upflow_import as ui
-from upflow_import import isolation
+from upflow_import import _isolation_wire, isolation
 
 CLIENTS = [["Nom du client", "Email du contact", "Ville"], ["Société Générale", "jean@example.com", "Paris"],
            ["Globex", "bad@", "Lyon"], ["Initech", "", "Cedex"]]
@@ -362,3 +364,24 @@ def test_no_process_outlives_the_host(ending: str) -> None:
         time.sleep(0.05)
 
     assert not alive(worker)
+
+
+# --------------------------------------------------------------------------------------------
+# The answer's encoding, in this process.
+
+_CELL = st.one_of(st.none(), st.text(alphabet=st.one_of(
+    st.characters(), st.sampled_from(["\ue000", "\ue001", "\ue002", "\ue003", "\ud800", "\udfff", ";"]))))
+
+
+@given(width=st.integers(0, 4), data=st.data())
+def test_the_answer_carries_any_table_unchanged(width: int, data: st.DataObject) -> None:
+    # Cells made of the separator candidates themselves, lone surrogates, empty text and None.
+    rows = data.draw(st.lists(st.tuples(*[_CELL] * width), max_size=5))
+    headers = [f"Colonne {index}" for index in range(width)]
+    issue = ui.Issue.make("csv.inconsistent_columns", row=2, actual=3, expected=2)
+    table = ui.Table(format="xlsx", headers=headers, sheet="Feuil1", name="clients.xlsx", issues=[issue],
+                     rows=[ui.Row(number, values) for number, values in enumerate(rows, start=2)])
+
+    decoded = _isolation_wire.decode_answer(b"".join(_isolation_wire.encode_table(table)))
+
+    assert snapshot(decoded) == snapshot(table)
