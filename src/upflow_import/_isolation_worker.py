@@ -75,6 +75,7 @@ class _Child:
     tail: bytes = b""
     killed: str | None = None  # "wall", "memory" or "caller"
     at_cap_since: float | None = None
+    stderr_open: bool = True
 
 
 def serve(control: int) -> None:
@@ -96,7 +97,8 @@ def serve(control: int) -> None:
             poller.register(wake_read, select.POLLIN)
             for child in children.values():
                 poller.register(child.outcome, 0)  # POLLERR: the caller closed its end
-                poller.register(child.stderr, select.POLLIN)
+                if child.stderr_open:  # once ended, poll() would report it again and again
+                    poller.register(child.stderr, select.POLLIN)
             now = time.monotonic()
             timeout = min((child.deadline - now for child in children.values()), default=None)
             if timeout is not None and watch:
@@ -272,7 +274,9 @@ def _read(source: Source, options: dict[str, Any]) -> list[bytes]:
 
 def _read_stderr(child: _Child) -> None:
     with contextlib.suppress(BlockingIOError):
-        child.tail = (child.tail + os.read(child.stderr, 65536))[-_STDERR_TAIL:]
+        chunk = os.read(child.stderr, 65536)
+        child.stderr_open = bool(chunk)
+        child.tail = (child.tail + chunk)[-_STDERR_TAIL:]
 
 
 def _kill(child: _Child, reason: str) -> None:
