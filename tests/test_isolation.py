@@ -385,3 +385,29 @@ def test_the_answer_carries_any_table_unchanged(width: int, data: st.DataObject)
     decoded = _isolation_wire.decode_answer(b"".join(_isolation_wire.encode_table(table)))
 
     assert snapshot(decoded) == snapshot(table)
+
+
+_FORKING_HOST = """
+import os, sys, upflow_import as ui
+from upflow_import import isolation
+data = bytes.fromhex(sys.argv[1])
+ui.read_table(data)
+parent_worker = isolation._WORKER._process.pid
+pid = os.fork()
+if pid == 0:
+    ok = ui.read_table(data).headers == ui.read_table(data, isolate=False).headers
+    print("child", ok, isolation._WORKER._process.pid != parent_worker, flush=True)
+    isolation._WORKER.stop()
+    os._exit(0)
+os.waitpid(pid, 0)
+print("parent", ui.read_table(data).headers == ui.read_table(data, isolate=False).headers,
+      isolation._WORKER._process.pid == parent_worker, flush=True)
+"""
+
+
+@needs_proc
+def test_a_forked_copy_of_the_caller_gets_its_own_worker() -> None:
+    process = subprocess.run([sys.executable, "-c", _FORKING_HOST, xlsx(CLIENTS).hex()], capture_output=True,
+                             text=True, timeout=120, check=False)
+
+    assert process.stdout.splitlines() == ["child True True", "parent True True"], process.stderr

@@ -236,7 +236,7 @@ class _Worker:
 
     def _started(self) -> socket.socket:
         if self._owner != os.getpid():
-            self._forget()  # inherited from the parent of a fork: that worker is the parent's
+            self._disown()
         if self._process is not None and self._process.poll() is not None:
             self._stop()
         if self._channel is None:
@@ -261,7 +261,7 @@ class _Worker:
             if self._owner == os.getpid():
                 self._stop()
             else:
-                self._forget()
+                self._disown()
 
     def _stop(self) -> None:
         process, channel = self._process, self._channel
@@ -276,6 +276,17 @@ class _Worker:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+    def _disown(self) -> None:
+        """In a forked copy of the caller: let go of the parent's worker without stopping it,
+        closing this copy's ends so that the worker still ends when the parent does."""
+        process, channel = self._process, self._channel
+        self._forget()
+        if channel is not None:
+            channel.close()
+        if process is not None and process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
 
     def _forget(self) -> None:
         self._process = None
