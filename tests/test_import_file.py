@@ -369,3 +369,33 @@ def test_progress_covers_planning_then_writing(tmp_path: Path) -> None:
     planning, writing = seen[:-3], seen[-3:]
     assert writing == [(1, 3), (2, 3), (3, 3)]
     assert planning[-1] == (3, 3) and planning == sorted(planning) and len(planning) > 1
+
+
+@pytest.mark.parametrize(("kwargs", "error", "named"), [
+    ({"lang": "de"}, ValueError, "lang"),
+    ({"on_error": "ignore"}, ValueError, "on_error"),
+    ({"mapping": ["client.name"]}, TypeError, "mapping"),
+    ({"sheet": 1}, TypeError, "sheet"),
+    ({"encoding": b"utf-8"}, TypeError, "encoding"),
+    ({"delimiter": ";;"}, ValueError, "delimiter"),
+    ({"limits": {"max_rows": 10}}, TypeError, "limits"),
+    ({"isolate": "no"}, TypeError, "isolate"),
+])
+def test_arguments_of_the_wrong_kind_are_refused_before_any_work(
+        kwargs: dict[str, object], error: type[Exception], named: str) -> None:
+    repository = ui.InMemoryRepository()
+
+    with pytest.raises(error, match=named):
+        ui.import_file(b"Nom du client\nAcme\n", repository, **kwargs)  # type: ignore[arg-type]
+    assert repository.clients() == []
+
+
+@pytest.mark.parametrize(("kwargs", "error"), [
+    ({"max_rows": float("nan")}, TypeError), ({"max_compression_ratio": float("nan")}, ValueError),
+    ({"max_rows": -1}, ValueError), ({"max_bytes": "1000"}, TypeError), ({"max_cells": 1.5}, TypeError),
+    ({"max_compression_ratio": "200"}, TypeError), ({"max_columns": 0}, ValueError),
+])
+def test_limits_out_of_range_or_of_the_wrong_type_are_refused_naming_the_limit(
+        kwargs: dict[str, object], error: type[Exception]) -> None:
+    with pytest.raises(error, match=f"Limits.{next(iter(kwargs))}"):
+        ui.Limits(**kwargs)  # type: ignore[arg-type]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from upflow_import._gc import paused_gc
 from upflow_import._stages import logger, stage
 from upflow_import.apply import plan_and_apply
 from upflow_import.fields import Field
 from upflow_import.isolation import Isolation
-from upflow_import.lang import Lang
+from upflow_import.lang import LANGS, Lang
 from upflow_import.limits import Limits
 from upflow_import.mapping import ColumnMapping, auto_map
 from upflow_import.mapping_memory import recall_mapping, with_recall_notice
@@ -45,7 +45,7 @@ def import_file(
     progress: Progress | None = None,
     lang: Lang = "en",
     remember_mapping: bool = True,
-    isolate: bool | Isolation = False,
+    isolate: bool | Isolation | None = None,
     header_row: int | None = None,
 ) -> ImportReport:
     """Read, map, parse, plan and (unless ``dry_run``) apply one file; return the report.
@@ -83,11 +83,11 @@ def import_file(
     stage's duration, and the repository calls of planning and writing, are
     logged at DEBUG to the ``upflow_import`` logger.
 
-    ``lang`` is the default language of
-    ``report.to_dict()``. ``isolate=True`` (or an
-    :class:`~upflow_import.Isolation`) reads the file in a capped child
-    process, as :func:`~upflow_import.read_table` does; the rest of the
-    pipeline runs here.
+    ``lang`` is the default language of ``report.to_dict()``. ``isolate``
+    is :func:`~upflow_import.read_table`'s: by default a workbook is read in
+    a capped child process, a CSV file here; ``True`` (or an
+    :class:`~upflow_import.Isolation`) isolates every format, ``False`` none
+    (for trusted files). The rest of the pipeline runs here.
 
     When the repository offers ``transaction()`` and this is not a dry run,
     planning and writing run inside one transaction: two imports racing on
@@ -104,6 +104,7 @@ def import_file(
     (True, 1, 'Acme')
     """
     check_repository(repository)
+    _check_arguments(mapping, on_error, lang)
     with paused_gc():  # see paused_gc: every row's objects live until the report is built
         with stage("read", progress):
             table = _table_of(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
@@ -144,7 +145,7 @@ def import_file(
         return ImportReport.build(parsed, planned, result, lang=lang)
 
 def _table_of(source: ImportSource, *, sheet: str | None, encoding: str | None, delimiter: str | None,
-              limits: Limits | None, isolate: bool | Isolation, header_row: int | None) -> Table:
+              limits: Limits | None, isolate: bool | Isolation | None, header_row: int | None) -> Table:
     """The table of ``source``: itself, a file read, or records read."""
     if isinstance(source, str | os.PathLike | bytes | bytearray | memoryview) or hasattr(source, "read"):
         return read_table(cast(SourceLike, source), sheet=sheet, encoding=encoding, delimiter=delimiter,
@@ -158,3 +159,15 @@ def _table_of(source: ImportSource, *, sheet: str | None, encoding: str | None, 
     if isinstance(source, Table):
         return source
     return read_records(source, limits=limits)
+
+
+def _check_arguments(mapping: object, on_error: object, lang: object) -> None:
+    """Refuse arguments of the wrong kind before any work (the file is not even read)."""
+    if mapping is not None and not isinstance(mapping, (ColumnMapping, Mapping)):
+        raise TypeError(f"mapping must be a ColumnMapping, a mapping of column to field or None, "
+                        f"not {type(mapping).__name__}")
+    policies = get_args(OnError)
+    if on_error not in policies:
+        raise ValueError(f"on_error must be one of {', '.join(map(repr, policies))}, not {on_error!r}")
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(map(repr, LANGS))}, not {lang!r}")

@@ -120,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="write the rows with errors, and their messages, to OUT.csv or OUT.xlsx")
     reading.add_argument("--no-mapping-memory", action="store_true",
                          help="neither use nor save the mapping remembered for files with these headers")
+    reading.add_argument("--no-isolate", action="store_true",
+                         help="read a workbook in this process instead of a capped child process "
+                              "(faster to start; only for files you trust)")
 
     parser = argparse.ArgumentParser(
         prog="upflow-import",
@@ -251,7 +254,7 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
             source, repository, mapping=mapping, sheet=args.sheet, encoding=encoding,
             delimiter=delimiter, header_row=header_row, dry_run=mode != "apply",
             on_error=getattr(args, "on_error", "skip"), progress=bar, lang=lang,
-            remember_mapping=not args.no_mapping_memory)
+            remember_mapping=not args.no_mapping_memory, isolate=False if args.no_isolate else None)
     except OSError as error:
         # The path exists (checked above) but is a folder, or is not ours to read.
         raise UnreadableFileError.of("file.unreadable", path=args.file) from error

@@ -35,12 +35,20 @@ class Limits:
     max_cells: int = 30_000_000
 
     def __attrs_post_init__(self) -> None:
+        # Checked here, before any work: a NaN would pass every comparison, a string or a
+        # float row count would fail deep inside a reader.
         for name in ("max_bytes", "max_uncompressed_bytes", "max_rows", "max_columns",
                      "max_cell_chars", "max_cells"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"Limits.{name} must be a positive integer")
-        if self.max_compression_ratio < 1:
-            raise ValueError("Limits.max_compression_ratio must be at least 1")
+            value = getattr(self, name)
+            if type(value) is not int:
+                raise TypeError(f"Limits.{name} must be an integer, not {type(value).__name__}")
+            if value < 1:
+                raise ValueError(f"Limits.{name} must be a positive integer, not {value}")
+        ratio = self.max_compression_ratio
+        if type(ratio) not in (int, float):
+            raise TypeError(f"Limits.max_compression_ratio must be a number, not {type(ratio).__name__}")
+        if not ratio >= 1:  # NaN included
+            raise ValueError(f"Limits.max_compression_ratio must be at least 1, not {ratio}")
 
 
 DEFAULT_LIMITS = Limits()

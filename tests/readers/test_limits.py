@@ -28,6 +28,7 @@ import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (2 * 1024 ** 3, 2 * 1024 ** 3))
 import upflow_import as ui
 
+ui.read_table(b"Nom\nAcme\n", isolate=True)  # the isolated reader's worker starts here, not in a case
 for case in json.loads(sys.stdin.read()):
     limits = ui.Limits(**case["limits"])
     with open(case["path"], "rb") as file:

@@ -19,7 +19,7 @@ python-calamine. Each module documents its own decisions:
 
 from __future__ import annotations
 
-from upflow_import.isolation import Isolation, read_isolated
+from upflow_import.isolation import Isolation, isolation_available, read_isolated
 from upflow_import.limits import DEFAULT_LIMITS, Limits
 from upflow_import.readers.csv_format import read_csv
 from upflow_import.readers.excel import read_workbook
@@ -38,7 +38,7 @@ def read_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     limits: Limits | None = None,
-    isolate: bool | Isolation = False,
+    isolate: bool | Isolation | None = None,
     header_row: int | None = None,
 ) -> Table:
     """Read a CSV, XLSX, XLSM, XLSB, XLS or ODS file into a :class:`~upflow_import.Table`.
@@ -56,11 +56,14 @@ def read_table(
     a workbook's rows are read once, here. ``table.issues`` is complete once
     the rows have been iterated.
 
-    ``isolate=True`` (or an :class:`~upflow_import.Isolation` with other
-    caps) reads the file in a child process with a memory and CPU cap, so
-    that even an unknown bug of the native reader cannot take the caller
-    down (see :mod:`~upflow_import.isolation`); all rows are then read before
-    this returns.
+    Safe by default: a workbook (XLSX, XLSM, XLSB, XLS, ODS) is read in a
+    child process with a memory and CPU cap, so that even an unknown bug of
+    the native reader cannot take the caller down; a CSV file is read here
+    (pure Python, bounded by ``limits``). ``isolate=True`` (or an
+    :class:`~upflow_import.Isolation` with other caps) isolates every format;
+    ``isolate=False`` reads workbooks in this process too, for files you
+    trust (see :mod:`~upflow_import.isolation`). An isolated read reads all
+    rows before this returns.
 
     Raises an :class:`~upflow_import.UpflowImportError` whose ``code`` says why
     the file cannot be read (``file.*``, ``header.title_row``,
@@ -73,14 +76,22 @@ def read_table(
     >>> [(row.number, row.values) for row in table.rows]
     [(2, ('Acme', 'Paris'))]
     """
+    for name, value in (("sheet", sheet), ("encoding", encoding), ("delimiter", delimiter)):
+        if value is not None and type(value) is not str:
+            raise TypeError(f"{name} must be a string or None, not {type(value).__name__}")
+    if limits is not None and not isinstance(limits, Limits):
+        raise TypeError(f"limits must be a Limits or None, not {type(limits).__name__}")
     limits = limits or DEFAULT_LIMITS
     if delimiter is not None and len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, not {delimiter!r}")
     header_row = check_header_row(header_row)
+    caps = _caps(isolate)
     loaded = load_source(source, limits)
-    if isolate:
+    if isolate is None and isolation_available() and sniff(loaded.data, loaded.name) != "csv":
+        caps = Isolation()  # safe by default: workbooks are read by the native reader
+    if caps is not None:
         return read_isolated(loaded, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
-                             isolation=Isolation() if isolate is True else isolate, header_row=header_row)
+                             isolation=caps, header_row=header_row)
     return read_loaded(loaded, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
                        header_row=header_row)
 
@@ -94,3 +105,14 @@ def read_loaded(loaded: Source, *, sheet: str | None, encoding: str | None, deli
                         name=loaded.name, header_row=header_row)
     return read_workbook(loaded.data, kind, sheet=sheet, limits=limits, name=loaded.name,
                          header_row=header_row)
+
+
+def _caps(isolate: bool | Isolation | None) -> Isolation | None:
+    """The caps when every format is to be isolated (``True`` or an ``Isolation``), else ``None``."""
+    if isinstance(isolate, Isolation):
+        return isolate
+    if isolate is True:
+        return Isolation()
+    if isolate is None or isolate is False:
+        return None
+    raise TypeError(f"isolate must be None, True, False or an Isolation, not {type(isolate).__name__}")
