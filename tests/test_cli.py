@@ -309,7 +309,7 @@ def test_each_way_of_being_unusable_names_its_cause(tmp_path: Path, capsys: pyte
 
     cases: list[tuple[list[str | Path], str]] = [
         (["check", tmp_path / "absent.csv"], "[file.not_found]"),
-        (["check", tmp_path], "[file.unreadable]"),
+        (["check", tmp_path], "[file.not_regular]"),
         (["check", good, "--mapping", unknown], "[mapping.unknown_field]"),
         (["check", good, "--mapping", broken], "mapping file"),
         (["check", good, "--mapping", listed], "something else than column names"),
@@ -440,7 +440,7 @@ def test_a_missing_or_unreadable_file_has_its_code_in_the_json_error(tmp_path: P
     assert error["hint"] and "Traceback" not in missing.stderr
     (tmp_path / "exports").mkdir()
     folder = run("check", "exports", "--json", cwd=tmp_path)
-    assert folder.returncode == 2 and json.loads(folder.stdout)["error"]["code"] == "file.unreadable"
+    assert folder.returncode == 2 and json.loads(folder.stdout)["error"]["code"] == "file.not_regular"
 
 
 def test_a_failed_rows_file_that_cannot_be_written_after_apply_still_reports_the_import(
