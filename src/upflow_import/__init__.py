@@ -47,6 +47,7 @@ from upflow_import.repository import (
     Repository,
     StoredClient,
     StoredContact,
+    SupportsBulkWrites,
 )
 from upflow_import.sqlite import SqliteRepository
 from upflow_import.table import Row, Table
@@ -92,6 +93,7 @@ __all__ = [
     "StoreError",
     "StoredClient",
     "StoredContact",
+    "SupportsBulkWrites",
     "Table",
     "UnreadableFileError",
     "UpdateClient",
