@@ -178,21 +178,30 @@ class _Writer:
         """
         batch: list[Operation] = []
         in_batch: set[int] = set()
+        kind: type[Operation] | None = None
+        size = self.batch_size
+        results = self.results
+        applied = OperationStatus.APPLIED
         for operation in self.operations:
-            if batch and (type(operation) is not type(batch[0]) or len(batch) >= self.batch_size
-                          or not in_batch.isdisjoint(operation.depends_on)):
+            depends_on = operation.depends_on
+            if batch and (type(operation) is not kind or len(batch) >= size
+                          or (depends_on and not in_batch.isdisjoint(depends_on))):
                 self._flush(bulk, batch)
                 batch, in_batch = [], set()
-            if batch and self._blocker(operation) is not None:
+            if self.first_failure is None or not self.stop_at_first_failure:
+                # The usual case: nothing failed, or what failed blocks only its dependants.
+                if not depends_on or all(results[i].status is applied for i in depends_on):
+                    batch.append(operation)
+                    in_batch.add(operation.index)
+                    kind = type(operation)
+                    continue
+            if batch:  # not written: the batch before it goes first, to keep results in plan order
                 self._flush(bulk, batch)
                 batch, in_batch = [], set()
             blocker = self._blocker(operation)
-            if blocker is not None:
-                self.results.append(_not_attempted(operation, blocker))
-                self._report_progress()
-            else:
-                batch.append(operation)
-                in_batch.add(operation.index)
+            assert blocker is not None
+            results.append(_not_attempted(operation, blocker))
+            self._report_progress()
         if batch:
             self._flush(bulk, batch)
 
