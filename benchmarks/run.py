@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import platform
 import resource
 import statistics
@@ -350,7 +351,8 @@ def measure_sqlite(csv_path: Path, count: int,
         for store in stores:
             store.close()
     operations = len(planned.operations)
-    table.append((f"SQLite `apply` alone: {operations:,} writes into an empty store; one by one / bulk writes",
+    table.append((f"SQLite `apply` alone: {operations:,} writes into an empty store; "
+                  "one by one / bulk writes",
                   f"{one:.2f} s", f"{bulk_time:.2f} s",
                   f"{operations / one:,.0f} / {operations / bulk_time:,.0f} writes/s",
                   f"bulk {one / bulk_time:.2f}× as fast"))

@@ -19,7 +19,8 @@ from upflow_import.fields import Field
 from upflow_import.model import ClientRecord, ContactRecord
 from upflow_import.repository import BULK_METHODS, ClientChanges, ContactChanges, Id
 
-APPLIED, FAILED, NOT_ATTEMPTED = OperationStatus.APPLIED, OperationStatus.FAILED, OperationStatus.NOT_ATTEMPTED
+APPLIED, FAILED, NOT_ATTEMPTED = (
+    OperationStatus.APPLIED, OperationStatus.FAILED, OperationStatus.NOT_ATTEMPTED)
 
 
 # -- repositories ----------------------------------------------------------------------------------
@@ -268,7 +269,7 @@ SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[Healt
 @given(first=FILES, second=FILES, poison=POISON, on_error=st.sampled_from(["skip", "abort"]),
        batch_size=st.integers(1, 5), transactional=st.booleans())
 def test_in_memory_bulk_writes_end_as_one_by_one_writes(
-    first: Rows, second: Rows, poison: set[str], on_error: str, batch_size: int, transactional: bool
+    *, first: Rows, second: Rows, poison: set[str], on_error: str, batch_size: int, transactional: bool
 ) -> None:
     seen = []
     for repository in (PoisonedMemory(transactional=transactional), BulkMemory(transactional=transactional)):

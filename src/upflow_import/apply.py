@@ -188,13 +188,14 @@ class _Writer:
                           or (depends_on and not in_batch.isdisjoint(depends_on))):
                 self._flush(bulk, batch)
                 batch, in_batch = [], set()
-            if self.first_failure is None or not self.stop_at_first_failure:
-                # The usual case: nothing failed, or what failed blocks only its dependants.
-                if not depends_on or all(results[i].status is applied for i in depends_on):
-                    batch.append(operation)
-                    in_batch.add(operation.index)
-                    kind = type(operation)
-                    continue
+            # The usual case: nothing failed (or what failed blocks only its dependants), and
+            # what it needs is written.
+            if (self.first_failure is None or not self.stop_at_first_failure) and (
+                    not depends_on or all(results[i].status is applied for i in depends_on)):
+                batch.append(operation)
+                in_batch.add(operation.index)
+                kind = type(operation)
+                continue
             if batch:  # not written: the batch before it goes first, to keep results in plan order
                 self._flush(bulk, batch)
                 batch, in_batch = [], set()
