@@ -3,9 +3,11 @@ outcome of writing one operation at a time."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -296,3 +298,40 @@ def test_sqlite_bulk_writes_end_as_one_by_one_writes(
                               batch_size=batch_size)
             seen.append((outcome(result), store.export()))
     assert seen[0] == seen[1]
+
+
+# -- the documented example -------------------------------------------------------------------------
+
+def documented_repositories() -> tuple[type, type]:
+    """The example repository of the "Writing a repository" page and its bulk version, as shown."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "repository.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
+    bulk = next(example for example in examples if "class BulkSqlRepository" in example)
+    namespace: dict[str, Any] = {}
+    exec(compile(examples[0] + bulk, "docs/repository.md", "exec"), namespace)
+    return namespace["SqlRepository"], namespace["BulkSqlRepository"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=FILES, second=FILES, batch_size=st.integers(1, 5))
+def test_the_documented_bulk_repository_ends_as_the_one_by_one_example(
+    first: Rows, second: Rows, batch_size: int
+) -> None:
+    seen = []
+    for repository_class in documented_repositories():
+        repository = repository_class(sqlite3.connect(":memory:"))
+        ui.apply(plan_rows(first, repository), repository, batch_size=batch_size)
+        result = ui.apply(plan_rows(second, repository), repository, batch_size=batch_size)
+        seen.append((outcome(result), [repository.db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+                                       for table in ("clients", "contacts")]))
+    assert seen[0] == seen[1]
+
+
+def test_the_documented_bulk_repository_writes_nothing_of_a_refused_batch() -> None:
+    _, bulk_class = documented_repositories()
+    repository = bulk_class(sqlite3.connect(":memory:"))
+    created = repository.create_clients(records(2))
+    assert created == [1, 2]
+    with pytest.raises(sqlite3.IntegrityError):
+        repository.create_clients(records(4)[1:])  # C1 is taken: C2 and C3 must not stay
+    assert repository.db.execute("SELECT count(*) FROM clients").fetchone() == (2,)

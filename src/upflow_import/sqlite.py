@@ -21,6 +21,11 @@ Design notes:
   (:class:`~upflow_import.MappingMemory`): one JSON mapping per header fingerprint.
 - Lookups bind at most :data:`MAX_PARAMS_PER_QUERY` keys per statement, below
   SQLite's limit on bound parameters whatever its compile options.
+- Bulk writes (:class:`~upflow_import.SupportsBulkWrites`): one ``executemany``
+  per call and kind, inside a savepoint so that a call that raises wrote
+  nothing. New rows get ids chosen in advance under the write lock, the ones
+  one-by-one inserts would have got; ``lastrowid`` is not used, since
+  ``executemany`` does not promise it and nothing promises consecutive rowids.
 """
 
 from __future__ import annotations
