@@ -187,6 +187,16 @@ def test_a_refused_batch_fails_only_its_faulty_operation_and_what_depends_on_it(
     assert [i.code for i in result.issues] == ["apply.failed", "apply.not_attempted"]
 
 
+def test_a_repository_returning_fewer_ids_than_records_is_an_error_not_a_silent_mismatch() -> None:
+    class Forgetful(BulkMemory):
+        def create_clients(self, items: Sequence[tuple[ClientRecord, Id | None]]) -> list[Id]:
+            return super().create_clients(items)[:-1]
+
+    repository = Forgetful()
+    with pytest.raises(RuntimeError, match="returned 1 ids for 2 records"):
+        ui.apply(plan_rows([client("Acme"), client("Globex")], repository), repository)
+
+
 def test_sqlite_abort_inside_the_transaction_rolls_every_batch_back() -> None:
     rows: Rows = [{**client(f"Client {n}", f"C{n}"), "contact.email": f"c{n}@x.fr"} for n in range(5)]
     with poisoned_store() as (store, poison):
