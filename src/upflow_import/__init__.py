@@ -63,6 +63,7 @@ from upflow_import.repository import (
     Repository,
     StoredClient,
     StoredContact,
+    SupportsBulkWrites,
 )
 from upflow_import.sqlite import SqliteRepository
 from upflow_import.table import Format, Row, Table
@@ -124,6 +125,7 @@ __all__ = [
     "StoredClient",
     "StoredContact",
     "Summary",
+    "SupportsBulkWrites",
     "Table",
     "Target",
     "Text",

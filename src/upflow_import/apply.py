@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import cast
 
 import attrs
 
@@ -24,11 +25,18 @@ from upflow_import.repository import (
     ContactChanges,
     Id,
     Repository,
+    SupportsBulkWrites,
+    bulk_writes_of,
     check_repository,
     transaction_of,
 )
 
-__all__ = ["ApplyResult", "OperationResult", "OperationStatus", "apply", "plan_and_apply"]
+__all__ = [
+    "DEFAULT_BATCH_SIZE", "ApplyResult", "OperationResult", "OperationStatus", "apply", "plan_and_apply",
+]
+
+#: Operations written per bulk call when the repository offers bulk writes.
+DEFAULT_BATCH_SIZE = 1000
 
 
 class OperationStatus(str, enum.Enum):
@@ -93,10 +101,12 @@ class _Writer:
     """Runs the operations in order, threading created ids into the operations that need them."""
 
     def __init__(self, plan: Plan, repository: Repository, stop_at_first_failure: bool,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self.plan = plan
         self.operations = plan.operations
         self.repository = repository
+        self.bulk = bulk_writes_of(repository)
+        self.batch_size = batch_size
         self.stop_at_first_failure = stop_at_first_failure
         self.progress = progress
         self.results: list[OperationResult] = []
@@ -132,17 +142,25 @@ class _Writer:
         raise TypeError(f"unknown operation {operation!r}")
 
     def run(self) -> None:
+        if self.bulk is not None:
+            self._run_batched(self.bulk)
+            return
         total = len(self.operations)
         for operation in self.operations:
             self.results.append(self._run_one(operation))
             if self.progress is not None:
                 self.progress(len(self.results), total)
 
-    def _run_one(self, operation: Operation) -> OperationResult:
+    def _blocker(self, operation: Operation) -> Operation | None:
+        """The operation whose failure keeps ``operation`` from being written, if any."""
         blocker = self.first_failure if self.stop_at_first_failure else None
         if blocker is None:
             blocker = next((self.operations[i] for i in operation.depends_on
                             if self.results[i].status is not OperationStatus.APPLIED), None)
+        return blocker
+
+    def _run_one(self, operation: Operation) -> OperationResult:
+        blocker = self._blocker(operation)
         if blocker is not None:
             return _not_attempted(operation, blocker)
         try:
@@ -152,6 +170,89 @@ class _Writer:
                 self.first_failure = operation
             return _failed(operation, _describe_failure(error))
         return OperationResult(operation.index, OperationStatus.APPLIED, written)
+
+    # -- bulk writes ----------------------------------------------------------------------------
+
+    def _run_batched(self, bulk: SupportsBulkWrites) -> None:
+        """The same writes in the same order as :meth:`run`, consecutive operations of one kind
+        grouped into bulk calls.
+
+        A batch ends before an operation of another kind, before one that needs an operation
+        of the batch (its new client, parent or demotion), at ``batch_size``, and before an
+        operation that is not attempted (so that results stay in plan order). Every operation
+        of a batch is therefore independent of the others, and its dependencies are already
+        written when the batch is.
+        """
+        batch: list[Operation] = []
+        in_batch: set[int] = set()
+        kind: type[Operation] | None = None
+        size = self.batch_size
+        results = self.results
+        applied = OperationStatus.APPLIED
+        for operation in self.operations:
+            depends_on = operation.depends_on
+            if batch and (type(operation) is not kind or len(batch) >= size
+                          or (depends_on and not in_batch.isdisjoint(depends_on))):
+                self._flush(bulk, batch)
+                batch, in_batch = [], set()
+            # The usual case: nothing failed (or what failed blocks only its dependants), and
+            # what it needs is written.
+            if (self.first_failure is None or not self.stop_at_first_failure) and (
+                    not depends_on or all(results[i].status is applied for i in depends_on)):
+                batch.append(operation)
+                in_batch.add(operation.index)
+                kind = type(operation)
+                continue
+            if batch:  # not written: the batch before it goes first, to keep results in plan order
+                self._flush(bulk, batch)
+                batch, in_batch = [], set()
+            blocker = self._blocker(operation)
+            assert blocker is not None
+            results.append(_not_attempted(operation, blocker))
+            self._report_progress()
+        if batch:
+            self._flush(bulk, batch)
+
+    def _report_progress(self) -> None:
+        if self.progress is not None:
+            self.progress(len(self.results), len(self.operations))
+
+    def _flush(self, bulk: SupportsBulkWrites, batch: list[Operation]) -> None:
+        try:
+            ids = self._write_batch(bulk, batch)
+        except Exception:  # the call wrote nothing: one at a time, to find the operation at fault
+            for operation in batch:
+                self.results.append(self._run_one(operation))
+            self._report_progress()
+            return
+        if len(ids) != len(batch):
+            raise RuntimeError(f"{type(self.repository).__name__} returned {len(ids)} ids "
+                               f"for {len(batch)} records")
+        applied = OperationStatus.APPLIED
+        self.results += [OperationResult(operation.index, applied, written)
+                         for operation, written in zip(batch, ids, strict=True)]
+        self._report_progress()
+
+    def _write_batch(self, bulk: SupportsBulkWrites, batch: list[Operation]) -> Sequence[Id]:
+        first = batch[0]
+        if isinstance(first, CreateClient):
+            clients = cast("list[CreateClient]", batch)
+            return bulk.create_clients([(op.record, self._parent_id(op.parent)) for op in clients])
+        if isinstance(first, UpdateClient):
+            updates = cast("list[UpdateClient]", batch)
+            bulk.update_clients([(op.client_id, ClientChanges(op.values, self._parent_id(op.parent)))
+                                 for op in updates])
+            return [op.client_id for op in updates]
+        if isinstance(first, CreateContact):
+            contacts = cast("list[CreateContact]", batch)
+            return bulk.create_contacts([(self._id(op.client), op.record) for op in contacts])
+        if isinstance(first, UpdateContact):
+            changes = cast("list[UpdateContact]", batch)
+            bulk.update_contacts([(op.contact_id, ContactChanges(op.values)) for op in changes])
+            return [op.contact_id for op in changes]
+        raise TypeError(f"unknown operation {first!r}")
+
+    # -- after a failed transaction -------------------------------------------------------------
 
     def roll_back(self) -> None:
         """Re-label everything after the transaction was undone: nothing was written."""
@@ -189,7 +290,8 @@ def _not_attempted(operation: Operation, blocker: Operation) -> OperationResult:
     return OperationResult(operation.index, OperationStatus.NOT_ATTEMPTED, None, issues)
 
 
-def apply(plan: Plan, repository: Repository, *, progress: Progress | None = None) -> ApplyResult:
+def apply(plan: Plan, repository: Repository, *, progress: Progress | None = None,
+          batch_size: int = DEFAULT_BATCH_SIZE) -> ApplyResult:
     """Write the operations of ``plan`` to ``repository``, in order.
 
     When the repository offers ``transaction()``, every write runs inside
@@ -203,16 +305,24 @@ def apply(plan: Plan, repository: Repository, *, progress: Progress | None = Non
     every operation reported); without one, the operations after it are not
     attempted.
 
+    When the repository offers bulk writes
+    (:class:`~upflow_import.SupportsBulkWrites`), consecutive operations of
+    one kind are written ``batch_size`` at a time, in the same order and
+    with the same outcome: a batch the repository refuses is written again
+    one operation at a time, so that only the operations at fault fail.
+
     Running the same import again afterwards plans only what is missing, so
     nothing is written twice. ``progress(done, total)`` is called after each
-    operation.
+    operation (after each batch with bulk writes).
     """
     check_repository(repository)
-    return _write(repository, progress, plan)[1]
+    _check_batch_size(batch_size)
+    return _write(repository, progress, batch_size, plan)[1]
 
 
 def plan_and_apply(repository: Repository, make_plan: Callable[[], Plan], *,
-                   progress: Progress | None = None) -> tuple[Plan, ApplyResult]:
+                   progress: Progress | None = None,
+                   batch_size: int = DEFAULT_BATCH_SIZE) -> tuple[Plan, ApplyResult]:
     """Plan with ``make_plan()`` and write the plan, both inside one ``transaction()`` of the
     repository when it offers one (as :func:`apply` alone, otherwise).
 
@@ -223,30 +333,40 @@ def plan_and_apply(repository: Repository, make_plan: Callable[[], Plan], *,
     exception propagates.
     """
     check_repository(repository)
-    return _write(repository, progress, make_plan)
+    _check_batch_size(batch_size)
+    return _write(repository, progress, batch_size, make_plan)
 
 
-def _write(repository: Repository, progress: Progress | None,
+def _check_batch_size(batch_size: object) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+        raise TypeError(f"batch_size must be an int, not {type(batch_size).__name__}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+
+
+def _write(repository: Repository, progress: Progress | None, batch_size: int,
            source: Plan | Callable[[], Plan]) -> tuple[Plan, ApplyResult]:
+    def writer_of(planned: Plan) -> _Writer:
+        return _Writer(planned, repository, planned.on_error == "abort", progress, batch_size)
+
     transaction = transaction_of(repository)
     if transaction is None:
         planned = source if isinstance(source, Plan) else source()
-        direct = _Writer(planned, repository, planned.on_error == "abort", progress)
+        direct = writer_of(planned)
         with stage("apply", progress):
             direct.run()
         _log_writes(direct)
         return planned, ApplyResult(tuple(direct.results))
     # A plan given beforehand is reported as lost if the transaction cannot even be opened;
     # one made inside the transaction only exists once it is open.
-    writer: _Writer | None = (_Writer(source, repository, source.on_error == "abort", progress)
-                              if isinstance(source, Plan) else None)
+    writer = writer_of(source) if isinstance(source, Plan) else None
     rolled_back = False
     try:
         with transaction():
             if writer is None:
                 assert not isinstance(source, Plan)
                 planned = source()
-                writer = _Writer(planned, repository, planned.on_error == "abort", progress)
+                writer = writer_of(planned)
             with stage("apply", progress):
                 writer.run()
             if writer.first_failure is not None and writer.plan.on_error == "abort":

@@ -175,3 +175,48 @@ class SupportsReferenceListing(Protocol):
     def all_dunning_plans(self) -> Sequence[str]:
         """Every dunning plan's name."""
         ...
+
+
+@runtime_checkable
+class SupportsBulkWrites(Protocol):
+    """Optional: write many clients or contacts per call; :func:`~upflow_import.apply` uses it
+    when all four methods are offered.
+
+    Each method receives the items in plan order and must behave as the
+    matching one-record method called on each item in that order: same
+    checks, same effects, and the ``create_*`` methods return the new ids in
+    the order of ``items``. A call is all-or-nothing: one that raises has
+    written nothing of its items (``apply`` then writes them again one at a
+    time through the one-record methods, so that only the item at fault is
+    reported ``apply.failed``). ``apply`` never puts in one call an item that
+    needs another item of the same call (a subsidiary and its new parent, a
+    contact and its new client): each call's items are independent.
+    """
+
+    def create_clients(self, items: Sequence[tuple[ClientRecord, Id | None]]) -> Sequence[Id]:
+        """``create_client(record, parent_id)`` for each ``(record, parent_id)``; the new ids, in order."""
+        ...
+
+    def update_clients(self, items: Sequence[tuple[Id, ClientChanges]]) -> None:
+        """``update_client(client_id, changes)`` for each ``(client_id, changes)``."""
+        ...
+
+    def create_contacts(self, items: Sequence[tuple[Id, ContactRecord]]) -> Sequence[Id]:
+        """``create_contact(client_id, record)`` for each ``(client_id, record)``; the new ids, in order."""
+        ...
+
+    def update_contacts(self, items: Sequence[tuple[Id, ContactChanges]]) -> None:
+        """``update_contact(contact_id, changes)`` for each ``(contact_id, changes)``."""
+        ...
+
+
+#: The methods a repository offers for bulk writes, all of them or none is used.
+BULK_METHODS: tuple[str, ...] = tuple(
+    name for name, value in vars(SupportsBulkWrites).items() if callable(value) and not name.startswith("_"))
+
+
+def bulk_writes_of(repository: object) -> SupportsBulkWrites | None:
+    """``repository`` when it offers every bulk write method, else ``None``."""
+    if all(callable(getattr(repository, name, None)) for name in BULK_METHODS):
+        return repository  # type: ignore[return-value]
+    return None

@@ -21,6 +21,11 @@ Design notes:
   (:class:`~upflow_import.MappingMemory`): one JSON mapping per header fingerprint.
 - Lookups bind at most :data:`MAX_PARAMS_PER_QUERY` keys per statement, below
   SQLite's limit on bound parameters whatever its compile options.
+- Bulk writes (:class:`~upflow_import.SupportsBulkWrites`): one ``executemany``
+  per call and kind, inside a savepoint so that a call that raises wrote
+  nothing. New rows get ids chosen in advance under the write lock, the ones
+  one-by-one inserts would have got; ``lastrowid`` is not used, since
+  ``executemany`` does not promise it and nothing promises consecutive rowids.
 """
 
 from __future__ import annotations
@@ -183,6 +188,17 @@ _INSERT_CONTACT = (
     f"INSERT INTO contacts ({_CONTACT_COLUMNS}, email_key, client_id) "
     f"VALUES ({', '.join('?' * (len(_CONTACT_FIELDS) + 2))})"
 )
+# Bulk writes insert ids chosen in advance (see SqliteRepository.create_clients).
+_INSERT_CLIENT_WITH_ID = (
+    f"INSERT INTO clients (id, {_CLIENT_COLUMNS}, name_key, parent_id) "
+    f"VALUES ({', '.join('?' * (len(_CLIENT_FIELDS) + 3))})"
+)
+_INSERT_CONTACT_WITH_ID = (
+    f"INSERT INTO contacts (id, {_CONTACT_COLUMNS}, email_key, client_id) "
+    f"VALUES ({', '.join('?' * (len(_CONTACT_FIELDS) + 3))})"
+)
+#: The largest rowid: past it SQLite picks free rowids at random, which cannot be known in advance.
+_MAX_ROWID = 2**63 - 1
 
 
 @functools.lru_cache(maxsize=1024)
@@ -230,6 +246,56 @@ def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
 
 def _placeholders(count: int) -> str:
     return ", ".join("?" * count)
+
+
+def _client_row(record: ClientRecord, parent_id: Id | None) -> tuple[Any, ...]:
+    """The values of ``_INSERT_CLIENT``: the ``_CLIENT_FIELDS`` columns, name_key, parent_id."""
+    if record.name is None:
+        raise ValueError("a client needs a name to be created")
+    address = record.address
+    return (
+        record.external_id, record.name, record.accounting_code, record.vat_number,
+        address.street, address.postal_code, address.city, address.state, address.country,
+        _emails_to_json(record.account_manager_emails), record.dunning_plan, record.payment_term_days,
+        normalize_name(record.name), parent_id,
+    )
+
+
+def _contact_row(client_id: Id, record: ContactRecord) -> tuple[Any, ...]:
+    """The values of ``_INSERT_CONTACT``: the ``_CONTACT_FIELDS`` columns, email_key, client_id."""
+    if record.email is None:
+        raise ValueError("a contact needs an email to be created")
+    position = None if record.position is None else record.position.value
+    return (
+        record.email, record.first_name, record.last_name, record.phone, record.external_id,
+        position, 1 if record.is_main else 0, normalize_email(record.email), client_id,
+    )
+
+
+def _client_assignments(changes: ClientChanges) -> dict[str, Any]:
+    """``{column: value}`` of a client update."""
+    assignments: dict[str, Any] = {}
+    for field, value in changes.values.items():
+        if field.entity != "client":
+            raise ValueError(f"{field.value} is not a client field")
+        assignments[_COLUMNS[field]] = _to_column(field, value)
+        if field is Field.CLIENT_NAME:
+            assignments["name_key"] = normalize_name(str(value))
+    if changes.parent_id is not None:
+        assignments["parent_id"] = changes.parent_id
+    return assignments
+
+
+def _contact_assignments(changes: ContactChanges) -> dict[str, Any]:
+    """``{column: value}`` of a contact update."""
+    assignments: dict[str, Any] = {}
+    for field, value in changes.values.items():
+        if field.entity != "contact":
+            raise ValueError(f"{field.value} is not a contact field")
+        assignments[_COLUMNS[field]] = _to_column(field, value)
+        if field is Field.CONTACT_EMAIL:
+            assignments["email_key"] = normalize_email(str(value))
+    return assignments
 
 
 class SqliteRepository:
@@ -548,55 +614,23 @@ class SqliteRepository:
 
     def create_client(self, record: ClientRecord, parent_id: Id | None) -> int:
         """Store a new client and return its id (an integer rowid)."""
-        if record.name is None:
-            raise ValueError("a client needs a name to be created")
-        address = record.address
-        # In the order of _CLIENT_FIELDS, then name_key and parent_id.
-        cursor = self._connection.execute(_INSERT_CLIENT, (
-            record.external_id, record.name, record.accounting_code, record.vat_number,
-            address.street, address.postal_code, address.city, address.state, address.country,
-            _emails_to_json(record.account_manager_emails), record.dunning_plan, record.payment_term_days,
-            normalize_name(record.name), parent_id,
-        ))
+        cursor = self._connection.execute(_INSERT_CLIENT, _client_row(record, parent_id))
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
     def update_client(self, client_id: Id, changes: ClientChanges) -> None:
         """Change only the fields in ``changes``, and the parent when it is given."""
-        assignments: dict[str, Any] = {}
-        for field, value in changes.values.items():
-            if field.entity != "client":
-                raise ValueError(f"{field.value} is not a client field")
-            assignments[_COLUMNS[field]] = _to_column(field, value)
-            if field is Field.CLIENT_NAME:
-                assignments["name_key"] = normalize_name(str(value))
-        if changes.parent_id is not None:
-            assignments["parent_id"] = changes.parent_id
-        self._update("clients", client_id, assignments)
+        self._update("clients", client_id, _client_assignments(changes))
 
     def create_contact(self, client_id: Id, record: ContactRecord) -> int:
         """Store a new contact of ``client_id`` and return its id (an integer rowid)."""
-        if record.email is None:
-            raise ValueError("a contact needs an email to be created")
-        position = None if record.position is None else record.position.value
-        # In the order of _CONTACT_FIELDS, then email_key and client_id.
-        cursor = self._connection.execute(_INSERT_CONTACT, (
-            record.email, record.first_name, record.last_name, record.phone, record.external_id,
-            position, 1 if record.is_main else 0, normalize_email(record.email), client_id,
-        ))
+        cursor = self._connection.execute(_INSERT_CONTACT, _contact_row(client_id, record))
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
     def update_contact(self, contact_id: Id, changes: ContactChanges) -> None:
         """Change only the fields in ``changes`` (``contact.is_main`` ``False`` demotes)."""
-        assignments: dict[str, Any] = {}
-        for field, value in changes.values.items():
-            if field.entity != "contact":
-                raise ValueError(f"{field.value} is not a contact field")
-            assignments[_COLUMNS[field]] = _to_column(field, value)
-            if field is Field.CONTACT_EMAIL:
-                assignments["email_key"] = normalize_email(str(value))
-        self._update("contacts", contact_id, assignments)
+        self._update("contacts", contact_id, _contact_assignments(changes))
 
     def _update(self, table: str, row_id: Id, assignments: dict[str, Any]) -> None:
         if assignments:
@@ -608,6 +642,72 @@ class SqliteRepository:
                 f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is not None
         if not found:
             raise KeyError(f"no {table[:-1]} has id {row_id!r}")
+
+    # -- bulk writes (SupportsBulkWrites) -------------------------------------
+    #
+    # Each call runs in a transaction of its own (a savepoint inside the caller's), so that
+    # one that raises has written nothing. New rows get ids chosen in advance: the next
+    # ``max(id) + 1`` onwards, read after the write lock is taken, so no other writer can
+    # take them meanwhile; they are the ids one-by-one inserts would have got. (Counting
+    # from ``cursor.lastrowid`` would not do: ``executemany`` does not promise to set it,
+    # and nothing makes the rowids of one statement's rows consecutive.)
+
+    def create_clients(self, items: Sequence[tuple[ClientRecord, Id | None]]) -> list[int]:
+        """:meth:`create_client` for each ``(record, parent_id)``, all or nothing; the new ids in order."""
+        rows = [_client_row(record, parent_id) for record, parent_id in items]
+        return self._insert_many("clients", _INSERT_CLIENT, _INSERT_CLIENT_WITH_ID, rows)
+
+    def create_contacts(self, items: Sequence[tuple[Id, ContactRecord]]) -> list[int]:
+        """:meth:`create_contact` for each ``(client_id, record)``, all or nothing; the new ids in order."""
+        rows = [_contact_row(client_id, record) for client_id, record in items]
+        return self._insert_many("contacts", _INSERT_CONTACT, _INSERT_CONTACT_WITH_ID, rows)
+
+    def update_clients(self, items: Sequence[tuple[Id, ClientChanges]]) -> None:
+        """:meth:`update_client` for each ``(client_id, changes)``, all or nothing."""
+        self._update_many("clients",
+                          [(client_id, _client_assignments(changes)) for client_id, changes in items])
+
+    def update_contacts(self, items: Sequence[tuple[Id, ContactChanges]]) -> None:
+        """:meth:`update_contact` for each ``(contact_id, changes)``, all or nothing."""
+        self._update_many("contacts",
+                          [(contact_id, _contact_assignments(changes)) for contact_id, changes in items])
+
+    def _insert_many(self, table: str, insert: str, insert_with_id: str,
+                     rows: list[tuple[Any, ...]]) -> list[int]:
+        with self.transaction():
+            last = self._connection.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0
+            if last > _MAX_ROWID - len(rows):
+                # SQLite now picks rowids at random: one row at a time, as create_* does.
+                return [self._connection.execute(insert, row).lastrowid or 0 for row in rows]
+            ids = list(range(last + 1, last + 1 + len(rows)))
+            self._connection.executemany(
+                insert_with_id, [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)])
+        return ids
+
+    def _update_many(self, table: str, updates: list[tuple[Id, dict[str, Any]]]) -> None:
+        with self.transaction():
+            # Consecutive updates of the same columns share one statement; the order is kept.
+            start = 0
+            while start < len(updates):
+                columns = tuple(updates[start][1])
+                end = start + 1
+                while end < len(updates) and tuple(updates[end][1]) == columns:
+                    end += 1
+                run = updates[start:end]
+                if not columns:
+                    for row_id, assignments in run:
+                        self._update(table, row_id, assignments)
+                else:
+                    sets = ", ".join(f"{column} = ?" for column in columns)
+                    changed = self._connection.executemany(
+                        f"UPDATE {table} SET {sets} WHERE id = ?",
+                        [(*assignments.values(), row_id) for row_id, assignments in run]).rowcount
+                    if changed != len(run):
+                        missing = [row_id for row_id, _ in run if self._connection.execute(
+                            f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is None]
+                        raise KeyError(f"no {table[:-1]} has id {missing[0]!r}" if missing
+                                       else f"{table}: {changed} rows changed for {len(run)} updates")
+                start = end
 
     # -- export ---------------------------------------------------------------
 
