@@ -34,7 +34,13 @@ for path in sys.argv[2:]:
     finally:
         signal.alarm(0)
     print(json.dumps(outcome), flush=True)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM is this program's own peak: ru_maxrss also keeps the peak of the process image before
+# exec, that is of the (possibly large) test worker that started this child.
+try:
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"peak_kib": peak}), flush=True)
 """
 
