@@ -712,6 +712,7 @@ class DiffMutator:
                 self.workbook_relations,
                 self.add_big_part,
                 self.rename_part,
+                self.default_path_decoy,
             ]
         mutation = self.rng.choice(choices)
         changed = mutation(dict(entries), names)
@@ -1191,6 +1192,64 @@ class DiffMutator:
             rng.shuffle(values)
             new = re.sub(rb'Target="[^"]*"', b'Target="' + (values[0] if values else b"x") + b'"', tag)
         parts[rels] = xml[: chosen.start()] + new + xml[chosen.end() :]
+        return parts
+
+    def default_path_decoy(self, parts: dict[str, bytes], names: Sequence[str]) -> dict[str, bytes]:
+        """The first sheet's cells move to another part, named by its relationship; the part at the
+        usual path reaches far. Then the relationships (or the workbook) are written in a form one
+        XML reader may take and the other refuse, falling back to the usual path."""
+        rng = self.rng
+        sheets = self._sheet_parts(names)
+        rels = next((n for n in names if n.lower().endswith("workbook.xml.rels")), None)
+        workbook = next((n for n in names if n.lower().endswith("workbook.xml")), None)
+        if not sheets or rels is None:
+            return parts
+        first = next((name for name in sheets if name.endswith("sheet1.xml")), sheets[0])
+        base = first.rpartition("/")[2].encode()
+        parts["xl/worksheets/moved.xml"] = parts[first]
+        far = rng.choice(_FAR_REFERENCES)
+        parts[first] = self._put_cell(parts[first], self._new_cell(far))
+        parts[rels] = parts[rels].replace(b"/" + base + b'"', b'/moved.xml"')
+        part = rels if workbook is None or rng.random() < 0.7 else workbook
+        xml = parts[part]
+        trick = rng.choice(["utf-16", "utf-16 without declaration", "utf-8 bom", "xml 1.1", "single quotes",
+                            "character references", "comment first", "processing instruction",
+                            "prefixed", "spaced attributes", "no declaration", "latin-1", "no namespace",
+                            "entity in target", "nothing"])
+        self.note("default path decoy", f"{part}: {trick}, {first} reaching {far.decode()}")
+        if trick == "utf-16":
+            xml = xml.replace(b'encoding="UTF-8"', b'encoding="UTF-16"').decode("utf-8").encode("utf-16")
+        elif trick == "utf-16 without declaration":
+            xml = re.sub(rb"<\?xml[^>]*\?>", b"", xml).decode("utf-8").encode("utf-16")
+        elif trick == "utf-8 bom":
+            xml = b"\xef\xbb\xbf" + xml
+        elif trick == "xml 1.1":
+            xml = re.sub(rb'version="1.0"', b'version="1.1"', xml, count=1)
+        elif trick == "single quotes":
+            xml = re.sub(rb'="([^"]*)"', rb"='\1'", xml)
+        elif trick == "character references":
+            xml = xml.replace(b"moved.xml", b"&#109;oved.xml").replace(b'r:id="rId', b'r:id="&#114;Id')
+        elif trick == "comment first":
+            xml = re.sub(rb"(<\?xml[^>]*\?>)?", lambda m: (m[0] or b"") + b"<!-- x -->", xml, count=1)
+        elif trick == "processing instruction":
+            xml = re.sub(rb"(<\?xml[^>]*\?>)?", lambda m: (m[0] or b"") + b"<?x y?>", xml, count=1)
+        elif trick == "prefixed":
+            prefix = rng.choice(_PREFIXES)
+            xml = re.sub(rb"<(/?)(Relationships?|workbook|sheets|sheet)\b", rb"<\1" + prefix + rb":\2", xml)
+            xml = re.sub(rb'\sxmlns="([^"]*)"', rb' xmlns:' + prefix + rb'="\1"', xml, count=1)
+        elif trick == "spaced attributes":
+            xml = re.sub(rb'(\s[\w:]+)="', rb'\1 =\n"', xml)
+        elif trick == "no declaration":
+            xml = re.sub(rb"<\?xml[^>]*\?>\s*", b"", xml)
+        elif trick == "latin-1":
+            xml = re.sub(rb'encoding="[^"]*"', b'encoding="ISO-8859-1"', xml)
+            xml = xml.replace(b"moved.xml", b"moved\xe9.xml")
+            parts["xl/worksheets/moved\u00e9.xml"] = parts.pop("xl/worksheets/moved.xml")
+        elif trick == "no namespace":
+            xml = re.sub(rb'\sxmlns="[^"]*"', b"", xml, count=1)
+        elif trick == "entity in target":
+            xml = xml.replace(b"moved.xml", b"moved.xml&amp;")
+        parts[part] = xml
         return parts
 
     def rename_part(self, parts: dict[str, bytes], names: Sequence[str]) -> dict[str, bytes]:
