@@ -21,8 +21,8 @@ from reader_files import replace_entry, xlsx_bytes
 from upflow_import.readers.reach_xls import workbook_stream
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fuzz"))
-from differential import compound_file  # noqa: E402
-from targets import SEED_ROWS, crafted_ods  # noqa: E402
+from differential import compound_file
+from targets import SEED_ROWS, crafted_ods
 
 REFUSED = {"file.corrupt", "file.unsupported_format", "file.too_large"}
 MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -73,7 +73,8 @@ def with_far_sheet_behind(sheet_tag: bytes, relationship: bytes = b"") -> bytes:
                                     b'Target="worksheets/sheet9.xml"/>')
     return with_entries(data, {
         "xl/workbook.xml": workbook.replace(original[0], sheet_tag),
-        "xl/_rels/workbook.xml.rels": relations.replace(b"</Relationships>", relationship + b"</Relationships>"),
+        "xl/_rels/workbook.xml.rels": relations.replace(b"</Relationships>",
+                                                        relationship + b"</Relationships>"),
         "xl/worksheets/sheet9.xml": FAR_SHEET,
     })
 
@@ -128,7 +129,8 @@ def ods_with_repeat(attribute: bytes) -> bytes:
     says, before a second value."""
     data = crafted_ods(SEED_ROWS)
     content = entry(data, "content.xml")
-    row = (b'<table:table-row><table:table-cell ' + attribute + b' office:value-type="float" office:value="1"/>'
+    row = (b"<table:table-row><table:table-cell " + attribute
+           + b' office:value-type="float" office:value="1"/>'
            b'<table:table-cell office:value-type="float" office:value="2"/></table:table-row>')
     first_row = content.index(b"<table:table-row")
     return with_entries(data, {"content.xml": content[:first_row] + row + content[first_row:]})
@@ -169,8 +171,9 @@ def xlwt_stream(*, far_sheets: int) -> bytes:
     return workbook_stream(buffer.getvalue())
 
 
-@pytest.mark.parametrize("names", [("Workbook", "WORKBOOK"), ("WORKBOOK", "Workbook"), ("Workbook", "Workbook"),
-                                   ("Book", "Workbook"), ("Workbook", "Book"), ("workbook", "Book")])
+@pytest.mark.parametrize("names", [("Workbook", "WORKBOOK"), ("WORKBOOK", "Workbook"),
+                                   ("Workbook", "Workbook"), ("Book", "Workbook"), ("Workbook", "Book"),
+                                   ("workbook", "Book")])
 def test_xls_with_two_workbook_streams_is_refused(tmp_path: Path, names: tuple[str, str]) -> None:
     small, far = xlwt_stream(far_sheets=0), xlwt_stream(far_sheets=4)
     paths = []
