@@ -744,6 +744,8 @@ class DiffMutator:
             self._lying_dimension,
             self._attribute_forms,
             self._cells_without_reference,
+            self._xml_forms,
+            self._xml_forms,
         ]
         trick = rng.choice(tricks)
         parts[part] = trick(xml, far)
@@ -923,6 +925,58 @@ class DiffMutator:
         )
         self.note("sheet: attribute form", form.decode())
         return self._put_cell(xml, form % far)
+
+    def _xml_forms(self, xml: bytes, far: bytes) -> bytes:
+        """XML that two parsers may read differently: namespaced attributes, another encoding,
+        namespaces redeclared below the root, cells nested deeper or in comments, CDATA."""
+        rng = self.rng
+        form = rng.choice(["namespaced r after", "namespaced r before", "utf-16",
+                           "utf-16 without declaration",
+                           "default namespace on row", "prefix redeclared on row", "nested cell", "comment",
+                           "cdata", "processing instruction", "outside sheet data", "entity-free doctype",
+                           "xml 1.1", "byte order mark"])
+        self.note("sheet: xml form", f"{form}, {far.decode()}")
+        cell = b'<c r="%s"><v>1</v></c>' % far
+        if form in ("namespaced r after", "namespaced r before"):
+            root = re.search(rb"<(?:[\w.-]+:)?worksheet\b", xml)
+            if root is None:
+                return xml
+            namespace = rng.choice([_MAIN_NS, b"urn:other", _REL_NS])
+            xml = xml[: root.end()] + b' xmlns:q="%s"' % namespace + xml[root.end() :]
+            cell = (b'<c q:r="%s" r="A3"><v>1</v></c>' if form.endswith("after") else
+                    b'<c r="A3" q:r="%s"><v>1</v></c>') % far
+            return self._put_cell(xml, cell, row=b"3")
+        if form.startswith("utf-16"):
+            xml = self._put_cell(xml, cell)
+            if form == "utf-16":
+                xml = re.sub(rb'encoding="[^"]*"', b'encoding="UTF-16"', xml, count=1)
+            else:
+                xml = re.sub(rb"<\?xml[^>]*\?>\s*", b"", xml, count=1)
+            return xml.decode("utf-8", "replace").encode(rng.choice(["utf-16", "utf-16-le", "utf-16-be"]))
+        if form == "default namespace on row":
+            return self._put_cell(xml, b'<row xmlns="urn:other" r="3">%s</row>' % cell, row=b"4")
+        if form == "prefix redeclared on row":
+            return self._put_cell(xml, b'<x:row xmlns:x="%s" r="3"><x:c r="%s"><x:v>1</x:v></x:c></x:row>'
+                                  % (_MAIN_NS, far), row=b"4")
+        if form == "nested cell":
+            wrapper = rng.choice([b"x", b"extLst", b"mc:AlternateContent", b"is"])
+            return self._put_cell(xml, b"<%s>%s</%s>" % (wrapper, cell, wrapper))
+        if form == "comment":
+            return self._put_cell(xml, b"<!-- %s -->" % cell)
+        if form == "cdata":
+            return self._put_cell(xml, b"<![CDATA[%s]]>" % cell)
+        if form == "processing instruction":
+            return self._put_cell(xml, b"<?c r=\"%s\"?>" % far)
+        if form == "outside sheet data":
+            end = xml.rfind(b"</sheetData>")
+            return xml[: end + 12] + b'<row r="3">%s</row>' % cell + xml[end + 12 :] if end >= 0 else xml
+        if form == "entity-free doctype":
+            xml = self._put_cell(xml, cell)
+            return re.sub(rb"(<\?xml[^>]*\?>)", rb"\1<!DOCTYPE worksheet>", xml, count=1)
+        if form == "xml 1.1":
+            xml = self._put_cell(xml, cell)
+            return xml.replace(b'version="1.0"', b'version="1.1"', 1)
+        return b"\xef\xbb\xbf" + self._put_cell(xml, cell)
 
     def _cells_without_reference(self, xml: bytes, far: bytes) -> bytes:
         rng = self.rng
