@@ -1639,6 +1639,8 @@ class Results:
         self.mutations: collections.Counter[str] = collections.Counter()
         self.found: list[dict[str, Any]] = []
         self.kinds: collections.Counter[str] = collections.Counter()
+        #: Inputs for which the guard's rectangles were recorded (none: that criterion is off).
+        self.rectangles_recorded = 0
         self.started = time.monotonic()
         self.last_print = self.started
 
@@ -1690,6 +1692,7 @@ class Results:
             "executions": self.executions,
             "seconds": round(seconds, 1),
             "per_second": round(self.executions / max(seconds, 1e-9), 1),
+            "rectangles_recorded": self.rectangles_recorded,
             "findings": [
                 {key: record[key] for key in ("kind", "file", "reason", "elapsed")} for record in self.found
             ],
@@ -1725,6 +1728,8 @@ def fuzz(args: argparse.Namespace, results: Results) -> None:
             data, seed, log = mutator.input()
             session, ended = run_guard(data, worker, limits)
             verdict = judge(session, ended, limits)
+            if session is not None and session.reaches:
+                results.rectangles_recorded += 1
             results.count(ended["outcome"] if verdict is None else f"finding {verdict[0]}", log)
             if verdict is None:
                 continue
