@@ -10,8 +10,10 @@ What is checked, from the archive's central directory:
   bytes are exempt: small repetitive XML parts legitimately compress well);
 - zip-level encryption, and ODS encryption (``manifest:encryption-data``):
   ``file.password_protected``;
-- entries sharing a name (``file.corrupt``): readers could disagree on which
-  one they read, and the one checked must be the one parsed.
+- entries sharing a name (``file.corrupt``), also once ``\\`` is read as
+  ``/`` and ASCII letters in either case (python-calamine looks its parts up
+  that way, and keeps one of the entries that collide): readers could
+  disagree on which one they read, and the one checked must be the one parsed.
 
 Why declared sizes can be trusted: both readers of the archive stop at them.
 Python's :mod:`zipfile`, used here to stream the parts that are inspected,
@@ -33,7 +35,8 @@ from collections.abc import Iterator
 from upflow_import.errors import FileTooLargeError, UnreadableFileError
 from upflow_import.limits import Limits
 
-__all__ = ["CHUNK", "MAX_ENTRIES", "RATIO_FLOOR", "ZIP_ERRORS", "open_archive", "read_small", "stream_entry"]
+__all__ = ["CHUNK", "MAX_ENTRIES", "RATIO_FLOOR", "ZIP_ERRORS", "calamine_entry", "entry_key", "open_archive",
+           "read_small", "stream_entry"]
 
 #: More entries than any real workbook has (pictures and all), fewer than a zip bomb made of many.
 MAX_ENTRIES = 10_000
@@ -53,8 +56,8 @@ def open_archive(data: bytes, limits: Limits) -> zipfile.ZipFile:
         infos = archive.infolist()
     except ZIP_ERRORS as error:
         raise UnreadableFileError.of("file.corrupt", detail=f"broken zip archive: {error}") from None
-    names = [info.filename for info in infos]
-    if len(set(names)) != len(names):
+    names = {entry_key(info.filename) for info in infos}
+    if len(names) != len(infos):
         # Two entries of one name: readers may disagree on which one is the sheet.
         raise UnreadableFileError.of("file.corrupt", detail="two zip entries have the same name")
     if len(infos) > MAX_ENTRIES:
@@ -78,6 +81,26 @@ def open_archive(data: bytes, limits: Limits) -> zipfile.ZipFile:
     if manifest is not None and b"encryption-data" in manifest:
         raise UnreadableFileError.of("file.password_protected")
     return archive
+
+
+def entry_key(name: str) -> str:
+    """How python-calamine indexes the entry ``name``: ``\\`` read as ``/``, ASCII letters in
+    lower case (other letters as they are)."""
+    return name.replace("\\", "/").translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def calamine_entry(archive: zipfile.ZipFile, path: str) -> str | None:
+    """The entry python-calamine opens when it looks for ``path`` (``None``: none), as it does:
+    the entry whose :func:`entry_key` is ``path`` with ASCII letters in lower case, else the
+    entry named exactly ``path``."""
+    keys = {entry_key(name): name for name in archive.namelist()}
+    found = keys.get(path.translate(_ASCII_LOWER))
+    if found is not None:
+        return found
+    return path if path in archive.NameToInfo else None
 
 
 def read_small(archive: zipfile.ZipFile, name: str, limit: int) -> bytes | None:

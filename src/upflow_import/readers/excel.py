@@ -11,8 +11,10 @@ Order of work, so that calamine only ever sees a file whose cost is bounded:
 2. calamine opens the workbook (XLSX/XLSB: shared strings and styles only);
 3. the sheet is chosen: ``sheet=`` by name (exact, else ignoring case and
    surrounding spaces), else the first visible worksheet;
-4. XLSX/XLSB: the reach of that sheet's cells
-   (:mod:`~upflow_import.readers.reach_xlsx`, ``reach_xlsb``);
+4. XLSX/XLSB: the reach of that sheet's cells, in the part calamine reads
+   for it, found as calamine finds it (a workbook whose parts cannot be read
+   that way is ``file.corrupt``), see :mod:`~upflow_import.readers.reach_xlsx`
+   and ``reach_xlsb``;
 5. calamine reads the sheet once; its rows become text (see
    :mod:`~upflow_import.readers.cells`) and are kept in the table.
 
@@ -29,8 +31,7 @@ Every calamine exception becomes an :class:`~upflow_import.UpflowImportError`:
 from __future__ import annotations
 
 import io
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from python_calamine import (
@@ -48,8 +49,8 @@ from upflow_import.readers.cells import numbered_texts
 from upflow_import.readers.headers import check_title_row, column_letter, layout_headers
 from upflow_import.readers.reach_ods import check_ods_tables
 from upflow_import.readers.reach_xls import check_xls
-from upflow_import.readers.reach_xlsb import binary_worksheet_parts, check_binary_worksheet
-from upflow_import.readers.reach_xlsx import check_shared_strings, check_worksheet, worksheet_parts
+from upflow_import.readers.reach_xlsb import binary_sheet_entry, check_binary_worksheet
+from upflow_import.readers.reach_xlsx import check_shared_strings, check_worksheet, sheet_entry
 from upflow_import.readers.sniff import Kind
 from upflow_import.table import Row, Table
 
@@ -74,11 +75,9 @@ def read_workbook(data: bytes, kind: Kind, *, sheet: str | None, limits: Limits,
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     chosen = _choose_sheet(workbook, sheet)
     if archive is not None and kind == "xlsx":
-        for part in _parts(archive, worksheet_parts, chosen, ".xml"):
-            check_worksheet(archive, part, limits)
+        check_worksheet(archive, sheet_entry(archive, chosen), limits)
     elif archive is not None and kind == "xlsb":
-        for part in _parts(archive, binary_worksheet_parts, chosen, ".bin"):
-            check_binary_worksheet(archive, part, limits)
+        check_binary_worksheet(archive, binary_sheet_entry(archive, chosen), limits)
     with paused_gc():
         with _calamine_errors():
             calamine_sheet = workbook.get_sheet_by_name(chosen)
@@ -123,18 +122,6 @@ def _choose_sheet(workbook: CalamineWorkbook, wanted: str | None) -> str:
         return loose[0]
     raise UnreadableFileError.of("file.sheet_not_found", sheet=wanted,
                                  sheets=", ".join(repr(name) for name in names))
-
-
-def _parts(archive: zipfile.ZipFile, mapping: Callable[[zipfile.ZipFile], dict[str, tuple[str, ...]] | None],
-           sheet: str, suffix: str) -> list[str]:
-    """The zip entries to check for ``sheet``: every entry its relationship may name (ignoring
-    case, in case a reader matches names loosely), or, when the workbook's map of parts cannot
-    be read or names nothing present, every entry that could be a sheet."""
-    entries = archive.namelist()
-    parts = mapping(archive)
-    wanted = {candidate.lower() for candidate in (parts or {}).get(sheet, ())}
-    found = [entry for entry in entries if entry.lower() in wanted]
-    return found or [entry for entry in entries if entry.lower().endswith(suffix)]
 
 
 def _table(numbers: list[int], rows: list[tuple[str | None, ...]], offset: int, *, kind: Kind, sheet: str,

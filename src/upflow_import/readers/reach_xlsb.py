@@ -24,23 +24,24 @@ it). Every record is walked, about 1 µs each in Python: slower than the
 XLSX fast path, acceptable for a format rarely used for customer lists.
 
 Sheet names map to parts through ``BrtBundleSh`` records of
-``workbook.bin`` and its relationships; when they cannot be read, every
-worksheet part is checked.
+``xl/workbook.bin`` and its relationships, read as calamine reads them (see
+:func:`binary_sheet_entry`); a workbook whose parts cannot be read that way is
+refused, never checked on a guess.
 """
 
 from __future__ import annotations
 
-import posixpath
 import struct
 import zipfile
 from collections.abc import Iterator
 
+from upflow_import.errors import UpflowImportError
 from upflow_import.limits import Limits
-from upflow_import.readers.archive import read_small, stream_entry
+from upflow_import.readers.archive import calamine_entry, read_small, stream_entry
 from upflow_import.readers.reach import Reach, check_reach
-from upflow_import.readers.reach_xlsx import relationship_targets
+from upflow_import.readers.xml_tags import attributes, corrupt, iter_xml_tags, unescape
 
-__all__ = ["binary_worksheet_parts", "check_binary_worksheet"]
+__all__ = ["binary_sheet_entry", "binary_worksheet_parts", "check_binary_worksheet"]
 
 _ROW_HEADER = 0x0000
 _FIRST_VALUE, _LAST_VALUE = 0x0002, 0x000B
@@ -51,6 +52,7 @@ _END_SHEET_DATA = 0x0092
 _SKIPPED_BLOCKS = {0x0085: 0x0086, 0x0025: 0x0026, 0x0186: 0x0187}
 _SEEK_DIMENSION, _SEEK_SHEET_DATA, _CELLS = 0, 1, 2
 _BUNDLE_SHEET = 0x009C
+_END_BUNDLE_SHEETS = 0x0090
 _LAST_ROW = 0x0010_0000
 _U32 = struct.Struct("<I")
 _MAX_PART = 16 * 1024 * 1024
@@ -154,31 +156,69 @@ def _header(data: bytes, position: int) -> tuple[int, int, int]:
 
 
 def binary_worksheet_parts(archive: zipfile.ZipFile) -> dict[str, tuple[str, ...]] | None:
-    """Sheet name → the zip entries that may hold its records, from ``workbook.bin`` and its
-    relationships (``None`` when they cannot be read)."""
-    workbook = next((name for name in archive.namelist() if name.lower().endswith("workbook.bin")), None)
-    if workbook is None:
+    """Sheet name → the zip entry calamine reads for it, or ``None`` when the workbook's parts
+    cannot be read the way calamine reads them (see :func:`binary_sheet_entry`)."""
+    try:
+        return {name: (entry,) for name, entry in _sheet_entries(archive).items()}
+    except UpflowImportError:
         return None
-    folder, base = posixpath.split(workbook)
-    content = read_small(archive, workbook, _MAX_PART)
-    relations = read_small(archive, posixpath.join(folder, "_rels", base + ".rels"), _MAX_PART)
-    if content is None or relations is None:
-        return None
-    targets = relationship_targets(relations, folder)
-    if targets is None:
-        return None
-    parts: dict[str, tuple[str, ...]] = {}
+
+
+def binary_sheet_entry(archive: zipfile.ZipFile, sheet: str) -> str:
+    """The zip entry calamine reads for ``sheet`` of an XLSB workbook, computed as calamine
+    computes it: the ``BrtBundleSh`` records of ``xl/workbook.bin`` (up to
+    ``BrtEndBundleShs``) name a relationship of ``xl/_rels/workbook.bin.rels``
+    (elements named exactly ``Relationship``), whose target is read after
+    ``xl/`` whatever it starts with, and looked up ignoring ASCII case.
+    ``file.corrupt`` when a part is missing or unreadable, a relationship id or
+    a sheet name appears twice, or a sheet names no relationship."""
+    parts = _sheet_entries(archive)
+    if sheet not in parts:
+        raise corrupt("xl/workbook.bin", f"no part found for the sheet {sheet!r}")
+    return parts[sheet]
+
+
+def _sheet_entries(archive: zipfile.ZipFile) -> dict[str, str]:
+    relations = read_small(archive, "xl/_rels/workbook.bin.rels", _MAX_PART)
+    workbook_entry = calamine_entry(archive, "xl/workbook.bin")
+    if relations is None or workbook_entry is None:
+        raise corrupt("xl/workbook.bin", "missing, or its relationships")
+    content = read_small(archive, workbook_entry, _MAX_PART)
+    if content is None:
+        raise corrupt(workbook_entry, "too large")
+    targets: dict[str, str] = {}
+    part = "xl/_rels/workbook.bin.rels"
+    for tag in iter_xml_tags([relations], part):
+        if tag.closing or tag.name != b"Relationship":
+            continue
+        values = attributes(tag.raw, part)
+        ident, target = values.get(b"Id"), values.get(b"Target")
+        if ident is None or target is None:
+            continue
+        if b"&" in ident:  # calamine compares ids as written
+            raise corrupt(part, "a relationship id with a reference")
+        key = unescape(ident, part)
+        if key in targets:
+            raise corrupt(part, "two relationships with one id")
+        targets[key] = "xl/" + unescape(target, part)
+    parts: dict[str, str] = {}
     try:
         for kind, record in _records(content):
-            if kind != _BUNDLE_SHEET:
+            if kind == _END_BUNDLE_SHEETS:
+                break
+            if kind != _BUNDLE_SHEET or _U32.unpack_from(record, 8)[0] == 0xFFFFFFFF:
                 continue
-            ident, offset = _wide_string(record, 8)
+            sheet_ident, offset = _wide_string(record, 8)
             name, _ = _wide_string(record, offset)
-            if ident not in targets:
-                return None
-            parts[name] = targets[ident]
+            path = targets.get(sheet_ident)
+            if path is None or name in parts:
+                raise corrupt(workbook_entry, f"the sheet {name!r} has no single part")
+            entry = calamine_entry(archive, path)
+            if entry is None:
+                raise corrupt(workbook_entry, f"the part of the sheet {name!r} is missing")
+            parts[name] = entry
     except (IndexError, struct.error, UnicodeDecodeError):
-        return None
+        raise corrupt(workbook_entry, "a sheet record is malformed") from None
     return parts
 
 
