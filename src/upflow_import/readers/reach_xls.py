@@ -15,6 +15,19 @@ record claims (a lying one aborts the interpreter, found by fuzzing), so that
 claim counts too. Each sheet's rectangle must respect the limits, and all of
 them together, with their reservations, ``max_cells``.
 
+The compound file is read as calamine reads it, and refused where the two
+readings could differ (``file.corrupt``): every FAT sector the DIFAT lists
+below the reserved values counts, whatever the header's counts say; a chain
+that loops or leaves the file is refused (calamine would loop until memory
+runs out); a truncated last sector may only end a chain; the mini stream and
+mini FAT are loaded whenever the header announces a mini FAT, and a stream
+shorter than 4,096 bytes is read from them (calamine's cutoff, not the
+header's); the workbook stream is the one directory entry, of any type, named
+``Workbook`` or ``Book`` in any case (calamine looks for four exact
+spellings: two candidates, or one spelled otherwise, are refused); and an XLS
+file holding a zipped workbook is refused, since calamine tries its zip
+readers when its XLS reader fails.
+
 Also found on the way: ``FilePass`` (an encrypted workbook:
 ``file.password_protected``) and a compound file without a workbook stream
 (a Word or Outlook file: ``file.unsupported_format``).
@@ -22,7 +35,9 @@ Also found on the way: ``FilePass`` (an encrypted workbook:
 
 from __future__ import annotations
 
+import re
 import struct
+from collections.abc import Callable
 
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
 from upflow_import.limits import Limits
@@ -30,7 +45,13 @@ from upflow_import.readers.reach import Reach, check_reach
 
 __all__ = ["check_xls", "workbook_stream"]
 
-_FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+_END_OF_CHAIN, _DIFAT_SECTOR, _RESERVED = 0xFFFFFFFE, 0xFFFFFFFC, 0xFFFFFFFA
+# calamine reads a stream shorter than this from the mini stream, whatever the header says.
+_MINI_CUTOFF = 4096
+# The names calamine looks for, in its order; it compares them exactly.
+_STREAM_NAMES = ("Workbook", "Book", "WORKBOOK", "BOOK")
+_ZIP_END = b"PK\x05\x06"
+_ZIPPED_WORKBOOK = re.compile(rb"(?i)workbook\.(?:xml\.rels|bin)|content\.xml")
 # MS-CFB 2.2: sector shifts at 30 and 32; FAT sector count, first directory sector,
 # mini-stream cutoff, first mini-FAT sector and count, first DIFAT sector and count from 44.
 _SHIFTS = struct.Struct("<HH")
@@ -39,6 +60,7 @@ _DIRECTORY_ENTRY = 128
 _RECORD = struct.Struct("<HH")
 _CELL = struct.Struct("<HH")
 _U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
 
 _BOF, _EOF, _BOUNDSHEET, _FILEPASS, _DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x002F, 0x0200
 _BIFF5_BOF = (0x0009, 0x0209, 0x0409)
@@ -149,78 +171,107 @@ def _walk_sheet(stream: bytes, offset: int) -> tuple[Reach, int]:
 
 
 def workbook_stream(data: bytes) -> bytes:
-    """The ``Workbook`` (BIFF8) or ``Book`` (BIFF5) stream of a compound file."""
+    """The ``Workbook`` (BIFF8) or ``Book`` (BIFF5) stream of a compound file, taken out as
+    calamine takes it out, or refused where the two readings could differ (see the module)."""
     if len(data) < 512:
         raise _corrupt("shorter than a compound file header")
+    if _ZIP_END in data and _ZIPPED_WORKBOOK.search(data):
+        # calamine tries its zip readers when its XLS reader fails, and they find a zip archive
+        # anywhere: a workbook zipped inside (its part names are stored as written) could be read
+        # unchecked. Excel's own files hold a zipped theme, which no zip reader takes for a workbook.
+        raise _corrupt("it also holds a zipped workbook")
     sector_shift, mini_shift = _SHIFTS.unpack_from(data, 30)
     if sector_shift not in (9, 12) or mini_shift != 6:
         raise _corrupt("unknown sector size")
     sector_size = 1 << sector_shift
-    (fat_sectors, first_directory, _, mini_cutoff, first_mini_fat, mini_fat_sectors, first_difat,
-     difat_sectors) = _COUNTS.unpack_from(data, 44)
-    # A truncated last sector is read as far as it goes, padded with zeros, as calamine does.
-    sector_count = max(0, -(-(len(data) - sector_size) // sector_size))
+    (_, first_directory, _, _, first_mini_fat, mini_fat_sectors, first_difat,
+     _) = _COUNTS.unpack_from(data, 44)
+    # A truncated last sector is read as far as it goes: only as the end of a stream.
+    whole, rest = divmod(max(0, len(data) - sector_size), sector_size)
+    partial = whole if rest else -1
+    sector_count = whole + (1 if rest else 0)
 
-    def sector(number: int) -> bytes:
+    def sector(number: int, *, last: bool = False) -> bytes:
         if number >= sector_count:
             raise _corrupt(f"sector {number} points past the end of the file")
+        if number == partial and not last:
+            raise _corrupt("a truncated sector inside a chain")
         start = (number + 1) * sector_size
         return data[start:start + sector_size].ljust(sector_size, b"\x00")
 
-    fat_numbers = list(struct.unpack_from("<109I", data, 76))
+    def integers(block: bytes) -> list[int]:
+        return list(struct.unpack(f"<{len(block) // 4}I", block))
+
+    # The FAT sectors: every entry of the header's DIFAT and of the DIFAT chain below the
+    # reserved values, whatever the header's counts say, as calamine reads them.
+    difat = integers(data[76:512])
     next_difat = first_difat
-    for _ in range(min(difat_sectors, sector_count)):
-        if next_difat in (_FREE, _END_OF_CHAIN):
-            break
-        block = struct.unpack(f"<{sector_size // 4}I", sector(next_difat))
-        fat_numbers.extend(block[:-1])
-        next_difat = block[-1]
-    fat_numbers = [number for number in fat_numbers[:fat_sectors] if number not in (_FREE, _END_OF_CHAIN)]
+    seen: set[int] = set()
+    while next_difat < _RESERVED:
+        if next_difat in seen:
+            raise _corrupt("the DIFAT chain loops")
+        seen.add(next_difat)
+        difat.extend(integers(sector(next_difat)))
+        next_difat = difat.pop()
     fat: list[int] = []
-    for number in fat_numbers:
-        fat.extend(struct.unpack(f"<{sector_size // 4}I", sector(number)))
+    for number in difat:
+        if number < _DIFAT_SECTOR:
+            fat.extend(integers(sector(number)))
 
-    def chain(start: int, table: list[int]) -> list[int]:
-        numbers: list[int] = []
+    def chain(start: int, table: list[int], block: Callable[[int, bool], bytes]) -> bytes:
+        pieces: list[bytes] = []
         current = start
-        while current not in (_END_OF_CHAIN, _FREE):
-            if current >= len(table) or len(numbers) > len(table):
+        visited: set[int] = set()
+        while current != _END_OF_CHAIN:
+            if current >= len(table) or current in visited:
                 raise _corrupt("a sector chain is broken or loops")
-            numbers.append(current)
-            current = table[current]
-        return numbers
+            visited.add(current)
+            following = table[current]
+            pieces.append(block(current, following == _END_OF_CHAIN))
+            current = following
+        return b"".join(pieces)
 
-    directory = b"".join(sector(number) for number in chain(first_directory, fat))
+    def big(number: int, last: bool) -> bytes:
+        return sector(number, last=last)
+
+    directory = chain(first_directory, fat, big)
     entries = [directory[start:start + _DIRECTORY_ENTRY]
                for start in range(0, len(directory) - _DIRECTORY_ENTRY + 1, _DIRECTORY_ENTRY)]
     if not entries:
         raise _corrupt("no directory")
-    names = {}
-    for index, entry in enumerate(entries):
-        name_size = struct.unpack_from("<H", entry, 64)[0]
-        kind = entry[66]
-        if kind == 2 and 2 <= name_size <= 64:
-            names[entry[:name_size - 2].decode("utf-16-le", "replace").lower()] = index
-    if "encryptedpackage" in names:
+    names = [entry[:64].decode("utf-16-le", "replace").split("\x00", 1)[0] for entry in entries]
+    if any(name.casefold() == "encryptedpackage" for name in names):
         raise UnreadableFileError.of("file.password_protected")
-    found = names.get("workbook", names.get("book"))
-    if found is None:
+    candidates = [index for index, name in enumerate(names) if name.casefold() in ("workbook", "book")]
+    if not candidates:
         raise UnreadableFileError.of("file.unsupported_format",
                                      detected="an Office file that is not a workbook")
-    entry = entries[found]
-    start = _U32.unpack_from(entry, 116)[0]
-    size = _U32.unpack_from(entry, 120)[0]
-    if size < mini_cutoff:
+    if len(candidates) > 1 or names[candidates[0]] not in _STREAM_NAMES:
+        raise _corrupt("several workbook streams, or one named unusually")
+
+    def stream_size(entry: bytes) -> int:
+        return int((_U64 if sector_size == 4096 else _U32).unpack_from(entry, 120)[0])
+
+    mini_stream = b""
+    mini_fat: list[int] = []
+    if mini_fat_sectors:
+        # calamine loads both whenever the header announces a mini FAT.
         root = entries[0]
-        mini_stream = b"".join(sector(number) for number in chain(_U32.unpack_from(root, 116)[0], fat))
-        mini_fat_numbers = chain(first_mini_fat, fat)[:mini_fat_sectors] if mini_fat_sectors else []
-        mini_fat: list[int] = []
-        for number in mini_fat_numbers:
-            mini_fat.extend(struct.unpack(f"<{sector_size // 4}I", sector(number)))
-        pieces = [mini_stream[number * 64:(number + 1) * 64] for number in chain(start, mini_fat)]
-        stream = b"".join(pieces)
+        mini_stream = chain(_U32.unpack_from(root, 116)[0], fat, big)[:stream_size(root)]
+        mini_fat = integers(chain(first_mini_fat, fat, big)[:mini_fat_sectors * sector_size])
+    entry = entries[candidates[0]]
+    start = _U32.unpack_from(entry, 116)[0]
+    size = stream_size(entry)
+    if size < _MINI_CUTOFF:
+
+        def mini(number: int, _: bool) -> bytes:
+            if (number + 1) * 64 > len(mini_stream):
+                raise _corrupt("a mini sector points past the mini stream")
+            return mini_stream[number * 64:(number + 1) * 64]
+
+        stream = chain(start, mini_fat, mini)
     else:
-        stream = b"".join(sector(number) for number in chain(start, fat))
+        stream = chain(start, fat, big)
     if len(stream) < size:
         raise _corrupt("the workbook stream is shorter than declared")
     return stream[:size]
