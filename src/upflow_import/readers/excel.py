@@ -50,7 +50,12 @@ from upflow_import.readers.headers import check_title_row, column_letter, layout
 from upflow_import.readers.reach_ods import check_ods_tables
 from upflow_import.readers.reach_xls import check_xls
 from upflow_import.readers.reach_xlsb import binary_sheet_entry, check_binary_worksheet
-from upflow_import.readers.reach_xlsx import check_shared_strings, check_worksheet, sheet_entry
+from upflow_import.readers.reach_xlsx import (
+    check_shared_strings,
+    check_string_copies,
+    check_worksheet,
+    sheet_entry,
+)
 from upflow_import.readers.sniff import Kind
 from upflow_import.table import Row, Table
 
@@ -75,7 +80,9 @@ def read_workbook(data: bytes, kind: Kind, *, sheet: str | None, limits: Limits,
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     chosen = _choose_sheet(workbook, sheet)
     if archive is not None and kind == "xlsx":
-        check_worksheet(archive, sheet_entry(archive, chosen), limits)
+        part = sheet_entry(archive, chosen)
+        check_worksheet(archive, part, limits)
+        check_string_copies(archive, part, limits)
     elif archive is not None and kind == "xlsb":
         check_binary_worksheet(archive, binary_sheet_entry(archive, chosen), limits)
     with paused_gc():

@@ -177,6 +177,8 @@ def check_ods_tables(archive: zipfile.ZipFile, limits: Limits) -> None:
             if copied > limits.max_uncompressed_bytes:
                 raise _too_large(copied, limits)
         offset += len(region)
+    if copied > limits.max_uncompressed_bytes:
+        raise _too_large(copied, limits)
     if state != _OUTSIDE:
         raise corrupt(_PART, "a table does not end")
 
