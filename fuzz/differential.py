@@ -403,9 +403,9 @@ def judge(session: Session | None, ended: dict[str, Any], limits: Any) -> tuple[
         return "died", f"calamine's worker died: {session.died}"
     # Every sheet calamine built, once: on opening (XLS, ODS: all of them) and the one read.
     built = list(session.opened.get("built", []))
-    if session.read is not None and "sheet" in session.read:
-        if session.read["sheet"]["name"] not in {sheet["name"] for sheet in built}:
-            built.append(session.read["sheet"])
+    read = (session.read or {}).get("sheet")
+    if read is not None and read["name"] not in {sheet["name"] for sheet in built}:
+        built.append(read)
     total = 0
     for sheet in built:
         if sheet.get("end") is None or sheet.get("start") is None:
