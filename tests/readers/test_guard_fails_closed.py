@@ -9,7 +9,9 @@ reading: a guard that lets one through fails here without calamine ever seeing i
 from __future__ import annotations
 
 import io
+import random
 import shutil
+import string
 import struct
 import subprocess
 import zipfile
@@ -19,10 +21,20 @@ from typing import Any
 
 import pytest
 from python_calamine import CalamineWorkbook
-from reader_files import SHEET_START, crafted_xlsx, csv_bytes, replace_entry, xls_bytes, xlsx_bytes
+from reader_files import (
+    SHEET_START,
+    crafted_xlsx,
+    csv_bytes,
+    replace_entry,
+    xls_bytes,
+    xlsb_row_header,
+    xlsb_with_records,
+    xlsx_bytes,
+)
 
 import upflow_import as ui
 from upflow_import.readers import excel
+from upflow_import.readers.reach_xls import check_xls, workbook_stream
 
 FAR = b'<c r="XFD1048576" t="s"><v>1</v></c>'
 FIRST = b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
@@ -373,18 +385,48 @@ def twinned(data: bytes, twin: str) -> bytes:
 
 
 @pytest.mark.parametrize("edit", [
-    # Two streams calamine could take for the workbook, in its order of preference or not.
-    lambda data: twinned(data, "Book"),
-    lambda data: twinned(data, "WORKBOOK"),
+    # Two streams calamine could take for the workbook, one chosen by directory order.
     lambda data: twinned(data, "Workbook"),
     # One, spelled in a case calamine does not look for.
     lambda data: renamed(data, "WorkBook"),
-], ids=["Book beside Workbook", "WORKBOOK beside Workbook", "Workbook twice", "odd case"])
+], ids=["Workbook twice", "odd case"])
 def test_xls_workbook_streams_calamine_could_choose_otherwise_are_refused(
         guarded: Callable[[bytes, bool], str], edit: Callable[[bytes], bytes]) -> None:
     data = edit(xls_bytes({"S": [["Nom", "Ville"], ["Acme", "Paris"]]}))
 
     assert guarded(data, False) == "file.corrupt"
+
+
+@pytest.mark.parametrize("twin", ["Book", "WORKBOOK"])
+def test_xls_streams_calamine_does_not_take_do_not_matter(twin: str) -> None:
+    # calamine prefers Workbook: the guard checks that one, and the file reads.
+    data = twinned(xls_bytes({"S": [["Nom", "Ville"], ["Acme", "Paris"]]}), twin)
+
+    assert [row.values for row in ui.read_table(data).rows] == [("Acme", "Paris")]
+
+
+def test_an_xls_with_book_and_workbook_streams_passes_the_guard(corpus_dir: Path) -> None:
+    # Written for Excel 5 and 97 at once: calamine takes Book (WorkBook is not one of its
+    # spellings), and so does the guard.
+    data = (corpus_dir / "biff5-rich-text-string.xls").read_bytes()
+
+    check_xls(data, ui.Limits())
+    assert len(workbook_stream(data)) == 4_061  # the Book stream's size (WorkBook holds 4,723 bytes)
+
+
+def test_a_long_xls_shared_string_shown_by_many_cells_is_refused(
+        guarded: Callable[[bytes, bool], str]) -> None:
+    # calamine copies the string into each cell: 40,000 copies of 30,000 characters from 300 KB.
+    long = "x" * 30_000
+    data = xls_bytes({"S": [["Nom"], *([long] for _ in range(40_000))]})
+
+    assert guarded(data, False) == "file.too_large"
+
+
+def test_a_long_xls_shared_string_shown_by_some_cells_reads() -> None:
+    table = ui.read_table(xls_bytes({"S": [["Nom"], *(["x" * 30_000] for _ in range(100))]}))
+
+    assert len(list(table.rows)) == 100
 
 
 def test_an_xls_holding_a_zipped_workbook_is_refused(guarded: Callable[[bytes, bool], str]) -> None:
@@ -395,10 +437,58 @@ def test_an_xls_holding_a_zipped_workbook_is_refused(guarded: Callable[[bytes, b
 
 
 # --------------------------------------------------------------------------------------------
+# XLSB
+
+def xlsb_record(kind: int, body: bytes) -> bytes:
+    def varint(value: int) -> bytes:
+        out = b""
+        while True:
+            byte, value = value & 0x7F, value >> 7
+            out += bytes([byte | (0x80 if value else 0)])
+            if not value:
+                return out
+
+    head = bytes([kind]) if kind < 0x80 else bytes([(kind & 0x7F) | 0x80, kind >> 7])
+    return head + varint(len(body)) + body
+
+
+def xlsb_with_string(base: bytes, text: str, cells: int) -> bytes:
+    """The real XLSB ``base`` with a shared string ``text`` shown by ``cells`` cells of column A."""
+    strings = (xlsb_record(0x9F, struct.pack("<II", 1, 1))
+               + xlsb_record(0x13, b"\x00" + struct.pack("<I", len(text)) + text.encode("utf-16-le"))
+               + xlsb_record(0xA0, b""))
+    records = b"".join(xlsb_row_header(row) + xlsb_record(0x07, struct.pack("<III", 0, 0, 0))
+                       for row in range(1, cells + 1))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        source = zipfile.ZipFile(io.BytesIO(xlsb_with_records(base, records)))
+        for info in source.infolist():
+            archive.writestr(info.filename, source.read(info))
+        archive.writestr("xl/sharedStrings.bin", strings)
+    return buffer.getvalue()
+
+
+def test_a_long_xlsb_shared_string_shown_by_many_cells_is_refused(
+        guarded: Callable[[bytes, bool], str], corpus_dir: Path) -> None:
+    text = "".join(random.Random(3).choices(string.ascii_letters, k=500_000))
+    data = xlsb_with_string((corpus_dir / "date.xlsb").read_bytes(), text, 2_000)
+
+    assert guarded(data, True) == "file.too_large"
+
+
+def test_a_long_xlsb_shared_string_shown_by_some_cells_reads(corpus_dir: Path) -> None:
+    data = xlsb_with_string((corpus_dir / "date.xlsb").read_bytes(), "Acme " * 1_000, 10)
+
+    rows = list(ui.read_table(data).rows)
+
+    assert sum(1 for row in rows for value in row.values if value and value.startswith("Acme")) == 10
+
+
+# --------------------------------------------------------------------------------------------
 # Real writers' files still read
 
 def test_openpyxl_files_read(tmp_path: Path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     workbook = openpyxl.Workbook()
     sheet_ = workbook.active
     sheet_.title = "Clients"

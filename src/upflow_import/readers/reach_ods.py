@@ -148,6 +148,7 @@ def check_ods_tables(archive: zipfile.ZipFile, limits: Limits) -> None:
                     copied += row.size * row.repeats
                     row_number += row.repeats
                     state = _IN_TABLE
+                    check_reach(table, limits)  # early: the rectangle only grows
                     continue
                 if name not in _CELLS or tag.closing:
                     raise corrupt(_PART, "a table element where a cell should be")

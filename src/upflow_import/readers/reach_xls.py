@@ -22,9 +22,10 @@ that loops or leaves the file is refused (calamine would loop until memory
 runs out); a truncated last sector may only end a chain; the mini stream and
 mini FAT are loaded whenever the header announces a mini FAT, and a stream
 shorter than 4,096 bytes is read from them (calamine's cutoff, not the
-header's); the workbook stream is the one directory entry, of any type, named
-``Workbook`` or ``Book`` in any case (calamine looks for four exact
-spellings: two candidates, or one spelled otherwise, are refused); and an XLS
+header's); the workbook stream is the directory entry, of any type, calamine takes (the
+first named exactly ``Workbook``, else ``Book``, ``WORKBOOK``, ``BOOK``): two
+entries of that name, or a workbook stream only in another spelling, are
+refused; and an XLS
 file holding a zipped workbook is refused, since calamine tries its zip
 readers when its XLS reader fails.
 
@@ -63,6 +64,7 @@ _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 
 _BOF, _EOF, _BOUNDSHEET, _FILEPASS, _DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x002F, 0x0200
+_SST, _CONTINUE, _LABEL_SST = 0x00FC, 0x003C, 0x00FD
 _BIFF5_BOF = (0x0009, 0x0209, 0x0409)
 # Value records whose data starts with the cell's row and column.
 _VALUE_RECORDS = frozenset({0x00FD, 0x0204, 0x00D6, 0x0203, 0x027E, 0x0205, 0x0006, 0x0406})
@@ -72,24 +74,31 @@ _MULRK = 0x00BD
 def check_xls(data: bytes, limits: Limits) -> None:
     """Raise the issue that keeps calamine from reading XLS ``data`` safely, if any."""
     stream = workbook_stream(data)
-    offsets = _sheet_offsets(stream)
-    total = 0
-    seen: dict[int, tuple[Reach, int]] = {}
+    offsets, strings = _globals(stream)
+    sizes = _string_sizes(strings) if strings else []
+    total = copied = 0
+    seen: dict[int, tuple[Reach, int, int]] = {}
     for offset in offsets:
         walked = seen.get(offset)
         if walked is None:
-            walked = seen[offset] = _walk_sheet(stream, offset)
-        reach, reserved = walked
+            walked = seen[offset] = _walk_sheet(stream, offset, sizes)
+        reach, reserved, copies = walked
         check_reach(reach, limits)
         total += reach.cells + reserved
         if total > limits.max_cells:
             raise FileTooLargeError.of("file.too_large", limit="max_cells", actual=total,
                                        maximum=limits.max_cells)
+        copied += copies
+        if copied > limits.max_uncompressed_bytes:
+            raise FileTooLargeError.of("file.too_large", limit="max_uncompressed_bytes", actual=copied,
+                                       maximum=limits.max_uncompressed_bytes)
 
 
-def _sheet_offsets(stream: bytes) -> list[int]:
-    """Where each sheet's records start, from the workbook globals."""
+def _globals(stream: bytes) -> tuple[list[int], list[bytes]]:
+    """Where each sheet's records start, from the workbook globals, and the last ``SST``
+    record's body followed by those of its ``Continue`` records (as calamine groups them)."""
     offsets = []
+    strings: list[bytes] = []
     position = 0
     size = len(stream)
     while position + 4 <= size:
@@ -99,10 +108,82 @@ def _sheet_offsets(stream: bytes) -> list[int]:
             raise UnreadableFileError.of("file.password_protected")
         if kind == _BOUNDSHEET and length >= 4:
             offsets.append(_U32.unpack_from(stream, body)[0])
+        elif kind == _SST:
+            strings = [stream[body:body + length]]
+            following = body + length
+            while following + 4 < size and _RECORD.unpack_from(stream, following)[0] == _CONTINUE:
+                more = _RECORD.unpack_from(stream, following)[1]
+                strings.append(stream[following + 4:following + 4 + more])
+                following += 4 + more
         elif kind == _EOF:
             break
         position = body + length
-    return offsets
+    return offsets, strings
+
+
+def _string_sizes(pieces: list[bytes]) -> list[int] | None:
+    """The character count of each shared string, read as calamine reads the ``SST`` record and
+    its continuations (``None`` where calamine would fail)."""
+    buffers = iter([pieces[0][8:], *pieces[1:]])
+    data = next(buffers)
+    position = 0
+    sizes: list[int] = []
+
+    def advance() -> bool:
+        nonlocal data, position
+        following = next(buffers, None)
+        if following is None:
+            return False
+        data, position = following, 0
+        return True
+
+    def skip(count: int) -> bool:
+        nonlocal position
+        while count > 0:
+            if position >= len(data) and not advance():
+                return False
+            taken = min(count, len(data) - position)
+            position += taken
+            count -= taken
+        return True
+
+    while position < len(data) or advance():
+        if position >= len(data):
+            sizes.append(0)
+            continue
+        if len(data) - position < 3:
+            return None
+        characters, flags = struct.unpack_from("<HB", data, position)
+        position += 3
+        runs = extension = 0
+        if flags & 0x8:
+            if len(data) - position < 2:
+                return None
+            runs = struct.unpack_from("<H", data, position)[0]
+            position += 2
+        if flags & 0x4:
+            if len(data) - position < 4:
+                return None
+            extension = struct.unpack_from("<i", data, position)[0]
+            position += 4
+            if extension < 0:
+                return None
+        wide = flags & 0x1
+        left = characters
+        while left > 0:
+            width = 2 if wide else 1
+            taken = min((len(data) - position) // width, left)
+            position += taken * width
+            left -= taken
+            if left > 0:
+                if not advance() or not data:
+                    return None
+                wide = data[0] & 0x1
+                position = 1
+        if not skip(runs * 4) or not skip(extension):
+            return None
+        sizes.append(characters)
+    return sizes
 
 
 def _dimension_cells(body: bytes) -> int:
@@ -133,14 +214,15 @@ def _claimed_cells(first_row: int, last_row: int, first_column: int, last_column
     return rows * columns
 
 
-def _walk_sheet(stream: bytes, offset: int) -> tuple[Reach, int]:
-    """The rectangle of the sheet's values, and the cells its ``Dimensions`` make calamine
-    reserve."""
+def _walk_sheet(stream: bytes, offset: int, sizes: list[int] | None) -> tuple[Reach, int, int]:
+    """The rectangle of the sheet's values, the cells its ``Dimensions`` make calamine reserve,
+    and the bytes of the shared strings it copies into the sheet's cells (a UTF-8 character
+    decoded from two bytes of a single-byte code page may take 6 bytes per character)."""
     reach = Reach()
-    reserved = 0
+    reserved = copied = 0
     size = len(stream)
     if offset + 4 > size:
-        return reach, reserved
+        return reach, reserved, copied
     position = offset
     depth = 0
     record = _RECORD.unpack_from
@@ -153,6 +235,12 @@ def _walk_sheet(stream: bytes, offset: int) -> tuple[Reach, int]:
             if length >= 4:
                 row, column = cell(stream, body)
                 reach.add(row, column)
+            if kind == _LABEL_SST and length >= 10:
+                index = _U32.unpack_from(stream, body + 6)[0]
+                if sizes is None:
+                    copied += 6 * 0xFFFF
+                elif index < len(sizes):
+                    copied += 6 * sizes[index]
         elif kind == _DIMENSIONS:
             reserved = max(reserved, _dimension_cells(stream[body:position]))
         elif kind == _MULRK:
@@ -167,7 +255,7 @@ def _walk_sheet(stream: bytes, offset: int) -> tuple[Reach, int]:
             depth -= 1
             if depth <= 0:
                 break
-    return reach, reserved
+    return reach, reserved, copied
 
 
 def workbook_stream(data: bytes) -> bytes:
@@ -242,12 +330,21 @@ def workbook_stream(data: bytes) -> bytes:
     names = [entry[:64].decode("utf-16-le", "replace").split("\x00", 1)[0] for entry in entries]
     if any(name.casefold() == "encryptedpackage" for name in names):
         raise UnreadableFileError.of("file.password_protected")
-    candidates = [index for index, name in enumerate(names) if name.casefold() in ("workbook", "book")]
-    if not candidates:
+    # calamine takes the first entry named exactly Workbook, else Book, WORKBOOK, BOOK (files
+    # written for Excel 5 and 97 hold both a Book and a Workbook stream).
+    chosen = None
+    for wanted in _STREAM_NAMES:
+        found = [index for index, name in enumerate(names) if name == wanted]
+        if len(found) > 1:
+            raise _corrupt(f"two {wanted} streams")
+        if found:
+            chosen = found[0]
+            break
+    if chosen is None:
+        if any(name.casefold() in ("workbook", "book") for name in names):
+            raise _corrupt("a workbook stream named unusually")
         raise UnreadableFileError.of("file.unsupported_format",
                                      detected="an Office file that is not a workbook")
-    if len(candidates) > 1 or names[candidates[0]] not in _STREAM_NAMES:
-        raise _corrupt("several workbook streams, or one named unusually")
 
     def stream_size(entry: bytes) -> int:
         return int((_U64 if sector_size == 4096 else _U32).unpack_from(entry, 120)[0])
@@ -259,7 +356,7 @@ def workbook_stream(data: bytes) -> bytes:
         root = entries[0]
         mini_stream = chain(_U32.unpack_from(root, 116)[0], fat, big)[:stream_size(root)]
         mini_fat = integers(chain(first_mini_fat, fat, big)[:mini_fat_sectors * sector_size])
-    entry = entries[candidates[0]]
+    entry = entries[chosen]
     start = _U32.unpack_from(entry, 116)[0]
     size = stream_size(entry)
     if size < _MINI_CUTOFF:

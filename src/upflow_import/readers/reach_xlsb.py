@@ -31,11 +31,12 @@ refused, never checked on a guess.
 
 from __future__ import annotations
 
+import itertools
 import struct
 import zipfile
 from collections.abc import Iterator
 
-from upflow_import.errors import UpflowImportError
+from upflow_import.errors import FileTooLargeError, UpflowImportError
 from upflow_import.limits import Limits
 from upflow_import.readers.archive import calamine_entry, read_small, stream_entry
 from upflow_import.readers.reach import Reach, check_reach
@@ -51,6 +52,9 @@ _END_SHEET_DATA = 0x0092
 # Blocks calamine skips while it looks for the sheet data: start record → end record.
 _SKIPPED_BLOCKS = {0x0085: 0x0086, 0x0025: 0x0026, 0x0186: 0x0187}
 _SEEK_DIMENSION, _SEEK_SHEET_DATA, _CELLS = 0, 1, 2
+_SHARED_STRING_CELL, _STRING_ITEM = 0x0007, 0x0013
+# Bytes of a record's body kept: a shared-string cell's index is at 8 to 12.
+_HEAD = 12
 _BUNDLE_SHEET = 0x009C
 _END_BUNDLE_SHEETS = 0x0090
 _LAST_ROW = 0x0010_0000
@@ -59,13 +63,37 @@ _MAX_PART = 16 * 1024 * 1024
 
 
 def check_binary_worksheet(archive: zipfile.ZipFile, part: str, limits: Limits) -> None:
-    """Raise ``file.too_large`` when the cells of XLSB worksheet ``part`` reach beyond ``limits``."""
-    check_reach(_walk(archive, part), limits)
+    """Raise ``file.too_large`` when the cells of XLSB worksheet ``part`` reach beyond ``limits``,
+    or when the shared strings they show would make calamine copy more than
+    ``limits.max_uncompressed_bytes`` (each cell gets its own copy; a string is bounded by twice
+    its record's size, and a cell counts the longest string from its index on)."""
+    suffix = _string_bounds(archive, limits)
+    reach, copied = _walk(archive, part, suffix)
+    check_reach(reach, limits)
+    if copied > limits.max_uncompressed_bytes:
+        raise FileTooLargeError.of("file.too_large", limit="max_uncompressed_bytes", actual=copied,
+                                   maximum=limits.max_uncompressed_bytes)
 
 
-def _walk(archive: zipfile.ZipFile, part: str) -> Reach:
+def _string_bounds(archive: zipfile.ZipFile, limits: Limits) -> list[int]:
+    """For each shared-string index, a bound of the bytes of the strings from it on."""
+    entry = calamine_entry(archive, "xl/sharedStrings.bin")
+    if entry is None:
+        return []
+    content = read_small(archive, entry, limits.max_uncompressed_bytes)
+    if content is None:
+        raise corrupt(entry, "too large")
+    try:
+        sizes = [2 * len(record) for kind, record in _records(content) if kind == _STRING_ITEM]
+    except IndexError:
+        sizes = [2 * len(content)]
+    return list(itertools.accumulate(reversed(sizes), max))[::-1] or [0]
+
+
+def _walk(archive: zipfile.ZipFile, part: str, suffix: list[int]) -> tuple[Reach, int]:
     reach = Reach()
-    # calamine's record buffer: its length and its first four bytes.
+    copied = 0
+    # calamine's record buffer: its length and its first twelve bytes.
     buffer_size = 0
     head = b""
     phase = _SEEK_DIMENSION
@@ -90,22 +118,25 @@ def _walk(archive: zipfile.ZipFile, part: str) -> Reach:
             continue
         if kind == _ROW_HEADER:
             if len(head) < 4:
-                return reach  # calamine fails reading it: nothing is built
-            row = _U32.unpack(head)[0]
+                return reach, copied  # calamine fails reading it: nothing is built
+            row = _U32.unpack_from(head)[0]
             if row > _LAST_ROW:
-                return reach
+                return reach, copied
         elif _FIRST_VALUE <= kind <= _LAST_VALUE:
             if len(head) < 4:
-                return reach
-            reach.add(row, _U32.unpack(head)[0])
+                return reach, copied
+            reach.add(row, _U32.unpack_from(head)[0])
+            if kind == _SHARED_STRING_CELL and len(head) >= 12:
+                index = _U32.unpack_from(head, 8)[0]
+                copied += suffix[index] if index < len(suffix) else suffix[0]
         elif kind == _END_SHEET_DATA:
-            return reach
-    return reach
+            return reach, copied
+    return reach, copied
 
 
 def _stream_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, int, bytes]]:
-    """The records of a stream inflated chunk by chunk: (type, size, the first four bytes of
-    the body, fewer when it is shorter). An incomplete last record ends the stream."""
+    """The records of a stream inflated chunk by chunk: (type, size, the first twelve bytes
+    of the body, fewer when it is shorter). An incomplete last record ends the stream."""
     buffer = b""
     position = 0
     skip = 0
@@ -117,10 +148,10 @@ def _stream_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, int, bytes]]
         skip = 0
         position = 0
         end = len(buffer)
-        # A record header takes at most 6 bytes; 4 more give the body's first bytes.
-        while position + 10 <= end:
+        # A record header takes at most 6 bytes; 12 more give the body's first bytes.
+        while position + 6 + _HEAD <= end:
             kind, size, position = _header(buffer, position)
-            yield kind, size, buffer[position:position + min(size, 4)]
+            yield kind, size, buffer[position:position + min(size, _HEAD)]
             position += size
         if position > end:
             skip = position - end
@@ -132,9 +163,9 @@ def _stream_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, int, bytes]]
             kind, size, position = _header(tail, position)
         except IndexError:
             return
-        if position + min(size, 4) > len(tail):
+        if position + min(size, _HEAD) > len(tail):
             return
-        yield kind, size, tail[position:position + min(size, 4)]
+        yield kind, size, tail[position:position + min(size, _HEAD)]
         position += size
 
 

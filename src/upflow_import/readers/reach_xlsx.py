@@ -231,7 +231,9 @@ def _any(character: bytes, count: int) -> bytes:
 # local name matters to calamine's reading of the sheet data, read in full.
 _WALKED = tokens(
     rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: (?:s|t|cm|vm|ph)="[^"<]*+")*+(?:(/)>|>(?:<f>[^<]*+</f>)?'
-    rb'(?:<v>[^<]*+</v>|<is><t(?: xml:space="preserve")?>[^<]*+</t></is>)?</c>)',
+    rb'(?:<v>[^<]*+</v>|<is><t(?: xml:space="preserve")?>[^<]*+</t></is>)?</c>)'
+    rb'|<row r="([1-9][0-9]{0,6})"(?: (?:spans|s|customFormat|ht|customHeight|hidden|outlineLevel|collapsed'
+    rb'|thickBot|thickTop|ph|x14ac:dyDescent)="[^"<]*+")*+(/?)>|(</row>)',
     b"row|c|sheetData|v|f|is")
 
 
@@ -254,6 +256,18 @@ def _walk(archive: zipfile.ZipFile, part: str, limits: Limits) -> Reach:
                 if match[3] is None:
                     reach.add(*position)
                 column = position[1] + 1
+                continue
+            if match[4] is not None or match[6] is not None:
+                # A row in the usual form: its number, its end.
+                if cell:
+                    raise corrupt(part, "a row inside a cell")
+                if not started:
+                    continue
+                if match[4] is not None:
+                    row = int(match[4]) - 1
+                if match[5] or match[6] is not None:
+                    row += 1
+                    column = 0
                 continue
             content = match["tag"]
             if content is None:
