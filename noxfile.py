@@ -1,4 +1,4 @@
-"""Developer tasks: ``nox -s tests lint typecheck docs bench fuzz``."""
+"""Developer tasks: ``nox -s tests lint typecheck docs bench fuzz difffuzz``."""
 
 from __future__ import annotations
 
@@ -50,6 +50,13 @@ def fuzz(session: nox.Session) -> None:
     """The long fuzzing run (``nox -s fuzz -- --minutes 30 --target both``); see docs/security.md."""
     session.install("-e", ".[test]", "atheris")
     session.run("python", "fuzz/run.py", *session.posargs)
+
+
+@nox.session
+def difffuzz(session: nox.Session) -> None:
+    """The differential fuzzer, guard against calamine (``nox -s difffuzz -- --minutes 30 --corpus DIR``)."""
+    session.install("-e", ".[test]")
+    session.run("python", "fuzz/differential.py", *session.posargs)
 
 
 @nox.session
