@@ -35,6 +35,10 @@ INVENTORIES: dict[str, tuple[str, str, str, list[tuple[str, str, str]]]] = {
         ("logging.getLogger", "py:function", "library/logging.html#$"),
         ("logging.DEBUG", "py:data", "library/logging.html#$"),
         ("logging.NullHandler", "py:class", "library/logging.handlers.html#$"),
+        ("str.format", "py:method", "library/stdtypes.html#$"),
+    ]),
+    "hypothesis": ("Hypothesis", "latest", "https://hypothesis.readthedocs.io/en/latest/", [
+        ("hypothesis.strategies.SearchStrategy", "py:class", "reference/api.html#$"),
     ]),
     "attrs": ("attrs", "stable", "https://www.attrs.org/en/stable/", [
         ("attrs.frozen", "py:function", "api.html#$"),

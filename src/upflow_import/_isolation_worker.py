@@ -8,7 +8,7 @@ file's bytes (an anonymous file), an anonymous file for the answer, a pipe to
 say the answer is complete, the pipe for the outcome. It forks a child that
 caps itself (``RLIMIT_AS``, ``RLIMIT_CPU``, ``RLIMIT_FSIZE``, no core dumps)
 before it reads a byte of the file, reads it, writes the answer (see
-:mod:`upflow_import._isolation_wire`) for the caller, says so, and exits.
+``upflow_import._isolation_wire``) for the caller, says so, and exits.
 The worker then writes how the child ended (its wait status, whether it was
 killed for its wall time or its memory, the end of what it printed on stderr)
 on the outcome pipe and closes it.

@@ -20,12 +20,12 @@ caller, and the caller gets an :class:`~upflow_import.UpflowImportError`:
 - it crashed any other way (``SIGSEGV``, ``SIGABRT``, an unexpected
   exception, a malformed answer): ``file.corrupt``.
 
-How (see :mod:`upflow_import._isolation_worker`): the first isolated read
+How (see ``upflow_import._isolation_worker``): the first isolated read
 starts one worker process (``sys.executable`` importing the readers), which
 lives as long as the caller's process and forks a child per file; the
 caller's threads may read files at the same time (one child each). The child
 caps itself before it reads a byte of the file and writes the table, in a
-compact form (:mod:`upflow_import._isolation_wire`), into an anonymous file
+compact form (``upflow_import._isolation_wire``), into an anonymous file
 the caller reads: nothing is unpickled, every value is checked. The source itself is loaded by
 the caller's process, bounded by ``Limits.max_bytes`` as usual.
 

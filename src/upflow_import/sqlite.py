@@ -528,7 +528,7 @@ class SqliteRepository:
 
     def known_dunning_plans(self, names: Sequence[str]) -> set[str] | None:
         """The ``names`` that are registered dunning plans, compared with
-        :func:`~upflow_import.identity.normalize_reference` (as a reader sees them: a
+        :func:`~upflow_import.normalize_reference` (as a reader sees them: a
         non-breaking space is a space, case counts); ``None`` while none is registered."""
         if not self._has_any("dunning_plans"):
             return None

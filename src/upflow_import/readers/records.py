@@ -75,7 +75,7 @@ def read_records(
     interface (a pyarrow ``Table``, a DuckDB relation's Arrow result…).
     ``headers`` fixes the columns and their order; ``limits`` bound the work
     as for a file; ``name`` is how reports name the source. The module
-    docstring (:mod:`upflow_import.readers.records`) lists every decision.
+    docstring (``upflow_import.readers.records``) lists every decision.
 
     >>> table = read_records([{"Customer": "Acme", "Postal code": 75001.0},
     ...                       {"Customer": "Globex", "Active": True}])
