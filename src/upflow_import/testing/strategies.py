@@ -63,7 +63,8 @@ class GeneratedFile:
     headers: tuple[str, ...]
     #: The data rows as written, header excluded.
     rows: tuple[tuple[str, ...], ...]
-    #: ``None`` for a valid file, else how it was broken (a key of :data:`~upflow_import.testing.strategies.BREAKAGE_CODES`).
+    #: ``None`` for a valid file, else how it was broken (a key of
+    #: :data:`~upflow_import.testing.strategies.BREAKAGE_CODES`).
     breakage: Breakage | None
     #: The clients (external ids) and contacts (emails, the invalid one excluded) of the file:
     #: what it creates in an empty store when valid.
