@@ -61,6 +61,7 @@ import attrs
 from upflow_import._gc import paused_gc
 from upflow_import._isolation_wire import decode_answer
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
+from upflow_import.issues import Text
 from upflow_import.limits import Limits
 from upflow_import.table import Table
 
@@ -137,8 +138,10 @@ def read_isolated(loaded: Source, *, sheet: str | None, encoding: str | None, de
     answer, outcome = _WORKER.run(json.dumps(options).encode(), loaded.data,
                                   isolation.wall_seconds + _GRACE_SECONDS, isolation.memory_bytes)
     if outcome is None:
-        raise FileTooLargeError.of("file.too_large", limit="cpu_seconds", actual="no answer",
-                                   maximum=f"{isolation.wall_seconds:.0f} s of wall time")
+        raise FileTooLargeError.of("file.too_large", limit="cpu_seconds",
+                                   actual=Text("no answer in time", "pas de réponse à temps"),
+                                   maximum=Text(f"{isolation.wall_seconds:.0f} s of wall time",
+                                                f"{isolation.wall_seconds:.0f} s de temps écoulé"))
     status = outcome.get("status")
     killed = outcome.get("killed")
     if status == 0 and killed is None:
@@ -150,18 +153,22 @@ def read_isolated(loaded: Source, *, sheet: str | None, encoding: str | None, de
 def _death(status: object, killed: object, stderr: str, isolation: Isolation) -> UpflowImportError:
     """The error for a child that ended with wait ``status`` (``killed`` by the worker, and why)."""
     name = _status_name(status)
-    memory = FileTooLargeError.of("file.too_large", limit="memory_bytes", actual=f"more, {name}",
+    memory = FileTooLargeError.of("file.too_large", limit="memory_bytes",
+                                  actual=Text("more", "davantage"),
                                   maximum=f"{isolation.memory_bytes // 1024 // 1024} MiB")
     if killed == "memory" or _ALLOCATION_FAILED in stderr or "MemoryError" in stderr:
         return memory
     if killed == "wall":
-        return FileTooLargeError.of("file.too_large", limit="cpu_seconds", actual="no answer",
-                                    maximum=f"{isolation.wall_seconds:.0f} s of wall time")
+        return FileTooLargeError.of("file.too_large", limit="cpu_seconds",
+                                    actual=Text("no answer in time", "pas de réponse à temps"),
+                                    maximum=Text(f"{isolation.wall_seconds:.0f} s of wall time",
+                                                 f"{isolation.wall_seconds:.0f} s de temps écoulé"))
     if isinstance(status, int) and os.WIFSIGNALED(status):
         if os.WTERMSIG(status) == signal.SIGKILL and killed is None:
             return memory  # the kernel's out-of-memory killer (the CPU cap sends SIGXCPU first)
         if os.WTERMSIG(status) == signal.SIGXCPU:
-            return FileTooLargeError.of("file.too_large", limit="cpu_seconds", actual=f"more, {name}",
+            return FileTooLargeError.of("file.too_large", limit="cpu_seconds",
+                                        actual=Text("more", "davantage"),
                                         maximum=f"{isolation.cpu_seconds} s")
     return UnreadableFileError.of("file.corrupt", detail=f"the reader crashed: {name}")
 

@@ -184,7 +184,10 @@ _ENTRIES: tuple[CodeInfo, ...] = (
           example="an encrypted XLSX"),
     _info("file.corrupt", E,
           "This file is damaged and cannot be read ({detail}).",
-          "Ce fichier est endommagé et ne peut pas être lu ({detail}).",
+          # The detail is a reader's technical diagnosis, in English: the French message leaves
+          # it out (it stays in the params, for support).
+          "Ce fichier est endommagé, ou construit d'une façon qui ne peut pas être lue sans "
+          "risque.",
           fix_en="Open it in your spreadsheet program and save it again, or export it as CSV.",
           fix_fr="Ouvrez-le dans votre tableur et enregistrez-le à nouveau, ou exportez-le en CSV.",
           example="a truncated XLSX"),
