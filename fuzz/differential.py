@@ -1572,21 +1572,13 @@ def _xlsb_far(reference: bytes) -> tuple[int, int]:
 
 
 def _xlsb_records(data: bytes) -> list[tuple[int, bytes]]:
+    from upflow_import.readers.reach_xlsb import _header as record_header  # noqa: PLC0415
+
     records = []
     position = 0
     while position < len(data):
-        kind = data[position]
-        position += 1
-        if kind & 0x80:
-            kind = (kind & 0x7F) | ((data[position] & 0x7F) << 7)
-            position += 1
-        size = 0
-        for shift in (0, 7, 14, 21):
-            byte = data[position]
-            position += 1
-            size |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                break
+        # The record header is read as the guard reads it.
+        kind, size, position = record_header(data, position)
         records.append((kind, data[position : position + size]))
         position += size
     return records
