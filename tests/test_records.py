@@ -208,7 +208,7 @@ def test_structured_values_are_refused_with_their_row_and_column(value: object) 
 def test_numpy_scalars_are_the_values_they_stand_for() -> None:
     numpy = pytest.importorskip("numpy")
     values = [numpy.int64(30), numpy.float32(0.5), numpy.bool_(True), numpy.datetime64("2024-01-02"),
-              numpy.datetime64("NaT"), numpy.float64("nan")]
+              numpy.datetime64("NaT", "D"), numpy.float64("nan")]
     (row,) = ui.read_records([values], headers=[str(n) for n in range(len(values))]).rows
     assert row.values == ("30", "0.5", "1", "2024-01-02", None, None)
 
