@@ -3,51 +3,26 @@ update and error-scope rule, each run as CSV and as XLSX."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import attrs
 import pytest
-import xlsxwriter
 
 import upflow_import as ui
+from article_files import Cells, write_article_file
 from planner_helpers import seed_client, seed_contact
-from upflow_import.fields import SPECS, Field
+from upflow_import.fields import Field
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
-Cells = Mapping[str, str]
-
-
-def label(key: str) -> str:
-    """The French column header of a field key, as the article writes it."""
-    return SPECS[Field(key)].label_fr
 
 
 def write(directory: Path, fmt: str, rows: Sequence[Cells]) -> Path:
-    """Write ``rows`` ({field key: cell text}) as a real file with the article's French headers."""
-    keys = list(dict.fromkeys(key for row in rows for key in row))
-    headers = [label(key) for key in keys]
-    table = [[row.get(key, "") for key in keys] for row in rows]
-    if fmt == "csv":
-        path = directory / "clients.csv"
-        with path.open("w", encoding="cp1252", newline="") as stream:
-            writer = csv.writer(stream, delimiter=";")
-            writer.writerow(headers)
-            writer.writerows(table)
-        return path
-    path = directory / "clients.xlsx"
-    workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet("Clients")
-    sheet.write_row(0, 0, headers)
-    for number, cells in enumerate(table, 1):
-        for column, cell in enumerate(cells):
-            if cell != "":
-                sheet.write_string(number, column, cell)
-    workbook.close()
-    return path
+    """Write ``rows`` ({field key: cell text}) as a real file (a cp1252 CSV, or an XLSX) with the
+    article's French headers."""
+    return write_article_file(directory, rows, fmt, encoding="cp1252")
 
 
 @attrs.frozen

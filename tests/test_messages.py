@@ -7,52 +7,30 @@ line, as the user would meet it.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-import xlsxwriter
 from hypothesis import given
 from hypothesis import strategies as st
 
 import upflow_import as ui
+from article_files import Cells, write_article_file
 from planner_helpers import seed_client
 from upflow_import._render import STRINGS
 from upflow_import.cli import main
-from upflow_import.fields import SPECS, Field
+from upflow_import.fields import Field
 from upflow_import.identity import normalize_name, normalize_reference
 from upflow_import.issues import CATALOGUE, FRENCH_THOUSANDS, HINTS, Issue, Text
 from upflow_import.resolution import suggest
 
-Cells = Mapping[str, str]
-
 
 def write(directory: Path, rows: Sequence[Cells], fmt: str = "csv") -> Path:
     """``rows`` ({field key: cell}) as a UTF-8 CSV or an XLSX with the article's French headers."""
-    keys = list(dict.fromkeys(key for row in rows for key in row))
-    headers = [SPECS[Field(key)].label_fr for key in keys]
-    table = [[row.get(key, "") for key in keys] for row in rows]
-    if fmt == "csv":
-        path = directory / "clients.csv"
-        with path.open("w", encoding="utf-8", newline="") as stream:
-            writer = csv.writer(stream, delimiter=";")
-            writer.writerow(headers)
-            writer.writerows(table)
-        return path
-    path = directory / "clients.xlsx"
-    workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet("Clients")
-    sheet.write_row(0, 0, headers)
-    for number, cells in enumerate(table, 1):
-        for column, cell in enumerate(cells):
-            if cell:
-                sheet.write_string(number, column, cell)
-    workbook.close()
-    return path
+    return write_article_file(directory, rows, fmt)
 
 
 def codes(report: ui.ImportReport) -> list[tuple[int | None, str]]:
