@@ -1572,16 +1572,10 @@ def _xlsb_far(reference: bytes) -> tuple[int, int]:
 
 
 def _xlsb_records(data: bytes) -> list[tuple[int, bytes]]:
-    from upflow_import.readers.reach_xlsb import _header as record_header  # noqa: PLC0415
+    # The records are split as the guard splits them.
+    from upflow_import.readers.reach_xlsb import _records  # noqa: PLC0415
 
-    records = []
-    position = 0
-    while position < len(data):
-        # The record header is read as the guard reads it.
-        kind, size, position = record_header(data, position)
-        records.append((kind, data[position : position + size]))
-        position += size
-    return records
+    return _records(data)
 
 
 def _varint(value: int, *, long: bool = False) -> bytes:
