@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from upflow_import.fields import Field
 from upflow_import.model import ClientRecord, ContactRecord, FieldValue, new_client_record
+from upflow_import.planning.entities import ClientEntity, ContactEntity, Resolution
 from upflow_import.planning.types import (
     NO_CHANGES,
     Change,
@@ -21,7 +22,6 @@ from upflow_import.planning.types import (
     UpdateContact,
 )
 from upflow_import.repository import StoredClient
-from upflow_import.resolution import ClientEntity, ContactEntity, Resolution
 
 __all__ = ["Builder", "client_as_stored", "contact_as_stored"]
 

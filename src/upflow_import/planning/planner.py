@@ -13,24 +13,15 @@ from typing import Any
 from upflow_import._stages import format_calls, logger
 from upflow_import.model import ParsedImport
 from upflow_import.planning.accounting import account, unusable_file_plan
+from upflow_import.planning.clients import resolve_clients
+from upflow_import.planning.contacts import contact_keys_to_find, resolve_contacts
+from upflow_import.planning.entities import References, Resolution, StoredClients, StoredContacts
+from upflow_import.planning.index import external_ids_to_find, index_rows, names_to_find, reference_values
 from upflow_import.planning.lookups import Lookups
 from upflow_import.planning.operations import Builder
 from upflow_import.planning.requests import Reading
 from upflow_import.planning.types import DEFAULT_CHUNK_SIZE, OnError, Operation, Plan, Progress
 from upflow_import.repository import Id
-from upflow_import.resolution import (
-    References,
-    Resolution,
-    StoredClients,
-    StoredContacts,
-    contact_keys_to_find,
-    external_ids_to_find,
-    index_rows,
-    names_to_find,
-    reference_values,
-    resolve_clients,
-    resolve_contacts,
-)
 
 __all__ = ["check_planning", "planning"]
 

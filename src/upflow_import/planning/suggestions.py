@@ -1,0 +1,37 @@
+"""\"Did you mean\": the known value a cell was most likely meant to be."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+
+__all__ = ["suggest"]
+
+
+def suggest(value: str, choices: Iterable[str], normalize: Callable[[str], str]) -> tuple[str, bool] | None:
+    """The known value ``value`` was most likely meant to be, if any.
+
+    Returns ``(suggestion, same_but_spacing)``: ``same_but_spacing`` is true
+    when the two are equal once case and spaces are normalised (a
+    non-breaking space, an upper-case letter), else the suggestion is the
+    closest spelling (difflib) above a similarity of 0.75.
+
+    >>> suggest("Plan standard", ["Plan Standard", "Plan VIP"], normalize_name)
+    ('Plan Standard', True)
+    """
+    by_key: dict[str, str] = {}
+    for choice in choices:
+        by_key.setdefault(normalize(choice), choice)
+    key = normalize(value)
+    if key in by_key:
+        found = by_key[key]
+        # A suggestion that looks like the cell itself (they differ by a kind of space) helps
+        # nobody: the caller compares both sides normalised and finds the value known.
+        return None if _as_seen(found) == _as_seen(value) else (found, True)
+    close = difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.75)
+    return (by_key[close[0]], False) if close else None
+
+
+def _as_seen(text: str) -> str:
+    """``text`` as a reader sees it: every kind of space alike, runs of them as one."""
+    return " ".join(text.split())
