@@ -51,7 +51,7 @@ from upflow_import.planning.groups import GroupRules
 from upflow_import.planning.index import FileIndex, RawGroup, external_ids_by_name
 from upflow_import.planning.issue_log import describe_clients, value_text
 from upflow_import.planning.keys import KEY_ID, KEY_NAME, KEY_STORED, ClientKey
-from upflow_import.planning.suggestions import suggest
+from upflow_import.planning.suggestions import Suggestion, suggest
 from upflow_import.repository import Id, StoredClient
 
 __all__ = ["resolve_clients"]
@@ -345,7 +345,7 @@ class _ClientResolver(GroupRules):
             )
 
     def _unknown_reference(self, entity: ClientEntity, code: str, field: Field, value: str,
-                           suggestion: tuple[str, bool] | None) -> None:
+                           suggestion: Suggestion | None) -> None:
         row = entity.row_of(field)
         if suggestion is None:
             self._error(entity, code, row, field, value)

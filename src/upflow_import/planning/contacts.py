@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email
@@ -22,7 +23,7 @@ from upflow_import.planning.entities import (
 from upflow_import.planning.issue_log import RowIssues, value_text
 from upflow_import.repository import Id
 
-__all__ = ["build_contacts", "contact_keys_to_find", "resolve_contacts"]
+__all__ = ["ContactKeys", "build_contacts", "contact_keys_to_find", "resolve_contacts"]
 
 def build_contacts(resolution: Resolution) -> None:
     """Group every contact part by normalised email, and report the file-level conflicts."""
@@ -152,7 +153,15 @@ def _external_id_conflict(resolution: Resolution, contact: ContactEntity, extern
             contact.add_error_row(row.number)
 
 
-def contact_keys_to_find(resolution: Resolution) -> tuple[list[str], list[str]]:
+class ContactKeys(NamedTuple):
+    """What to look the file's contacts up by."""
+
+    #: Normalised emails.
+    emails: list[str]
+    external_ids: list[str]
+
+
+def contact_keys_to_find(resolution: Resolution) -> ContactKeys:
     """The normalised emails and the external ids of the contacts that may be imported.
 
     Call it after :func:`resolve_clients`: contacts of dropped clients are
@@ -167,7 +176,7 @@ def contact_keys_to_find(resolution: Resolution) -> tuple[list[str], list[str]]:
         external_id = contact.external_id
         if external_id is not None:
             external_ids[str(external_id)] = None
-    return emails, list(external_ids)
+    return ContactKeys(emails, list(external_ids))
 
 
 def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:

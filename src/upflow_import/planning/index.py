@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import attrs
 
@@ -16,6 +17,7 @@ from upflow_import.repository import StoredClient
 __all__ = [
     "FileIndex",
     "RawGroup",
+    "ReferenceValues",
     "external_ids_by_name",
     "external_ids_to_find",
     "index_rows",
@@ -37,6 +39,13 @@ class RawGroup:
         return self.name
 
 
+class ExternalIdsByName(NamedTuple):
+    """:func:`external_ids_by_name`'s answer, and the stored clients it was worked out from."""
+
+    stored: Mapping[str, StoredClient]
+    names: dict[str, str | list[str]]
+
+
 @attrs.define(eq=False)
 class FileIndex:
     """The file's rows grouped by raw client identity, and the issue log."""
@@ -48,7 +57,7 @@ class FileIndex:
     #: Rows that refer to no client at all (unreadable, or neither id nor name): dropped.
     orphans: list[ParsedRow]
     #: The last :func:`external_ids_by_name` computed, with the stored clients it was computed from.
-    id_names: tuple[Mapping[str, StoredClient], dict[str, str | list[str]]] | None = None
+    id_names: ExternalIdsByName | None = None
     #: Names and emails normalised once for the whole run.
     keys: NormalizedKeys = attrs.Factory(NormalizedKeys)
 
@@ -110,8 +119,8 @@ def external_ids_by_name(index: FileIndex,
                          by_external_id: Mapping[str, StoredClient]) -> dict[str, str | list[str]]:
     """Normalised name → external id of the file's client known by that name (the last name the
     file gives it, else its stored name), or the list of them when several clients bear it."""
-    if index.id_names is not None and index.id_names[0] is by_external_id:
-        return index.id_names[1]
+    if index.id_names is not None and index.id_names.stored is by_external_id:
+        return index.id_names.names
     # A name is almost always one client's: a list only for the others (each external id comes
     # once: no set, which costs 4× more).
     names: dict[str, str | list[str]] = {}
@@ -131,7 +140,7 @@ def external_ids_by_name(index: FileIndex,
                 names[name_key] = [found, external_id]
             else:
                 found.append(external_id)
-    index.id_names = (by_external_id, names)
+    index.id_names = ExternalIdsByName(by_external_id, names)
     return names
 
 
@@ -162,7 +171,16 @@ def names_to_find(index: FileIndex, by_external_id: Mapping[str, StoredClient]) 
     return list(wanted)
 
 
-def reference_values(index: FileIndex) -> tuple[list[str], list[str]]:
+class ReferenceValues(NamedTuple):
+    """The references the file uses, to check against the store."""
+
+    #: Normalised emails.
+    account_managers: list[str]
+    #: As written.
+    dunning_plans: list[str]
+
+
+def reference_values(index: FileIndex) -> ReferenceValues:
     """The account-manager emails (normalised) and dunning-plan names (as written) the file uses."""
     managers: dict[str, None] = {}
     plans: dict[str, None] = {}
@@ -173,4 +191,4 @@ def reference_values(index: FileIndex) -> tuple[list[str], list[str]]:
                 managers[index.keys.email(email)] = None
             if row.client.dunning_plan is not None:
                 plans[row.client.dunning_plan] = None
-    return list(managers), list(plans)
+    return ReferenceValues(list(managers), list(plans))
