@@ -25,6 +25,7 @@ def suggest(value: str, choices: Iterable[str], normalize: Callable[[str], str])
     non-breaking space, an upper-case letter), else the suggestion is the
     closest spelling (difflib) above a similarity of 0.75.
 
+    >>> from upflow_import import normalize_name
     >>> suggest("Plan standard", ["Plan Standard", "Plan VIP"], normalize_name)
     Suggestion(value='Plan Standard', same_but_spacing=True)
     """
