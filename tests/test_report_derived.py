@@ -4,6 +4,8 @@ reading them (``reference_rows``), whatever the file, the failed writes and the 
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,6 +57,7 @@ def test_everything_the_report_derives_equals_the_rows_made_the_plain_way(
     assert report.to_rows(other_lang) == [reference_row_dict(row, report.headers, other_lang)
                                           for row in expected]
     assert report.to_dict(other_lang)["issues"] == [issue.to_dict(other_lang) for issue in report.issues]
+    assert report.to_json(other_lang) == json.dumps(report.to_dict(other_lang), ensure_ascii=False)
     assert [row.status for row in report.rows] == [row.status for row in expected]
 
 

@@ -278,14 +278,14 @@ class ImportReport:
         return _new_row_report(planned.number, parsed_row.cells, self._row_issues(planned),
                                planned.operations, client, contact, parsed_row.client, parsed_row.contact)
 
-    def _row_issues(self, planned: RowPlan) -> tuple[Issue, ...]:
-        """A row's issues: the plan's, then apply's, in the report's language."""
+    def _row_issues(self, planned: RowPlan, *, translated: bool = True) -> tuple[Issue, ...]:
+        """A row's issues: the plan's, then apply's, in the report's language (``translated``)."""
         issues = planned.issues
         if self._apply_issues:
             added = self._apply_issues.get(planned.number)
             if added is not None:
                 issues += added
-        if issues and self.lang != "en":
+        if translated and issues and self.lang != "en":
             issues = tuple(issue.in_lang(self.lang) for issue in issues)
         return issues
 
@@ -337,9 +337,10 @@ class ImportReport:
                                      - kinds.count(CreateContact))
         errors = sum(1 for issue in self.file_issues if issue.is_error)
         warnings = len(self.file_issues) - errors
-        failed = contact_only = rows = 0
-        for issues, client, _ in self._outcomes():
-            rows += 1
+        failed = contact_only = 0
+        failed_writes, apply_issues = self._failed_writes, self._apply_issues
+        for index, planned in enumerate(self.plan.rows):
+            issues = self._row_issues(planned, translated=False) if apply_issues else planned.issues
             if not issues:
                 continue
             row_errors = sum(1 for issue in issues if issue.is_error)
@@ -347,9 +348,10 @@ class ImportReport:
             warnings += len(issues) - row_errors
             if row_errors:
                 failed += 1
+                client = failed_writes[index][0] if index in failed_writes else planned.client
                 contact_only += client in _IMPORTED
         return Summary(
-            rows=rows,
+            rows=len(self.plan.rows),
             rows_with_errors=failed,
             clients=clients,
             contacts=contacts,
@@ -366,6 +368,31 @@ class ImportReport:
         ``file``, ``mapping``, ``summary``, ``issues``, ``operations``."""
         lang = self.lang if lang is None else lang
         return self._document(lang)
+
+    def to_json(self, lang: Lang | None = None) -> str:
+        """The JSON document of :meth:`to_dict` as text, exactly
+        ``json.dumps(report.to_dict(lang), ensure_ascii=False)`` (what ``--json`` prints).
+
+        Each issue and operation is encoded and dropped in turn, so a large report is
+        written without the whole document ever being held as objects.
+
+        >>> from upflow_import import InMemoryRepository, import_file
+        >>> report = import_file(b"Nom du client\\nAcme\\n", InMemoryRepository(), dry_run=True)
+        >>> report.to_json()[:56]
+        '{"file": {"format": "csv", "encoding": "utf-8", "delimit'
+        >>> report.to_json() == json.dumps(report.to_dict(), ensure_ascii=False)
+        True
+        """
+        lang = self.lang if lang is None else lang
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        head = encode(self._document(lang, issues=False, operations=False))
+        return "".join((
+            head[:-1], ', "issues": [',
+            ", ".join(encode(issue.to_dict(lang)) for issue in self.issues),
+            '], "operations": [',
+            ", ".join(encode(operation.to_dict()) for operation in self.operations),
+            "]}",
+        ))
 
     def to_rows(self, lang: Lang | None = None) -> list[dict[str, object]]:
         """Every data row's outcome as plain data, for an ETL step to route.
@@ -415,8 +442,11 @@ class ImportReport:
         polars = _optional("polars", "ImportReport.to_polars()")
         return polars.DataFrame(_frame_columns(self.to_rows(lang)), strict=False)
 
-    def _document(self, lang: Lang) -> dict[str, object]:
-        return {
+    def _document(self, lang: Lang, *, issues: bool = True, operations: bool = True) -> dict[str, object]:
+        """The document of :meth:`to_dict`; without its ``issues`` or ``operations`` for what
+        needs only the rest (:meth:`to_json` encodes them one by one; the command line's text
+        output never shows the operations)."""
+        document: dict[str, object] = {
             "file": self.file.to_dict(),
             "mapping": [
                 {"column": match.column, "field": None if match.field is None else match.field.value,
@@ -424,9 +454,12 @@ class ImportReport:
                 for match in self.mapping.matches
             ],
             "summary": self.summary.to_dict(),
-            "issues": [issue.to_dict(lang) for issue in self.issues],
-            "operations": [operation.to_dict() for operation in self.operations],
         }
+        if issues:
+            document["issues"] = [issue.to_dict(lang) for issue in self.issues]
+        if operations:
+            document["operations"] = [operation.to_dict() for operation in self.operations]
+        return document
 
 
 _IMPORTED = frozenset((Outcome.CREATE, Outcome.UPDATE, Outcome.UNCHANGED))
