@@ -32,7 +32,7 @@ from upflow_import.planner import (
     UpdateClient,
 )
 
-__all__ = ["FileInfo", "ImportReport", "RowReport", "RowReports", "RowStatus", "Summary",
+__all__ = ["FileInfo", "ImportReport", "RowReport", "RowStatus", "Summary",
            "report_json_schema"]
 
 #: A row's fate in one word, for an ETL step to route it (see :attr:`RowReport.status`).
@@ -271,7 +271,7 @@ class ImportReport:
     def rows(self) -> Sequence[RowReport]:
         """Every data row, in file order: a sequence whose :class:`RowReport` items are made
         as they are read."""
-        return RowReports(self)
+        return _RowReports(self)
 
     def _row(self, index: int, planned: RowPlan, parsed_row: ParsedRow) -> RowReport:
         client, contact = self._failed_writes.get(index, (planned.client, planned.contact))
@@ -477,7 +477,7 @@ def _after_writes(planned: RowPlan, plan: Plan, unwritten: set[int]) -> tuple[Ou
     return client, contact
 
 
-class RowReports(Sequence[RowReport]):
+class _RowReports(Sequence[RowReport]):
     """:attr:`ImportReport.rows`: every data row of a report, each :class:`RowReport` made when
     it is read (a million-row report keeps no million row objects)."""
 
@@ -508,7 +508,7 @@ class RowReports(Sequence[RowReport]):
             yield report._row(index, planned, parsed_row)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, RowReports):
+        if isinstance(other, _RowReports):
             return self._report is other._report or tuple(self) == tuple(other)
         if isinstance(other, tuple | list):
             return tuple(self) == tuple(other)
@@ -517,7 +517,7 @@ class RowReports(Sequence[RowReport]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"<RowReports: {len(self)} rows>"
+        return f"<_RowReports: {len(self)} rows>"
 
 
 def reference_rows(parsed: ParsedImport, plan: Plan, result: ApplyResult | None = None,
