@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import upflow_import as ui
-from upflow_import import _isolation_wire, isolation
+from upflow_import.readers import _isolation_wire, isolation
 
 CLIENTS = [["Nom du client", "Email du contact", "Ville"], ["Société Générale", "jean@example.com", "Paris"],
            ["Globex", "bad@", "Lyon"], ["Initech", "", "Cedex"]]
@@ -68,9 +68,9 @@ def sabotage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]
     def install(program: str) -> None:
         body = textwrap.indent(textwrap.dedent(program), "    ")
         boot = isolation._BOOT.replace(
-            "from upflow_import._isolation_worker import serve",
-            f"import upflow_import._isolation_worker as worker\ndef _read(source, options):\n{body}\n"
-            "worker._read = _read\nfrom upflow_import._isolation_worker import serve")
+            "from upflow_import.readers._isolation_worker import serve",
+            f"import upflow_import.readers._isolation_worker as worker\ndef _read(source, options):\n{body}\n"
+            "worker._read = _read\nfrom upflow_import.readers._isolation_worker import serve")
         monkeypatch.setattr(isolation, "_BOOT", boot)
         isolation._WORKER.stop()
 
@@ -341,7 +341,7 @@ def test_a_worker_that_died_is_replaced() -> None:
 
 _HOST = """
 import sys, time, upflow_import as ui
-from upflow_import import isolation
+from upflow_import.readers import isolation
 ui.read_table(bytes.fromhex(sys.argv[1]))
 print(isolation._WORKER._process.pid, flush=True)
 if sys.argv[2] == "wait":
@@ -389,7 +389,7 @@ def test_the_answer_carries_any_table_unchanged(width: int, data: st.DataObject)
 
 _FORKING_HOST = """
 import os, sys, upflow_import as ui
-from upflow_import import isolation
+from upflow_import.readers import isolation
 data = bytes.fromhex(sys.argv[1])
 ui.read_table(data)
 parent_worker = isolation._WORKER._process.pid

@@ -15,7 +15,6 @@ from upflow_import.errors import (
 from upflow_import.exports import write_failed_rows
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name, normalize_reference
-from upflow_import.isolation import Isolation
 from upflow_import.issues import Issue, Severity, Text
 from upflow_import.lang import Lang
 from upflow_import.limits import Limits
@@ -48,6 +47,7 @@ from upflow_import.planner import (
     plan,
 )
 from upflow_import.readers import SourceLike, read_table
+from upflow_import.readers.isolation import Isolation
 from upflow_import.readers.records import read_records
 from upflow_import.report import (
     FileInfo,

@@ -9,7 +9,6 @@ from typing import Any, cast, get_args
 from upflow_import._stages import logger, stage
 from upflow_import.apply import plan_and_apply
 from upflow_import.fields import Field
-from upflow_import.isolation import Isolation
 from upflow_import.lang import LANGS, Lang
 from upflow_import.limits import Limits
 from upflow_import.mapping import ColumnMapping, auto_map
@@ -18,6 +17,7 @@ from upflow_import.mapping_memory import remember_mapping as _remember
 from upflow_import.parsing import parse
 from upflow_import.planner import OnError, Plan, Progress, plan
 from upflow_import.readers import SourceLike, read_table
+from upflow_import.readers.isolation import Isolation
 from upflow_import.readers.records import read_records
 from upflow_import.report import ImportReport
 from upflow_import.repository import Repository, check_repository

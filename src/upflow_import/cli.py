@@ -261,7 +261,8 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
     finally:
         if bar is not None:
             bar.close()
-    document = report.to_dict(lang=lang)
+    # The operations are only in the JSON output, which encodes them one by one (to_json).
+    document = report._document(lang, operations=False)
     unusable = _file_unusable(document)
     exported: int | None = None
     export_failure: _Stop | None = None
@@ -273,10 +274,11 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
             # what was written, then the failure, and the exit status is 2.
             export_failure = stop
     if args.json:
+        text = report.to_json(lang)
         if export_failure is not None:
-            document["error"] = _error_document(export_failure.code, export_failure.message,
-                                                export_failure.hint)
-        _print_json(document)
+            failure = _error_document(export_failure.code, export_failure.message, export_failure.hint)
+            text = f'{text[:-1]}, "error": {json.dumps(failure, ensure_ascii=False)}}}'
+        sys.stdout.write(text + "\n")
     else:
         # The human summary tells the rows that lost everything from those that lost their contact.
         document = {**document, "summary": report.summary.to_dict(detailed=True)}

@@ -28,8 +28,8 @@ from upflow_import._sheets import (
 )
 from upflow_import.issues import Issue
 from upflow_import.lang import Lang
-from upflow_import.model import ParsedImport
-from upflow_import.report import ImportReport
+from upflow_import.model import ParsedImport, ParsedRow
+from upflow_import.report import ImportReport, RowReport
 
 __all__ = ["ERRORS_HEADERS", "HINTS_HEADERS", "failed_rows", "write_failed_rows"]
 
@@ -64,17 +64,15 @@ def failed_rows(
     The message and hint columns of an earlier export (re-imported and failing
     again) are replaced, not repeated.
     """
-    if isinstance(source, ImportReport):
-        file_issues = source.file_issues
-        rows = [(row.cells, row.issues) for row in source.rows]
-    else:
-        file_issues = source.issues
-        rows = [(row.cells, row.issues) for row in source.rows]
+    # One row at a time: a report makes its rows as they are read.
+    rows: Iterable[RowReport | ParsedRow] = source.rows
+    file_issues = source.file_issues if isinstance(source, ImportReport) else source.issues
     headers = source.headers
     kept = [index for index, header in enumerate(headers) if header not in _ERROR_HEADERS]
     file_errors = [issue for issue in file_issues if issue.is_error]
     exported: list[tuple[str | None, ...]] = []
-    for cells, issues in rows:
+    for row in rows:
+        cells, issues = row.cells, row.issues
         if not file_errors and not any(issue.is_error for issue in issues):
             continue
         # A row the reader could not produce at all has no cells: it is exported empty.

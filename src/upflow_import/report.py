@@ -5,15 +5,22 @@ from __future__ import annotations
 import importlib
 import importlib.resources
 import json
-from typing import Any, Literal
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal, overload
 
 import attrs
 
-from upflow_import._gc import paused_gc
 from upflow_import.apply import ApplyResult, OperationStatus
 from upflow_import.issues import Issue, Lang
 from upflow_import.mapping import ColumnMapping
-from upflow_import.model import ClientRecord, ContactRecord, FieldValue, ParsedImport, fast_constructor
+from upflow_import.model import (
+    ClientRecord,
+    ContactRecord,
+    FieldValue,
+    ParsedImport,
+    ParsedRow,
+    fast_constructor,
+)
 from upflow_import.planner import (
     CreateClient,
     CreateContact,
@@ -21,10 +28,12 @@ from upflow_import.planner import (
     Operation,
     Outcome,
     Plan,
+    RowPlan,
     UpdateClient,
 )
 
-__all__ = ["FileInfo", "ImportReport", "RowReport", "RowStatus", "Summary", "report_json_schema"]
+__all__ = ["FileInfo", "ImportReport", "RowReport", "RowStatus", "Summary",
+           "report_json_schema"]
 
 #: A row's fate in one word, for an ETL step to route it (see :attr:`RowReport.status`).
 RowStatus = Literal["created", "updated", "unchanged", "skipped", "failed"]
@@ -73,34 +82,43 @@ class RowReport:
         imported because of another row's or the file's (or ``on_error="abort"``); else the strongest of
         its outcomes: ``"created"``, ``"updated"`` or ``"unchanged"``. In a dry run, what
         would happen."""
-        client, contact = self.client, self.contact
-        if self.has_errors or Outcome.FAILED in (client, contact):
-            return "failed"
-        if client in _NOT_WRITTEN or contact in _NOT_WRITTEN:
-            return "skipped"
-        if Outcome.CREATE in (client, contact):
-            return "created"
-        if Outcome.UPDATE in (client, contact):
-            return "updated"
-        return "unchanged"
+        return _status(self.has_errors, self.client, self.contact)
 
     @property
     def values(self) -> dict[str, object]:
         """The row's typed values by field key, as JSON values (lists for several emails)."""
-        values: dict[str, object] = {}
-        client = self.client_record
-        if client is not None:
-            values.update((field.value, _json_value(value)) for field, value in client.values().items())
-            parent = client.parent
-            if parent is not None:
-                if parent.external_id is not None:
-                    values["group.external_id"] = parent.external_id
-                if parent.name is not None:
-                    values["group.name"] = parent.name
-        if self.contact_record is not None:
-            values.update((field.value, _json_value(value))
-                          for field, value in self.contact_record.values().items())
-        return values
+        return _values(self.client_record, self.contact_record)
+
+
+def _status(has_errors: bool, client: Outcome, contact: Outcome | None) -> RowStatus:
+    if has_errors or Outcome.FAILED in (client, contact):
+        return "failed"
+    if client in _NOT_WRITTEN or contact in _NOT_WRITTEN:
+        return "skipped"
+    if Outcome.CREATE in (client, contact):
+        return "created"
+    if Outcome.UPDATE in (client, contact):
+        return "updated"
+    return "unchanged"
+
+
+def _values(client: ClientRecord | None, contact: ContactRecord | None) -> dict[str, object]:
+    values: dict[str, object] = {}
+    if client is not None:
+        values.update((field.value, _json_value(value)) for field, value in client.values().items())
+        parent = client.parent
+        if parent is not None:
+            if parent.external_id is not None:
+                values["group.external_id"] = parent.external_id
+            if parent.name is not None:
+                values["group.name"] = parent.name
+    if contact is not None:
+        values.update((field.value, _json_value(value)) for field, value in contact.values().items())
+    return values
+
+
+def _has_errors(issues: tuple[Issue, ...]) -> bool:
+    return bool(issues) and any(issue.is_error for issue in issues)
 
 
 def _json_value(value: FieldValue) -> object:
@@ -188,6 +206,12 @@ class ImportReport:
     made (or, in a dry run, planned). ``rows`` accounts for every data row of
     the file. ``to_dict(lang=…)`` is the JSON document of the command line's
     ``--json`` output.
+
+    The report keeps the parsed file and the plan it was built from, and what
+    the writes changed (the few rows whose writes failed, the issues ``apply``
+    added): a :class:`RowReport` is made when ``rows`` is read, not kept for
+    every row, and the JSON document, the summary and the issues are derived
+    from the plan's rows directly.
     """
 
     file: FileInfo
@@ -196,47 +220,44 @@ class ImportReport:
     plan: Plan
     #: ``None`` for a dry run.
     result: ApplyResult | None
-    rows: tuple[RowReport, ...]
     file_issues: tuple[Issue, ...]
     #: The language :meth:`to_dict` uses by default.
     lang: Lang = "en"
+    #: The parsed file the plan was made from (its rows' cells and typed records).
+    parsed: ParsedImport = attrs.field(kw_only=True, repr=False)
+    # Row index → its client's and contact's outcome, for the rows whose writes failed only.
+    _failed_writes: Mapping[int, tuple[Outcome, Outcome | None]] = attrs.field(
+        factory=dict, kw_only=True, repr=False, alias="failed_writes")
+    # Row number → the issues apply added to it (a failed write and the ones not attempted).
+    _apply_issues: Mapping[int, tuple[Issue, ...]] = attrs.field(
+        factory=dict, kw_only=True, repr=False, alias="apply_issues")
 
     @classmethod
     def build(cls, parsed: ParsedImport, plan: Plan, result: ApplyResult | None = None,
               *, lang: Lang = "en") -> ImportReport:
         """Assemble the report of ``parsed`` planned as ``plan`` and, unless a dry run, applied."""
-        unwritten = _unwritten(plan, result)
-        apply_issues: dict[int, list[Issue]] = {}
+        if len(parsed.rows) != len(plan.rows):
+            raise ValueError(f"the plan has {len(plan.rows)} rows, the parsed file {len(parsed.rows)}")
+        failed_writes: dict[int, tuple[Outcome, Outcome | None]] = {}
+        apply_issues: dict[int, tuple[Issue, ...]] = {}
         if result is not None:
+            unwritten = _unwritten(plan, result)
+            if unwritten:
+                for index, planned in enumerate(plan.rows):
+                    if not unwritten.isdisjoint(planned.operations):
+                        failed_writes[index] = _after_writes(planned, plan, unwritten)
+            by_row: dict[int, list[Issue]] = {}
             for issue in result.issues:
                 if issue.row is not None:
-                    apply_issues.setdefault(issue.row, []).append(issue)
-        rows = []
-        for parsed_row, planned in zip(parsed.rows, plan.rows, strict=True):
-            client, contact = planned.client, planned.contact
-            if unwritten:
-                for index in planned.operations:
-                    if index in unwritten:
-                        if isinstance(plan.operations[index], CreateClient | UpdateClient):
-                            client = Outcome.FAILED
-                        else:
-                            contact = Outcome.FAILED
-            number = planned.number
-            added = apply_issues.get(number) if apply_issues else None
-            rows.append(_new_row_report(number, parsed_row.cells,
-                                        planned.issues if added is None else planned.issues + tuple(added),
-                                        planned.operations, client, contact, parsed_row.client,
-                                        parsed_row.contact))
+                    by_row.setdefault(issue.row, []).append(issue)
+            apply_issues = {number: tuple(issues) for number, issues in by_row.items()}
         file = FileInfo(parsed.format, parsed.encoding, parsed.delimiter, parsed.sheet, len(parsed.rows))
         file_issues = plan.file_issues
         if lang != "en":
             # Issues speak the report's language: issue.message of a French report is French.
-            rows = [row if not row.issues else _new_row_report(
-                row.number, row.cells, tuple(issue.in_lang(lang) for issue in row.issues),
-                row.operations, row.client, row.contact, row.client_record, row.contact_record)
-                for row in rows]
             file_issues = tuple(issue.in_lang(lang) for issue in file_issues)
-        return cls(file, parsed.mapping, parsed.headers, plan, result, tuple(rows), file_issues, lang)
+        return cls(file, parsed.mapping, parsed.headers, plan, result, file_issues, lang, parsed=parsed,
+                   failed_writes=failed_writes, apply_issues=apply_issues)
 
     @property
     def dry_run(self) -> bool:
@@ -247,9 +268,44 @@ class ImportReport:
         return str(self.summary)
 
     @property
+    def rows(self) -> Sequence[RowReport]:
+        """Every data row, in file order: a sequence whose :class:`RowReport` items are made
+        as they are read."""
+        return _RowReports(self)
+
+    def _row(self, index: int, planned: RowPlan, parsed_row: ParsedRow) -> RowReport:
+        client, contact = self._failed_writes.get(index, (planned.client, planned.contact))
+        return _new_row_report(planned.number, parsed_row.cells, self._row_issues(planned),
+                               planned.operations, client, contact, parsed_row.client, parsed_row.contact)
+
+    def _row_issues(self, planned: RowPlan, *, translated: bool = True) -> tuple[Issue, ...]:
+        """A row's issues: the plan's, then apply's, in the report's language (``translated``)."""
+        issues = planned.issues
+        if self._apply_issues:
+            added = self._apply_issues.get(planned.number)
+            if added is not None:
+                issues += added
+        if translated and issues and self.lang != "en":
+            issues = tuple(issue.in_lang(self.lang) for issue in issues)
+        return issues
+
+    def _outcomes(self) -> Iterator[tuple[tuple[Issue, ...], Outcome, Outcome | None]]:
+        """Each row's issues and its client's and contact's outcome, in file order (nothing per
+        row is made but for the rows with issues or failed writes)."""
+        failed_writes = self._failed_writes
+        for index, planned in enumerate(self.plan.rows):
+            client, contact = (failed_writes.get(index, (planned.client, planned.contact))
+                               if failed_writes else (planned.client, planned.contact))
+            yield self._row_issues(planned), client, contact
+
+    @property
     def issues(self) -> tuple[Issue, ...]:
         """File issues, then every row's issues (apply's included), in row order."""
-        return self.file_issues + tuple(issue for row in self.rows for issue in row.issues)
+        issues = list(self.file_issues)
+        for planned in self.plan.rows:
+            if planned.issues or self._apply_issues:
+                issues += self._row_issues(planned)
+        return tuple(issues)
 
     @property
     def ok(self) -> bool:
@@ -265,7 +321,10 @@ class ImportReport:
     @property
     def failed_rows(self) -> tuple[RowReport, ...]:
         """The rows with at least one error: the ones to fix and import again."""
-        return tuple(row for row in self.rows if row.has_errors)
+        parsed_rows = self.parsed.rows
+        return tuple(self._row(index, planned, parsed_rows[index])
+                     for index, planned in enumerate(self.plan.rows)
+                     if _has_errors(self._row_issues(planned)))
 
     @property
     def summary(self) -> Summary:
@@ -276,19 +335,29 @@ class ImportReport:
         contacts = _moved_to_dropped(self.plan.contacts, kinds.count(CreateContact),
                                      len(kinds) - kinds.count(CreateClient) - kinds.count(UpdateClient)
                                      - kinds.count(CreateContact))
-        issues = self.issues
-        errors = sum(1 for issue in issues if issue.is_error)
-        failed = [row for row in self.rows if row.has_errors]
-        imported = (Outcome.CREATE, Outcome.UPDATE, Outcome.UNCHANGED)
-        contact_only = sum(1 for row in failed if row.client in imported)
+        errors = sum(1 for issue in self.file_issues if issue.is_error)
+        warnings = len(self.file_issues) - errors
+        failed = contact_only = 0
+        failed_writes, apply_issues = self._failed_writes, self._apply_issues
+        for index, planned in enumerate(self.plan.rows):
+            issues = self._row_issues(planned, translated=False) if apply_issues else planned.issues
+            if not issues:
+                continue
+            row_errors = sum(1 for issue in issues if issue.is_error)
+            errors += row_errors
+            warnings += len(issues) - row_errors
+            if row_errors:
+                failed += 1
+                client = failed_writes[index][0] if index in failed_writes else planned.client
+                contact_only += client in _IMPORTED
         return Summary(
-            rows=len(self.rows),
-            rows_with_errors=len(failed),
+            rows=len(self.plan.rows),
+            rows_with_errors=failed,
             clients=clients,
             contacts=contacts,
             errors=errors,
-            warnings=len(issues) - errors,
-            rows_not_imported=len(failed) - contact_only,
+            warnings=warnings,
+            rows_not_imported=failed - contact_only,
             rows_contact_not_imported=contact_only,
             lang=self.lang,
             dry_run=self.dry_run,
@@ -298,8 +367,32 @@ class ImportReport:
         """The JSON document of the report, as plain dicts and lists:
         ``file``, ``mapping``, ``summary``, ``issues``, ``operations``."""
         lang = self.lang if lang is None else lang
-        with paused_gc():  # a large report is millions of small objects that all stay alive
-            return self._document(lang)
+        return self._document(lang)
+
+    def to_json(self, lang: Lang | None = None) -> str:
+        """The JSON document of :meth:`to_dict` as text, exactly
+        ``json.dumps(report.to_dict(lang), ensure_ascii=False)`` (what ``--json`` prints).
+
+        Each issue and operation is encoded and dropped in turn, so a large report is
+        written without the whole document ever being held as objects.
+
+        >>> from upflow_import import InMemoryRepository, import_file
+        >>> report = import_file(b"Nom du client\\nAcme\\n", InMemoryRepository(), dry_run=True)
+        >>> report.to_json()[:56]
+        '{"file": {"format": "csv", "encoding": "utf-8", "delimit'
+        >>> report.to_json() == json.dumps(report.to_dict(), ensure_ascii=False)
+        True
+        """
+        lang = self.lang if lang is None else lang
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        head = encode(self._document(lang, issues=False, operations=False))
+        return "".join((
+            head[:-1], ', "issues": [',
+            ", ".join(encode(issue.to_dict(lang)) for issue in self.issues),
+            '], "operations": [',
+            ", ".join(encode(operation.to_dict()) for operation in self.operations),
+            "]}",
+        ))
 
     def to_rows(self, lang: Lang | None = None) -> list[dict[str, object]]:
         """Every data row's outcome as plain data, for an ETL step to route.
@@ -322,7 +415,20 @@ class ImportReport:
         3 failed {'client.name': 'Globex'}
         """
         lang = self.lang if lang is None else lang
-        return [_row_dict(row, self.headers, lang) for row in self.rows]
+        headers = self.headers
+        rows: list[dict[str, object]] = []
+        for (issues, client, contact), planned, parsed_row in zip(
+                self._outcomes(), self.plan.rows, self.parsed.rows, strict=True):
+            rows.append({
+                "row": planned.number,
+                "status": _status(_has_errors(issues), client, contact),
+                "client": client.value,
+                "contact": None if contact is None else contact.value,
+                "values": _values(parsed_row.client, parsed_row.contact),
+                "cells": dict(zip(headers, parsed_row.cells, strict=False)),
+                "issues": [issue.to_dict(lang) for issue in issues],
+            })
+        return rows
 
     def to_pandas(self, lang: Lang | None = None) -> Any:
         """:meth:`to_rows` as a pandas DataFrame: ``row``, ``status``, ``client``, ``contact``,
@@ -336,8 +442,11 @@ class ImportReport:
         polars = _optional("polars", "ImportReport.to_polars()")
         return polars.DataFrame(_frame_columns(self.to_rows(lang)), strict=False)
 
-    def _document(self, lang: Lang) -> dict[str, object]:
-        return {
+    def _document(self, lang: Lang, *, issues: bool = True, operations: bool = True) -> dict[str, object]:
+        """The document of :meth:`to_dict`; without its ``issues`` or ``operations`` for what
+        needs only the rest (:meth:`to_json` encodes them one by one; the command line's text
+        output never shows the operations)."""
+        document: dict[str, object] = {
             "file": self.file.to_dict(),
             "mapping": [
                 {"column": match.column, "field": None if match.field is None else match.field.value,
@@ -345,9 +454,91 @@ class ImportReport:
                 for match in self.mapping.matches
             ],
             "summary": self.summary.to_dict(),
-            "issues": [issue.to_dict(lang) for issue in self.issues],
-            "operations": [operation.to_dict() for operation in self.operations],
         }
+        if issues:
+            document["issues"] = [issue.to_dict(lang) for issue in self.issues]
+        if operations:
+            document["operations"] = [operation.to_dict() for operation in self.operations]
+        return document
+
+
+_IMPORTED = frozenset((Outcome.CREATE, Outcome.UPDATE, Outcome.UNCHANGED))
+
+
+def _after_writes(planned: RowPlan, plan: Plan, unwritten: set[int]) -> tuple[Outcome, Outcome | None]:
+    """A row's client and contact outcome once the writes in ``unwritten`` failed."""
+    client, contact = planned.client, planned.contact
+    for index in planned.operations:
+        if index in unwritten:
+            if isinstance(plan.operations[index], CreateClient | UpdateClient):
+                client = Outcome.FAILED
+            else:
+                contact = Outcome.FAILED
+    return client, contact
+
+
+class _RowReports(Sequence[RowReport]):
+    """:attr:`ImportReport.rows`: every data row of a report, each :class:`RowReport` made when
+    it is read (a million-row report keeps no million row objects)."""
+
+    __slots__ = ("_report",)
+
+    def __init__(self, report: ImportReport) -> None:
+        self._report = report
+
+    def __len__(self) -> int:
+        return len(self._report.plan.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> RowReport: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[RowReport, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> RowReport | tuple[RowReport, ...]:
+        if isinstance(index, slice):
+            return tuple(self[position] for position in range(*index.indices(len(self))))
+        planned_rows = self._report.plan.rows
+        position = range(len(planned_rows))[index]  # IndexError, negative indices
+        return self._report._row(position, planned_rows[position], self._report.parsed.rows[position])
+
+    def __iter__(self) -> Iterator[RowReport]:
+        report = self._report
+        for index, (planned, parsed_row) in enumerate(zip(report.plan.rows, report.parsed.rows,
+                                                          strict=True)):
+            yield report._row(index, planned, parsed_row)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _RowReports):
+            return self._report is other._report or tuple(self) == tuple(other)
+        if isinstance(other, tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<_RowReports: {len(self)} rows>"
+
+
+def reference_rows(parsed: ParsedImport, plan: Plan, result: ApplyResult | None = None,
+                   lang: Lang = "en") -> tuple[RowReport, ...]:
+    """Every row's :class:`RowReport`, each made and kept the plain way: the reference that
+    :attr:`ImportReport.rows` and everything the report derives from its compact form must equal
+    (tests/test_report_derived.py)."""
+    unwritten = _unwritten(plan, result)
+    apply_issues: dict[int, list[Issue]] = {}
+    if result is not None:
+        for issue in result.issues:
+            if issue.row is not None:
+                apply_issues.setdefault(issue.row, []).append(issue)
+    rows = []
+    for parsed_row, planned in zip(parsed.rows, plan.rows, strict=True):
+        client, contact = _after_writes(planned, plan, unwritten)
+        issues = planned.issues + tuple(apply_issues.get(planned.number, ()))
+        rows.append(RowReport(planned.number, parsed_row.cells,
+                              tuple(issue.in_lang(lang) for issue in issues), planned.operations,
+                              client, contact, parsed_row.client, parsed_row.contact))
+    return tuple(rows)
 
 
 def report_json_schema() -> dict[str, Any]:
@@ -364,7 +555,9 @@ def report_json_schema() -> dict[str, Any]:
     return schema
 
 
-def _row_dict(row: RowReport, headers: tuple[str, ...], lang: Lang) -> dict[str, object]:
+def reference_row_dict(row: RowReport, headers: tuple[str, ...], lang: Lang) -> dict[str, object]:
+    """One item of :meth:`ImportReport.to_rows`, made the plain way from a :class:`RowReport`
+    (the reference that method must equal)."""
     return {
         "row": row.number,
         "status": row.status,

@@ -19,11 +19,11 @@ python-calamine. Each module documents its own decisions:
 
 from __future__ import annotations
 
-from upflow_import.isolation import Isolation, isolation_available, read_isolated
 from upflow_import.limits import DEFAULT_LIMITS, Limits
 from upflow_import.readers.csv_format import read_csv
 from upflow_import.readers.excel import read_workbook
 from upflow_import.readers.headers import check_header_row
+from upflow_import.readers.isolation import Isolation, isolation_available, read_isolated
 from upflow_import.readers.sniff import sniff
 from upflow_import.readers.source import Source, SourceLike, load_source
 from upflow_import.table import Table
@@ -62,7 +62,7 @@ def read_table(
     (pure Python, bounded by ``limits``). ``isolate=True`` (or an
     :class:`~upflow_import.Isolation` with other caps) isolates every format;
     ``isolate=False`` reads workbooks in this process too, for files you
-    trust (see :mod:`~upflow_import.isolation`). An isolated read reads all
+    trust (see :mod:`~upflow_import.readers.isolation`). An isolated read reads all
     rows before this returns.
 
     Raises an :class:`~upflow_import.UpflowImportError` whose ``code`` says why

@@ -43,7 +43,6 @@ from python_calamine import (
     SheetVisibleEnum,
 )
 
-from upflow_import._gc import paused_gc
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
 from upflow_import.issues import quoted_list
 from upflow_import.limits import Limits
@@ -95,15 +94,14 @@ def read_workbook(data: bytes, kind: Kind, *, sheet: str | None, limits: Limits,
         check_string_copies(archive, part, limits)
     elif archive is not None and kind == "xlsb":
         check_binary_worksheet(archive, binary_sheet_entry(archive, chosen), limits)
-    with paused_gc():
-        with _calamine_errors():
-            calamine_sheet = workbook.get_sheet_by_name(chosen)
-            start = calamine_sheet.start
-            offset = start[1] if start is not None else 0
-            numbers, rows = numbered_texts(calamine_sheet.iter_rows(), limits.max_cell_chars)
-            del calamine_sheet  # calamine's copy of the cells
-        return _table(numbers, rows, offset, kind=kind, sheet=chosen, limits=limits, name=name,
-                      header_row=header_row)
+    with _calamine_errors():
+        calamine_sheet = workbook.get_sheet_by_name(chosen)
+        start = calamine_sheet.start
+        offset = start[1] if start is not None else 0
+        numbers, rows = numbered_texts(calamine_sheet.iter_rows(), limits.max_cell_chars)
+        del calamine_sheet  # calamine's copy of the cells
+    return _table(numbers, rows, offset, kind=kind, sheet=chosen, limits=limits, name=name,
+                  header_row=header_row)
 
 
 @contextmanager

@@ -20,12 +20,12 @@ caller, and the caller gets an :class:`~upflow_import.UpflowImportError`:
 - it crashed any other way (``SIGSEGV``, ``SIGABRT``, an unexpected
   exception, a malformed answer): ``file.corrupt``.
 
-How (see ``upflow_import._isolation_worker``): the first isolated read
+How (see ``upflow_import.readers._isolation_worker``): the first isolated read
 starts one worker process (``sys.executable`` importing the readers), which
 lives as long as the caller's process and forks a child per file; the
 caller's threads may read files at the same time (one child each). The child
 caps itself before it reads a byte of the file and writes the table, in a
-compact form (``upflow_import._isolation_wire``), into an anonymous file
+compact form (``upflow_import.readers._isolation_wire``), into an anonymous file
 the caller reads: nothing is unpickled, every value is checked. The source itself is loaded by
 the caller's process, bounded by ``Limits.max_bytes`` as usual.
 
@@ -58,11 +58,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from upflow_import._gc import paused_gc
-from upflow_import._isolation_wire import decode_answer
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
 from upflow_import.issues import Text
 from upflow_import.limits import Limits
+from upflow_import.readers._isolation_wire import decode_answer
 from upflow_import.table import Table
 
 if TYPE_CHECKING:
@@ -82,7 +81,7 @@ package = types.ModuleType("upflow_import")
 package.__path__ = list(spec.submodule_search_locations)
 package.__spec__ = spec
 sys.modules["upflow_import"] = package
-from upflow_import._isolation_worker import serve
+from upflow_import.readers._isolation_worker import serve
 serve(int(sys.argv[2]))
 """
 _ALLOCATION_FAILED = "memory allocation of"  # what Rust prints before aborting on a failed allocation
@@ -145,8 +144,7 @@ def read_isolated(loaded: Source, *, sheet: str | None, encoding: str | None, de
     status = outcome.get("status")
     killed = outcome.get("killed")
     if status == 0 and killed is None:
-        with paused_gc():  # a few objects per row, all kept: see paused_gc
-            return decode_answer(answer)
+        return decode_answer(answer)
     raise _death(status, killed, str(outcome.get("stderr", "")), isolation)
 
 

@@ -8,7 +8,7 @@ file's bytes (an anonymous file), an anonymous file for the answer, a pipe to
 say the answer is complete, the pipe for the outcome. It forks a child that
 caps itself (``RLIMIT_AS``, ``RLIMIT_CPU``, ``RLIMIT_FSIZE``, no core dumps)
 before it reads a byte of the file, reads it, writes the answer (see
-``upflow_import._isolation_wire``) for the caller, says so, and exits.
+``upflow_import.readers._isolation_wire``) for the caller, says so, and exits.
 The worker then writes how the child ended (its wait status, whether it was
 killed for its wall time or its memory, the end of what it printed on stderr)
 on the outcome pipe and closes it.
@@ -44,11 +44,11 @@ from typing import Any
 
 import attrs
 
-from upflow_import._isolation_wire import encode_error, encode_table
 from upflow_import.errors import UpflowImportError
 from upflow_import.issues import Issue
 from upflow_import.limits import Limits
 from upflow_import.readers import read_loaded
+from upflow_import.readers._isolation_wire import encode_error, encode_table
 from upflow_import.readers.source import Source
 
 __all__ = ["serve"]
@@ -319,5 +319,5 @@ def _reap(children: dict[int, _Child]) -> None:
         os.close(child.outcome)
 
 
-if __name__ == "__main__":  # pragma: no cover - started by upflow_import.isolation
+if __name__ == "__main__":  # pragma: no cover - started by upflow_import.readers.isolation
     serve(int(sys.argv[1]))
