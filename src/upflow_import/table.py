@@ -7,6 +7,7 @@ from typing import Literal
 
 import attrs
 
+from upflow_import.cells import record_cell_text
 from upflow_import.issues import Issue
 
 #: The file formats the readers read.
@@ -81,7 +82,6 @@ class Table:
         >>> [row.number for row in table.rows]
         [2, 3]
         """
-        from upflow_import.readers.records import record_cell_text  # noqa: PLC0415  # readers import this module
 
         width = len(headers)
         built = []

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
+from upflow_import.cells import cell_text, texts_of_rows
 from upflow_import.errors import FileTooLargeError
-from upflow_import.readers.cells import cell_text, texts_of_rows
 
 # Numbers as a person types them: up to 15 significant digits, which Excel keeps exactly.
 typed_numbers = st.builds(

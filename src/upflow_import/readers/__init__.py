@@ -13,7 +13,7 @@ python-calamine. Each module documents its own decisions:
   :mod:`~upflow_import.readers.archive`, :mod:`~upflow_import.readers.reach_xlsx`,
   :mod:`~upflow_import.readers.reach_xlsb`, :mod:`~upflow_import.readers.reach_ods`
   and :mod:`~upflow_import.readers.reach_xls`;
-- :mod:`~upflow_import.readers.cells` — cell values to text;
+- :mod:`~upflow_import.cells` — cell values to text;
 - :mod:`~upflow_import.readers.headers` — header cleaning, duplicates, title rows.
 """
 

@@ -16,7 +16,7 @@ Order of work, so that calamine only ever sees a file whose cost is bounded:
    that way is ``file.corrupt``), see :mod:`~upflow_import.readers.reach_xlsx`
    and ``reach_xlsb``;
 5. calamine reads the sheet once; its rows become text (see
-   :mod:`~upflow_import.readers.cells`) and are kept in the table.
+   :mod:`~upflow_import.cells`) and are kept in the table.
 
 Rows: the header is the first non-blank row (row 1 in a well-made file; if
 the sheet starts lower, its real row number is kept, as every row keeps the
@@ -43,11 +43,11 @@ from python_calamine import (
     SheetVisibleEnum,
 )
 
+from upflow_import.cells import numbered_texts
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
 from upflow_import.issues import quoted_list
 from upflow_import.limits import Limits
 from upflow_import.readers.archive import open_archive
-from upflow_import.readers.cells import numbered_texts
 from upflow_import.readers.headers import (
     MAX_TITLE_ROWS,
     check_header_row,

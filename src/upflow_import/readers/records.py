@@ -20,7 +20,7 @@
   header row: record ``n`` (from 0) is row ``n + 2``. A record whose cells are
   all empty is skipped, as a blank line is, and the numbers do not shift.
 - **Cells** become the text a workbook cell of the same value becomes (see
-  :mod:`~upflow_import.readers.cells`): ``1001.0`` → ``'1001'``, ``True`` →
+  :mod:`~upflow_import.cells`): ``1001.0`` → ``'1001'``, ``True`` →
   ``'1'``, dates ISO; ``None``, NaN, ``NaT`` and ``pd.NA`` are empty; a
   ``Decimal`` is written in full without trailing zeros (``Decimal('12.50')``
   → ``'12.5'``); numpy scalars as the Python value they stand for; an enum
@@ -35,19 +35,15 @@
 
 from __future__ import annotations
 
-import datetime
-import enum
 import importlib
-import math
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
 from itertools import chain
 from typing import Any
 
+from upflow_import.cells import cell_text, record_cell_text
 from upflow_import.errors import FileTooLargeError, UnreadableFileError
 from upflow_import.limits import DEFAULT_LIMITS, Limits
-from upflow_import.readers.cells import cell_text
 from upflow_import.readers.headers import layout_headers
 from upflow_import.table import Row, Table
 
@@ -56,8 +52,6 @@ __all__ = ["read_records"]
 # The first record is row 2: the header a sheet of these records would have is row 1.
 _FIRST_ROW = 2
 # Missing-value markers of pandas and polars, known by their type's name so that neither is imported.
-_MISSING_TYPES = frozenset({"NAType", "NaTType"})
-_UNFLATTENED = (bytes, bytearray, memoryview, Mapping, list, tuple, set, frozenset)
 
 
 def read_records(
@@ -231,47 +225,3 @@ def _cell(value: object, row: int, column: object, limits: Limits) -> str | None
     return text
 
 
-def record_cell_text(value: object, *, row: int | None = None, column: object = None) -> str | None:
-    """The text of a Python value held in a record, ``None`` when it is empty (see the module's rules).
-
-    >>> [record_cell_text(v) for v in (1001.0, 0.1 + 0.2, True, None, float("nan"), " Acme ")]
-    ['1001', '0.3', '1', None, None, 'Acme']
-    """
-    cls = value.__class__
-    if cls is str or cls is int or cls is bool or value is None:
-        return cell_text(value)
-    if isinstance(value, float):
-        return None if math.isnan(value) else cell_text(value)
-    if cls.__name__ in _MISSING_TYPES:
-        return None
-    if isinstance(value, datetime.date | datetime.time | datetime.timedelta | str | int):
-        return cell_text(value)
-    if isinstance(value, Decimal):
-        return _decimal_text(value)
-    if isinstance(value, enum.Enum):
-        return record_cell_text(value.value, row=row, column=column)
-    if cls.__module__ == "numpy":
-        return record_cell_text(_numpy_value(value), row=row, column=column)
-    if isinstance(value, _UNFLATTENED):
-        where = "" if row is None else f" (row {row}, column {column!r})"
-        raise TypeError(f"read_records(): a {cls.__name__} is not a cell value{where}; "
-                        "turn it into text (or one column per item) first")
-    return cell_text(str(value))
-
-
-def _decimal_text(number: Decimal) -> str | None:
-    if number.is_nan():
-        return None
-    if not number.is_finite():
-        return str(number)
-    if number == number.to_integral_value():
-        return str(int(number))
-    return format(number.normalize(), "f")
-
-
-def _numpy_value(value: Any) -> object:
-    """A numpy scalar as the Python value it stands for (dates to the microsecond)."""
-    kind = value.__class__.__name__
-    if kind in ("datetime64", "timedelta64"):
-        return None if str(value) == "NaT" else value.astype(f"{kind}[us]").item()
-    return value.item()

@@ -22,15 +22,16 @@ format reads the same way:
 from __future__ import annotations
 
 import datetime
+import enum
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from itertools import compress, count, islice
 from typing import Any
 
 from upflow_import.errors import FileTooLargeError
 
-__all__ = ["cell_text", "numbered_texts", "texts_of_rows"]
+__all__ = ["cell_text", "numbered_texts", "record_cell_text", "texts_of_rows"]
 
 # Below 10**15 a whole float is exact and Excel shows all its digits.
 _EXACT_INTEGERS = 1e15
@@ -171,3 +172,53 @@ def _datetime_text(moment: datetime.datetime) -> str:
     if moment.hour == moment.minute == moment.second == moment.microsecond == 0 and moment.tzinfo is None:
         return moment.date().isoformat()
     return moment.isoformat(sep=" ", timespec="seconds")
+
+
+_MISSING_TYPES = frozenset({"NAType", "NaTType"})
+_UNFLATTENED = (bytes, bytearray, memoryview, Mapping, list, tuple, set, frozenset)
+
+
+def record_cell_text(value: object, *, row: int | None = None, column: object = None) -> str | None:
+    """The text of a Python value held in a record, ``None`` when it is empty (see the module's rules).
+
+    >>> [record_cell_text(v) for v in (1001.0, 0.1 + 0.2, True, None, float("nan"), " Acme ")]
+    ['1001', '0.3', '1', None, None, 'Acme']
+    """
+    cls = value.__class__
+    if cls is str or cls is int or cls is bool or value is None:
+        return cell_text(value)
+    if isinstance(value, float):
+        return None if math.isnan(value) else cell_text(value)
+    if cls.__name__ in _MISSING_TYPES:
+        return None
+    if isinstance(value, datetime.date | datetime.time | datetime.timedelta | str | int):
+        return cell_text(value)
+    if isinstance(value, Decimal):
+        return _decimal_text(value)
+    if isinstance(value, enum.Enum):
+        return record_cell_text(value.value, row=row, column=column)
+    if cls.__module__ == "numpy":
+        return record_cell_text(_numpy_value(value), row=row, column=column)
+    if isinstance(value, _UNFLATTENED):
+        where = "" if row is None else f" (row {row}, column {column!r})"
+        raise TypeError(f"read_records(): a {cls.__name__} is not a cell value{where}; "
+                        "turn it into text (or one column per item) first")
+    return cell_text(str(value))
+
+
+def _decimal_text(number: Decimal) -> str | None:
+    if number.is_nan():
+        return None
+    if not number.is_finite():
+        return str(number)
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+def _numpy_value(value: Any) -> object:
+    """A numpy scalar as the Python value it stands for (dates to the microsecond)."""
+    kind = value.__class__.__name__
+    if kind in ("datetime64", "timedelta64"):
+        return None if str(value) == "NaT" else value.astype(f"{kind}[us]").item()
+    return value.item()
