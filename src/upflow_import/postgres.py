@@ -197,9 +197,9 @@ def _insert_many(table: str, fields: Sequence[Field], extra: Sequence[tuple[str,
         for name, sql_type in zip(names, types, strict=True))
     return (
         f"WITH input AS (SELECT nextval('{table}_id_seq') AS id, arrays.* "
-        f"FROM unnest({arrays}) WITH ORDINALITY AS arrays ({', '.join(names)}, position)), "
+        f"FROM unnest({arrays}) WITH ORDINALITY AS arrays ({', '.join(names)}, item_order)), "
         f"inserted AS (INSERT INTO {table} (id, {', '.join(names)}) SELECT input.id, {values} FROM input) "
-        "SELECT id FROM input ORDER BY position")
+        "SELECT id FROM input ORDER BY item_order")
 
 
 _INSERT_CLIENT = _insert_one("clients", _CLIENT_FIELDS, _CLIENT_EXTRA)
