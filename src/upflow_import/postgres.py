@@ -24,7 +24,7 @@ Design notes:
 - :func:`create_schema` makes the tables. The unique indexes make a
   duplicate impossible whatever the callers do: a client's external id; the
   normalised name of a client without external id (such a client is
-  identified by its name, DESIGN §6); a contact's normalised email; a
+  identified by its name); a contact's normalised email; a
   contact's external id; one main contact per client.
 - ``transaction()`` is ``connection.transaction()`` (a real transaction,
   or a savepoint when one is already open, so it nests), and the outermost
