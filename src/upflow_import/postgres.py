@@ -11,8 +11,8 @@ Why psycopg 3 and not an ORM or SQLAlchemy Core: one driver serves the
 synchronous and the asynchronous API with the same SQL, with server-side
 parameters, pipelining and ``executemany`` batching; and with no layer
 between the SQL and the planner, what reaches the server is exactly the
-statements declared here (``= ANY(%s)`` lookups, one ``unnest`` statement
-per batch of writes), which is what makes bulk writes fast.
+statements declared here (``= ANY(%s)`` lookups, one ``unnest`` statement or
+one ``COPY`` per batch of writes), which is what makes bulk writes fast.
 
 Design notes:
 
@@ -37,10 +37,14 @@ Design notes:
 - Each write runs in a savepoint of its own: a write the database refuses
   (a unique index, a missing row) is one ``apply.failed`` operation, and
   the transaction around it goes on, as with the other stores.
-- Bulk writes (:class:`~upflow_import.SupportsBulkWrites`): one statement
-  per batch, the values passed as one array per column and spread by
-  ``unnest``; new ids are drawn from the table's sequence inside that
-  statement and returned in the order of the items.
+- Bulk writes (:class:`~upflow_import.SupportsBulkWrites`): a batch of
+  creations is one statement, its values passed as one array per column and
+  spread by ``unnest``; from :attr:`PostgresRepository.copy_from` records on,
+  the rows are copied (``COPY``) into a temporary staging table instead,
+  which one statement empties into the table. New ids are drawn from the
+  table's sequence inside that statement and returned in the order of the
+  items. A run of updates of the same columns is one ``UPDATE ... FROM
+  unnest(...)``.
 - Ids are the tables' ``bigint`` identity values (``int``).
 
 Pass an autocommit connection (``psycopg.connect(dsn, autocommit=True)``) so
