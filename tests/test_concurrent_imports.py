@@ -93,10 +93,15 @@ def race(kind: str, targets: list[str], folder: Path) -> None:
     for worker in workers:
         worker.start()
     overlapping = 0
+    received: dict[str, dict[str, Any]] = {}
     try:
         for seed, (first, second, expected) in enumerate(rounds):
-            reports = {Path(report["file"]).name: report
-                       for report in (results.get(timeout=180), results.get(timeout=180))}
+            # Each process's queue flushes in its own thread: a report of the next round may come
+            # before the other process's report of this one.
+            while first.name not in received or second.name not in received:
+                report = results.get(timeout=180)
+                received[Path(report["file"]).name] = report
+            reports = {name: received.pop(name) for name in (first.name, second.name)}
             assert not [r["error"] for r in reports.values() if "error" in r], reports
             check_round(seed, reports[first.name], reports[second.name], expected,
                         stored(kind, targets[seed]))
