@@ -103,8 +103,11 @@ def test_a_cancelled_isolated_read_kills_the_readers_child() -> None:
     lines = ["Code client;Nom du client;Ville;Email"]
     lines += [f"C{n};Client {n};Lyon;compta{n}@client.example.fr" for n in range(400_000)]
     data = "\n".join(lines).encode()
+    started = time.perf_counter()
+    ui.read_table(data, isolate=True)
+    whole_read = time.perf_counter() - started
 
-    async def scenario() -> int:
+    async def scenario() -> tuple[int, float]:
         task = asyncio.create_task(aio.import_file(data, aio.AsyncInMemoryRepository(), isolate=True))
         deadline = time.monotonic() + 30
         child = None
@@ -114,12 +117,15 @@ def test_a_cancelled_isolated_read_kills_the_readers_child() -> None:
             if process is not None and os.path.isdir(f"/proc/{process.pid}"):
                 child = next(iter(_children(process.pid)), None)
             await asyncio.sleep(0.002)
+        cancelled = time.perf_counter()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        return child
+        return child, time.perf_counter() - cancelled
 
-    child = asyncio.run(scenario())
+    child, stopping = asyncio.run(scenario())
+    # The child was stopped, not waited for: the coroutine ended long before a whole read would have.
+    assert stopping < whole_read / 2, (stopping, whole_read)
     deadline = time.monotonic() + 10
     while _alive(child):
         assert time.monotonic() < deadline, f"the reader's child {child} still runs after the cancellation"
