@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import inspect
+
+# SourceLike spells "os.PathLike[str]" as a string: the documentation's reading of this
+# module's annotations resolves it here, as it does in upflow_import.api.
+import os  # noqa: F401
 from collections.abc import Mapping
 from functools import partial
 
