@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -241,3 +242,17 @@ def test_a_sync_repository_is_refused_with_a_clear_error() -> None:
 def test_a_repository_missing_a_method_is_refused_before_reading() -> None:
     with pytest.raises(TypeError, match="lacks"):
         run(aio.import_file(b"not even read", object()))
+
+
+def test_a_typed_use_passes_mypy_strict_and_a_sync_repository_does_not(tmp_path: Path) -> None:
+    api = pytest.importorskip("mypy.api")
+    typed = Path(__file__).parent / "typed" / "test_typed_aio.py"
+    out, err, status = api.run(["--strict", "--no-error-summary", str(typed)])
+    assert status == 0, out + err
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(typed.read_text("utf-8").replace(
+        "repository = aio.AsyncInMemoryRepository(transactional=True, bulk_writes=True)",
+        "repository = aio.AsyncInMemoryRepository(transactional=True, bulk_writes=True).sync"),
+        encoding="utf-8")
+    out, err, status = api.run(["--strict", "--no-error-summary", str(wrong)])
+    assert status == 1 and '"InMemoryRepository"' in out and "AsyncRepository[int]" in out, out + err

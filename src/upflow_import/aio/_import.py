@@ -9,11 +9,13 @@ import inspect
 import os  # noqa: F401
 from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 from upflow_import._cancel import checked_rows, current
 from upflow_import._stages import logger, stage
 from upflow_import.aio._drivers import plan as plan_async
 from upflow_import.aio._drivers import plan_and_apply
+from upflow_import.aio._protocols import AsyncRepository
 from upflow_import.aio._threads import off_loop
 from upflow_import.api import ImportSource, _check_arguments, _table_of
 from upflow_import.fields import Field
@@ -29,7 +31,7 @@ from upflow_import.mapping_memory import (
 )
 from upflow_import.model import ParsedImport
 from upflow_import.parsing import parse
-from upflow_import.planner import OnError, Progress
+from upflow_import.planner import OnError, Plan, Progress
 from upflow_import.report import ImportReport
 from upflow_import.repository import check_repository
 from upflow_import.table import Table
@@ -39,7 +41,7 @@ __all__ = ["import_file"]
 
 async def import_file(
     source: ImportSource,
-    repository: object,
+    repository: AsyncRepository[Any],
     *,
     mapping: ColumnMapping | Mapping[str, str | Field | None] | None = None,
     sheet: str | None = None,
@@ -91,7 +93,11 @@ async def import_file(
         with stage("plan", progress):
             planned = await plan_async(parsed, repository, on_error=on_error, progress=progress)
         return await off_loop(partial(ImportReport.build, parsed, planned, None, lang=lang))
-    planned, result = await plan_and_apply(repository, parsed, on_error=on_error, progress=progress)
+    async def make_plan() -> Plan:
+        with stage("plan", progress):
+            return await plan_async(parsed, repository, on_error=on_error, progress=progress)
+
+    planned, result = await plan_and_apply(repository, make_plan, progress=progress)
     if mapping is not None and remember_mapping:
         await _remember(repository, parsed)
     return await off_loop(partial(ImportReport.build, parsed, planned, result, lang=lang))
