@@ -140,11 +140,11 @@ async def apply(plan: Plan, repository: AsyncRepository[Any], *, progress: Progr
 async def plan_and_apply(repository: AsyncRepository[Any], make_plan: Callable[[], Awaitable[Plan]], *,
                          progress: Progress | None = None,
                          batch_size: int = DEFAULT_BATCH_SIZE) -> tuple[Plan, ApplyResult]:
-    """:func:`upflow_import.plan_and_apply` for an :class:`~upflow_import.aio.AsyncRepository`:
-    plan with ``await make_plan()`` (which calls :func:`plan`) and write the plan, both inside
+    """Plan with ``await make_plan()`` (which calls :func:`plan`) and write the plan, both inside
     one ``async with repository.transaction()`` when the repository offers it (as :func:`apply`
-    alone, otherwise). If ``make_plan()`` raises, nothing was written and the exception
-    propagates."""
+    alone, otherwise), as :func:`import_file` does: another import of the same store then
+    cannot plan against the state this one is about to change. If ``make_plan()`` raises,
+    nothing was written and the exception propagates."""
     check_repository(repository)
     check_batch_size(batch_size)
     return await _write(repository, make_plan, progress, batch_size)
