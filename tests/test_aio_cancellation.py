@@ -65,6 +65,22 @@ def test_a_cancelled_import_stops_its_worker_thread_before_the_coroutine_ends() 
     assert SlowRows.PAUSE_AT <= rows.taken <= SlowRows.PAUSE_AT + 512 < ROWS
 
 
+def test_a_table_given_to_a_cancelled_import_reads_as_before() -> None:
+    async def scenario() -> ui.Table:
+        rows = SlowRows(asyncio.get_running_loop())
+        table = ui.Table(format="csv", headers=["Code client", "Nom du client"], rows=rows)
+        task = asyncio.create_task(aio.import_file(table, aio.AsyncInMemoryRepository()))
+        await asyncio.wait_for(rows.paused.wait(), 30)
+        task.cancel()
+        rows.release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return table
+
+    table = asyncio.run(scenario())
+    assert sum(1 for _ in table.rows) == ROWS
+
+
 def test_a_cancelled_import_writes_nothing() -> None:
     async def scenario() -> aio.AsyncInMemoryRepository:
         rows = SlowRows(asyncio.get_running_loop())

@@ -93,6 +93,7 @@ async def import_file(
         with stage("plan", progress):
             planned = await plan_async(parsed, repository, on_error=on_error, progress=progress)
         return await off_loop(partial(ImportReport.build, parsed, planned, None, lang=lang))
+
     async def make_plan() -> Plan:
         with stage("plan", progress):
             return await plan_async(parsed, repository, on_error=on_error, progress=progress)
@@ -117,14 +118,17 @@ def _read(source: ImportSource, *, sheet: str | None, encoding: str | None, deli
 def _map_and_parse(table: Table, mapping: ColumnMapping | Mapping[str, str | Field | None] | None, *,
                    limits: Limits | None, progress: Progress | None, recalled: bool) -> ParsedImport:
     cancellation = current()
+    rows = table._rows_factory
     if cancellation is not None:
         # The rows of a CSV file are decoded as they are parsed: the longest loop of the thread.
-        rows = table._rows_factory
         table._rows_factory = lambda: checked_rows(rows(), cancellation)
-    with stage("map", progress):
-        column_mapping = auto_map(table, overrides=mapping)
-    with stage("parse", progress):
-        parsed = parse(table, column_mapping, limits=limits)
+    try:
+        with stage("map", progress):
+            column_mapping = auto_map(table, overrides=mapping)
+        with stage("parse", progress):
+            parsed = parse(table, column_mapping, limits=limits)
+    finally:
+        table._rows_factory = rows  # the caller's own Table is given back as it came
     logger.debug("parse: %d rows", len(parsed.rows))
     return with_recall_notice(parsed) if recalled else parsed
 
