@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from upflow_import.model import ParsedImport, ParsedRow
@@ -54,6 +54,35 @@ def _unattached_contacts(rows: Iterable[ParsedRow]) -> int:
 
 def account(parsed: ParsedImport, resolution: Resolution, builder: Builder,
             operations: Sequence[Operation], aborted: bool) -> Accounts:
+    """Every row's plan and the totals; with ``aborted``, nothing is created or updated."""
+    final = _aborted if aborted else _as_planned
+    rows = _row_plans(parsed, resolution, operations, final)
+    unattached = [row for group in resolution.ambiguous for row in group] + resolution.index.orphans
+    clients = _count((final(e.outcome or Outcome.DROPPED) for e in resolution.entities),
+                     extra_dropped=len(resolution.ambiguous) + len(resolution.index.orphans))
+    contact_outcomes = [final(c.outcome or Outcome.DROPPED) for c in resolution.contacts]
+    demotions = builder.demotions
+    contacts = _count(
+        contact_outcomes,
+        extra_dropped=len(resolution.contacts_without_email) + _unattached_contacts(unattached)
+        + (demotions if aborted else 0),
+        extra_updates=0 if aborted else demotions,
+    )
+    return Accounts(rows, clients, contacts)
+
+
+def _as_planned(outcome: Outcome) -> Outcome:
+    return outcome
+
+
+def _aborted(outcome: Outcome) -> Outcome:
+    """What an outcome becomes when an error aborts the import: nothing is written."""
+    return Outcome.DROPPED if outcome in (Outcome.CREATE, Outcome.UPDATE) else outcome
+
+
+def _row_plans(parsed: ParsedImport, resolution: Resolution, operations: Sequence[Operation],
+               final: Callable[[Outcome], Outcome]) -> tuple[RowPlan, ...]:
+    """One row plan per data row, in file order."""
     client_of_row: dict[int, Outcome] = {}
     for entity in resolution.entities:
         outcome = entity.outcome or Outcome.DROPPED  # every entity has one once built
@@ -64,45 +93,34 @@ def account(parsed: ParsedImport, resolution: Resolution, builder: Builder,
         outcome = contact.outcome or Outcome.DROPPED
         for number in contact.numbers:
             contact_of_row[number] = outcome
-    # Tuples from the start: most rows feed one or two operations, and the row plan keeps them.
-    operations_of_row: dict[int, tuple[int, ...]] = {}
-    for operation in operations:
-        index = operation.index
-        for number in operation.rows:
-            found = operations_of_row.get(number)
-            operations_of_row[number] = (index,) if found is None else (*found, index)
-
-    def final(outcome: Outcome) -> Outcome:
-        return Outcome.DROPPED if aborted and outcome in (Outcome.CREATE, Outcome.UPDATE) else outcome
-
+    operations_of_row = _operations_of_rows(operations)
     log = resolution.log
     added = log.added()
     dropped = Outcome.DROPPED
+    aborted = final is _aborted
     plans: list[RowPlan] = []
     for row in parsed.rows:
         number = row.number
-        indexes = operations_of_row.get(number)
         client_outcome = client_of_row.get(number, dropped)
         contact_outcome = None if row.contact is None else contact_of_row.get(number, dropped)
         if aborted:
             client_outcome = final(client_outcome)
             contact_outcome = None if contact_outcome is None else final(contact_outcome)
         plans.append(new_row_plan(number, log.of(number) if number in added else row.issues,
-                             indexes or (), client_outcome, contact_outcome))
-    rows = tuple(plans)
-    unattached = [row for group in resolution.ambiguous for row in group] + resolution.index.orphans
-    clients = _count((final(e.outcome or Outcome.DROPPED) for e in resolution.entities),
-                     extra_dropped=len(resolution.ambiguous) + len(resolution.index.orphans))
-    contact_outcomes = [final(c.outcome or Outcome.DROPPED)
-                        for c in resolution.contacts]
-    demotions = builder.demotions
-    contacts = _count(
-        contact_outcomes,
-        extra_dropped=len(resolution.contacts_without_email) + _unattached_contacts(unattached)
-        + (demotions if aborted else 0),
-        extra_updates=0 if aborted else demotions,
-    )
-    return Accounts(rows, clients, contacts)
+                                  operations_of_row.get(number, ()), client_outcome, contact_outcome))
+    return tuple(plans)
+
+
+def _operations_of_rows(operations: Sequence[Operation]) -> dict[int, tuple[int, ...]]:
+    """Row number → the operations it feeds (tuples from the start: most rows feed one or two
+    operations, and the row plan keeps them)."""
+    operations_of_row: dict[int, tuple[int, ...]] = {}
+    for operation in operations:
+        index = operation.index
+        for number in operation.rows:
+            found = operations_of_row.get(number)
+            operations_of_row[number] = (index,) if found is None else (*found, index)
+    return operations_of_row
 
 
 def unusable_file_plan(parsed: ParsedImport, on_error: OnError) -> Plan:

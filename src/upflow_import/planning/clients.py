@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name, normalize_reference
 from upflow_import.issues import HINTS
-from upflow_import.model import ClientRecord, FieldValue, ParsedRow
+from upflow_import.model import ClientRecord, ClientRef, FieldValue, ParsedRow
 from upflow_import.planning.contacts import build_contacts
 from upflow_import.planning.entities import (
     ClientEntity,
@@ -231,76 +231,64 @@ class _ClientResolver(GroupRules):
     # merging -------------------------------------------------------------------------------------
 
     def _merge(self, entity: ClientEntity) -> None:
-        name_field = Field.CLIENT_NAME
         rows = entity.rows
         if len(rows) == 1:
-            # The usual case, one row per client: its values as they are.
-            row = rows[0]
-            client = row.client
-            assert client is not None
-            if row.issues and not row.client_ok:
-                entity.add_error_row(row.number)
-            entity.source = client
-            entity.source_by_name_only = client.external_id is None and entity.key[0] != KEY_NAME
-            if client.parent:
-                entity.parent_ref, entity.parent_ref_row = client.parent, row.number
-            entity.uniform = client.external_id is not None or entity.key[0] == KEY_NAME
+            _merge_one_row(entity)
             return
         first_client = rows[0].client
         assert first_client is not None
         if (first_client.external_id is not None or entity.key[0] == KEY_NAME) and (
                 _same_client_values(rows[1].client, first_client) if len(rows) == 2  # type: ignore[arg-type]
                 else all(_same_client_values(row.client, first_client) for row in rows[1:])):  # type: ignore[arg-type]
-            # Every row repeats the first, which names the client: its values are the first
-            # row's record's (read from it when asked), nothing is overridden.
-            entity.source, entity.uniform = first_client, True
-            for row in rows:
-                if row.issues and not row.client_ok:
-                    entity.add_error_row(row.number)
-                if first_client.parent:
-                    entity.parent_ref, entity.parent_ref_row = first_client.parent, row.number
+            _merge_repeated_rows(entity, first_client)
             return
         # The first row's values are the start (their row is the entity's first: value_rows
         # need not say it); each later row that repeats the one before it changes nothing.
-        first = rows[0].number
-        values: dict[Field, FieldValue] = {}
-        value_rows: dict[Field, int] = {}
-        entity.merged, entity.value_rows = values, value_rows
+        entity.merged, entity.value_rows = {}, {}
         before: ClientRecord | None = None
         for row in rows:
             client = row.client
             assert client is not None
-            number = row.number
             if not row.client_ok:
-                entity.add_error_row(number)
+                entity.add_error_row(row.number)
             if before is None or not _same_client_values(client, before):
-                by_name_only = client.external_id is None and entity.key[0] != KEY_NAME
-                for field, value in client.values().items():
-                    if by_name_only and field is name_field:
-                        # The row only refers to the client by name: it identifies, never renames.
-                        continue
-                    previous = values.get(field)
-                    if previous == value:
-                        continue  # rows repeating their client's values: the usual case, nothing to do
-                    if previous is not None and not _same_name(field, previous, value):
-                        self.log.add(
-                            "client.value_overridden", number, field, value_text(value),
-                            previous=value_text(previous), previous_row=value_rows.get(field, first),
-                        )
-                    values[field] = value
-                    if number != first:
-                        value_rows[field] = number
+                self._merge_values(entity, client, row.number)
             before = client
-            parent = client.parent
-            if parent:
-                if entity.parent_ref is not None and entity.parent_ref != parent:
-                    field = Field.GROUP_EXTERNAL_ID if parent.external_id else Field.GROUP_NAME
-                    assert entity.parent_ref_row is not None
-                    self.log.add(
-                        "client.value_overridden", number, field, parent.describe(),
-                        previous=entity.parent_ref.describe(), previous_row=entity.parent_ref_row,
-                    )
-                entity.parent_ref, entity.parent_ref_row = parent, number
+            if client.parent:
+                self._merge_parent(entity, client.parent, row.number)
+
+    def _merge_values(self, entity: ClientEntity, client: ClientRecord, number: int) -> None:
+        """Lay the values of row ``number`` over the entity's: a later different value wins."""
+        values, value_rows = entity.merged, entity.value_rows
+        assert values is not None and isinstance(value_rows, dict)
+        first = entity.rows[0].number
+        by_name_only = client.external_id is None and entity.key[0] != KEY_NAME
+        for field, value in client.values().items():
+            if by_name_only and field is Field.CLIENT_NAME:
+                # The row only refers to the client by name: it identifies, never renames.
+                continue
+            previous = values.get(field)
+            if previous == value:
+                continue  # rows repeating their client's values: the usual case, nothing to do
+            if previous is not None and not _same_name(field, previous, value):
+                self.log.add(
+                    "client.value_overridden", number, field, value_text(value),
+                    previous=value_text(previous), previous_row=value_rows.get(field, first),
+                )
+            values[field] = value
+            if number != first:
+                value_rows[field] = number
+
+    def _merge_parent(self, entity: ClientEntity, parent: ClientRef, number: int) -> None:
+        """Row ``number`` names ``parent``: the last parent named wins."""
+        if entity.parent_ref is not None and entity.parent_ref != parent:
+            field = Field.GROUP_EXTERNAL_ID if parent.external_id else Field.GROUP_NAME
+            assert entity.parent_ref_row is not None
+            self.log.add(
+                "client.value_overridden", number, field, parent.describe(),
+                previous=entity.parent_ref.describe(), previous_row=entity.parent_ref_row,
+            )
+        entity.parent_ref, entity.parent_ref_row = parent, number
 
     def _check_existence(self, entity: ClientEntity) -> None:
         if entity.stored is not None or entity.key[0] != KEY_ID:
@@ -354,6 +342,31 @@ class _ClientResolver(GroupRules):
         self._error(entity, code, row, field, value, hint=hint, suggestion=suggestion[0])
 
     # groups --------------------------------------------------------------------------------------
+
+def _merge_one_row(entity: ClientEntity) -> None:
+    """The usual case, one row per client: its values as they are."""
+    row = entity.rows[0]
+    client = row.client
+    assert client is not None
+    if row.issues and not row.client_ok:
+        entity.add_error_row(row.number)
+    entity.source = client
+    entity.source_by_name_only = client.external_id is None and entity.key[0] != KEY_NAME
+    if client.parent:
+        entity.parent_ref, entity.parent_ref_row = client.parent, row.number
+    entity.uniform = client.external_id is not None or entity.key[0] == KEY_NAME
+
+
+def _merge_repeated_rows(entity: ClientEntity, first_client: ClientRecord) -> None:
+    """Every row repeats the first, which names the client: its values are the first row's
+    record's (read from it when asked), nothing is overridden."""
+    entity.source, entity.uniform = first_client, True
+    for row in entity.rows:
+        if row.issues and not row.client_ok:
+            entity.add_error_row(row.number)
+        if first_client.parent:
+            entity.parent_ref, entity.parent_ref_row = first_client.parent, row.number
+
 
 def _same_client_values(one: ClientRecord, other: ClientRecord) -> bool:
     """The two records say the same of their client (their rows aside)."""

@@ -25,12 +25,40 @@ from upflow_import.repository import Id
 
 __all__ = ["ContactKeys", "build_contacts", "contact_keys_to_find", "resolve_contacts"]
 
+class _GroupedContacts(NamedTuple):
+    """The file's contacts by normalised email, and the emails given under several clients."""
+
+    by_key: dict[str, ContactEntity]
+    #: Email → every client it is given under, in order of appearance.
+    conflicts: dict[str, list[ClientEntity]]
+
+
 def build_contacts(resolution: Resolution) -> None:
     """Group every contact part by normalised email, and report the file-level conflicts."""
+    grouped = _group_contacts(resolution)
+    # One pass per contact: its row numbers, conflicts, drops and merge. Each row belongs to one
+    # contact, so every row's issues come in the order the separate steps gave them.
+    external_ids = 0
+    for key, found in grouped.by_key.items():
+        client = found.client
+        client_dropped = bool(client.error_rows) or client.dropped_by is not None
+        if len(found.rows) == 1:
+            _settle_single_row(found, client_dropped)
+        else:
+            _settle_rows(resolution.log, found, grouped.conflicts.get(key), client_dropped)
+        if found.external_id is not None:
+            external_ids += 1
+    # In file order: each contact's first row is its own, so its row numbers sort it.
+    resolution.contacts = sorted(grouped.by_key.values(), key=operator.attrgetter("numbers"))
+    if external_ids > 1:  # a conflict takes two
+        _check_file_external_ids(resolution)
+
+
+def _group_contacts(resolution: Resolution) -> _GroupedContacts:
+    """Every contact part of the kept rows by normalised email; a part without one is reported."""
     log = resolution.log
-    by_key: dict[str, ContactEntity] = {}
-    # Emails given under more than one client: every client, in order of appearance.
-    conflicts: dict[str, list[ClientEntity]] = {}
+    grouped = _GroupedContacts({}, {})
+    by_key, conflicts = grouped.by_key, grouped.conflicts
     email_fields = (Field.CONTACT_EMAIL.value,)
     without_email = resolution.contacts_without_email
     for entity in resolution.entities:
@@ -54,53 +82,45 @@ def build_contacts(resolution: Resolution) -> None:
                 clients = conflicts.setdefault(key, [found.client])
                 if entity not in clients:
                     clients.append(entity)
-    # One pass per contact: its row numbers, conflicts, drops and merge. Each row belongs to one
-    # contact, so every row's issues come in the order the separate steps gave them.
-    external_ids = 0
-    for key, found in by_key.items():
-        rows = found.rows
-        client = found.client
-        client_dropped = bool(client.error_rows) or client.dropped_by is not None
-        if len(rows) == 1:
-            # The usual case: one row, no conflict (that takes two rows), values read from the
-            # row's record when asked (see ContactEntity.values).
-            row = rows[0]
-            record = row.contact
-            assert record is not None
-            number = row.number
-            # A one-row contact's row numbers are its record's (parse gives them as one tuple).
-            found.numbers = record.rows if record.rows == (number,) else (number,)
-            if client_dropped:
-                found.dropped_with_client = True
-            if row.issues and row.client_ok and not row.contact_ok:
-                found.add_error_row(number)
-            if record.is_main is True:
-                found.main_row = number
-            if record.external_id is not None:
-                external_ids += 1
-            continue
-        rows.sort(key=lambda row: row.number)
-        found.numbers = row_numbers(rows)
-        conflicting = conflicts.get(key)
-        if conflicting:
-            names = ", ".join(client.describe() for client in conflicting)
-            for row in rows:
-                assert row.contact is not None
-                log.add("contact.client_conflict", row.number, Field.CONTACT_EMAIL, row.contact.email,
-                        clients=names)
-                found.add_error_row(row.number)
-        elif client_dropped:
-            found.dropped_with_client = True
+    return grouped
+
+
+def _settle_single_row(found: ContactEntity, client_dropped: bool) -> None:
+    """The usual case: one row, no conflict (that takes two rows), values read from the row's
+    record when asked (see ContactEntity.values)."""
+    row = found.rows[0]
+    record = row.contact
+    assert record is not None
+    number = row.number
+    # A one-row contact's row numbers are its record's (parse gives them as one tuple).
+    found.numbers = record.rows if record.rows == (number,) else (number,)
+    if client_dropped:
+        found.dropped_with_client = True
+    if row.issues and row.client_ok and not row.contact_ok:
+        found.add_error_row(number)
+    if record.is_main is True:
+        found.main_row = number
+
+
+def _settle_rows(log: RowIssues, found: ContactEntity, conflicting: list[ClientEntity] | None,
+                 client_dropped: bool) -> None:
+    """A contact on several rows: ordered, its conflicts reported, its rows merged."""
+    rows = found.rows
+    rows.sort(key=lambda row: row.number)
+    found.numbers = row_numbers(rows)
+    if conflicting:
+        names = ", ".join(client.describe() for client in conflicting)
         for row in rows:
-            if row.issues and row.client_ok and not row.contact_ok:
-                found.add_error_row(row.number)
-        _merge_contact(log, found)
-        if found.external_id is not None:
-            external_ids += 1
-    # In file order: each contact's first row is its own, so its row numbers sort it.
-    resolution.contacts = sorted(by_key.values(), key=operator.attrgetter("numbers"))
-    if external_ids > 1:  # a conflict takes two
-        _check_file_external_ids(resolution)
+            assert row.contact is not None
+            log.add("contact.client_conflict", row.number, Field.CONTACT_EMAIL, row.contact.email,
+                    clients=names)
+            found.add_error_row(row.number)
+    elif client_dropped:
+        found.dropped_with_client = True
+    for row in rows:
+        if row.issues and row.client_ok and not row.contact_ok:
+            found.add_error_row(row.number)
+    _merge_contact(log, found)
 
 
 def _merge_contact(log: RowIssues, contact: ContactEntity) -> None:
