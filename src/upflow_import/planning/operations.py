@@ -111,32 +111,22 @@ class Builder:
         # No parent: no call.
         link = _NO_PARENT if entity.parent_entity is None and entity.parent_stored is None else self._parent(
             entity)
-        parent, parent_change = link.target, link.change
-        depends_on = () if parent is None or parent.op is None else (parent.op,)
-        key = entity.external_id or entity.name or "?"
-        stored = entity.stored
-        if stored is None:
-            rows = entity.rows
-            first = rows[0].client
-            assert first is not None
-            record: ClientRecord
-            if len(rows) == 1:
-                # One row per client is the usual case: its parsed record is the one to create.
-                record = first
-            elif entity.uniform:
-                # Rows that all say the same: the first one's record, under every row.
-                record = new_client_record(
-                    entity.numbers, first.external_id, first.name, first.accounting_code, first.vat_number,
-                    first.address, first.account_manager_emails, first.dunning_plan, first.payment_term_days,
-                    entity.parent_ref)
-            else:
-                record = ClientRecord.from_values(entity.numbers, entity.values, entity.parent_ref)
-            index = self._add(CreateClient(
-                index=len(self.operations), key=key, rows=entity.numbers, depends_on=depends_on,
-                record=record, parent=parent, parent_change=parent_change or NO_CHANGES,
-            ))
-            self.created[id(entity)] = Target(op=index)
-            return Outcome.CREATE
+        if entity.stored is None:
+            return self._create_client(entity, link)
+        return self._update_client(entity, entity.stored, link)
+
+    def _create_client(self, entity: ClientEntity, link: ParentLink) -> Outcome:
+        parent = link.target
+        index = self._add(CreateClient(
+            index=len(self.operations), key=entity.external_id or entity.name or "?", rows=entity.numbers,
+            depends_on=() if parent is None or parent.op is None else (parent.op,),
+            record=_record_to_create(entity), parent=parent, parent_change=link.change or NO_CHANGES,
+        ))
+        self.created[id(entity)] = Target(op=index)
+        return Outcome.CREATE
+
+    def _update_client(self, entity: ClientEntity, stored: StoredClient, link: ParentLink) -> Outcome:
+        parent, parent_change = link
         stored_values = stored.values
         source = entity.source
         if entity.merged is None and source is not None and not parent_change and client_as_stored(
@@ -154,7 +144,8 @@ class Builder:
         if not values and not parent_change:
             return Outcome.UNCHANGED
         self._add(UpdateClient(
-            index=len(self.operations), key=key, rows=entity.numbers, depends_on=depends_on,
+            index=len(self.operations), key=entity.external_id or entity.name or "?", rows=entity.numbers,
+            depends_on=() if parent is None or parent.op is None else (parent.op,),
             client_id=stored.id, values=values, old=old, parent=parent,
             parent_change=parent_change or NO_CHANGES,
         ))
@@ -242,6 +233,22 @@ class Builder:
             contact_id=stored.id, values=values, old=old,
         ))
         return ContactOutcome(Outcome.UPDATE, index)
+
+
+def _record_to_create(entity: ClientEntity) -> ClientRecord:
+    """The record of a new client: its one row's, else the first row's when every row says the
+    same, else one made of the merged values."""
+    rows = entity.rows
+    first = rows[0].client
+    assert first is not None
+    if len(rows) == 1:
+        return first  # one row per client is the usual case: its parsed record is the one to create
+    if entity.uniform:  # under every row
+        return new_client_record(
+            entity.numbers, first.external_id, first.name, first.accounting_code, first.vat_number,
+            first.address, first.account_manager_emails, first.dunning_plan, first.payment_term_days,
+            entity.parent_ref)
+    return ClientRecord.from_values(entity.numbers, entity.values, entity.parent_ref)
 
 
 def client_as_stored(record: ClientRecord, by_name_only: bool, stored: StoredClient) -> bool:
