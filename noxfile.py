@@ -70,3 +70,4 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/run.py", *session.posargs)
     session.run("python", "benchmarks/postgres.py")
+    session.run("python", "benchmarks/async_loop.py")

@@ -23,11 +23,17 @@ says what was expected and what the repository returned. Installing
 ``upflow-import[testing]`` (pytest) registers the package's pytest plugin,
 which has pytest rewrite the suite's assertions; the library itself never
 imports pytest.
+
+An asynchronous repository (:class:`~upflow_import.aio.AsyncRepository`) is
+checked the same way with :class:`AsyncRepositoryContract`, whose
+``new_repository`` coroutine makes the repository on the test's own event loop.
 """
 
 from __future__ import annotations
 
 from upflow_import.testing._builders import parsed_import
+from upflow_import.testing.async_contract import AsyncRepositoryContract
 from upflow_import.testing.contract import OPTIONAL_METHODS, REQUIRED_METHODS, RepositoryContract
 
-__all__ = ["OPTIONAL_METHODS", "REQUIRED_METHODS", "RepositoryContract", "parsed_import"]
+__all__ = ["OPTIONAL_METHODS", "REQUIRED_METHODS", "AsyncRepositoryContract", "RepositoryContract",
+           "parsed_import"]
