@@ -186,7 +186,7 @@ def test_issue_messages_follow_the_language() -> None:
 def test_unmapped_columns_and_mapping_errors_are_file_issues() -> None:
     table = Table.from_rows(["Nom", "Société", "Ville"], [["Acme", "Acme SA", "Paris"]])
     parsed = parse(table, ColumnMapping.from_dict({"Nom": "client.name", "Société": "client.name"}))
-    assert {(i.code, i.column) for i in parsed.issues} >= {
+    assert {(i.code, i.column) for i in parsed.file_issues} >= {
         ("mapping.field_mapped_twice", "Société"), ("mapping.unmapped_column", "Ville")}
     assert parsed.has_file_errors
     # The rows are parsed all the same (the first column feeds the field) so every problem shows.
@@ -196,7 +196,7 @@ def test_unmapped_columns_and_mapping_errors_are_file_issues() -> None:
 def test_no_client_column_is_a_file_error() -> None:
     table = Table.from_rows(["Ville"], [["Paris"]])
     parsed = parse(table, ColumnMapping.from_dict({"Ville": "client.city"}))
-    assert "mapping.required_field_missing" in [i.code for i in parsed.issues]
+    assert "mapping.required_field_missing" in [i.code for i in parsed.file_issues]
     assert parsed.has_file_errors
 
 
@@ -226,7 +226,7 @@ def test_reading_problems_are_attached_to_their_rows() -> None:
         (4, True, ["csv.inconsistent_columns"], False),
         (5, True, [], True),
     ]
-    assert [i.code for i in parsed.issues] == ["header.title_row"]
+    assert [i.code for i in parsed.file_issues] == ["header.title_row"]
     assert (parsed.format, parsed.encoding, parsed.delimiter) == ("csv", "utf-8", ";")
     # The row that was too wide is still read, its extra cell ignored.
     assert parsed.rows[2].client is not None and parsed.rows[2].client.address.city == "Lyon"

@@ -68,7 +68,7 @@ def failed_rows(
         file_issues = source.file_issues
         rows = [(row.cells, row.issues) for row in source.rows]
     else:
-        file_issues = source.issues
+        file_issues = source.file_issues
         rows = [(row.cells, row.issues) for row in source.rows]
     headers = source.headers
     kept = [index for index, header in enumerate(headers) if header not in _ERROR_HEADERS]

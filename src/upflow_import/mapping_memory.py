@@ -112,4 +112,4 @@ def remember_mapping(repository: object, parsed: ParsedImport) -> bool:
 
 def with_recall_notice(parsed: ParsedImport) -> ParsedImport:
     """``parsed`` with the ``mapping.remembered`` warning first among its file issues."""
-    return attrs.evolve(parsed, issues=(Issue.make("mapping.remembered"), *parsed.issues))
+    return parsed.with_file_issues((Issue.make("mapping.remembered"), *parsed.file_issues))

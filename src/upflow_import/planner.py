@@ -30,7 +30,6 @@ from upflow_import.model import (
     ParsedImport,
     ParsedRow,
     fast_constructor,
-    new_client_record,
 )
 from upflow_import.repository import (
     Id,
@@ -472,10 +471,7 @@ class _Builder:
                 record = first
             elif entity.uniform:
                 # Rows that all say the same: the first one's record, under every row.
-                record = new_client_record(
-                    entity.numbers, first.external_id, first.name, first.accounting_code, first.vat_number,
-                    first.address, first.account_manager_emails, first.dunning_plan, first.payment_term_days,
-                    entity.parent_ref)
+                record = attrs.evolve(first, rows=entity.numbers, parent=entity.parent_ref)
             else:
                 record = ClientRecord.from_values(entity.numbers, entity.values, entity.parent_ref)
             index = self._add(CreateClient(
@@ -714,7 +710,7 @@ def _unusable_file_plan(parsed: ParsedImport, on_error: OnError) -> Plan:
     )
     clients = EntityCounts(dropped=len(parsed.rows))
     contacts = EntityCounts(dropped=_unattached_contacts(parsed.rows))
-    return Plan((), rows, parsed.issues, clients, contacts, on_error, {})
+    return Plan((), rows, parsed.file_issues, clients, contacts, on_error, {})
 
 
 # -- the entry point -------------------------------------------------------------------------------
@@ -814,10 +810,10 @@ def _plan(parsed: ParsedImport, repository: Repository, on_error: OnError, chunk
     builder = _Builder(resolution)
     builder.build()
     advance(0.85)
-    has_errors = any(issue.is_error for issue in parsed.issues) or resolution.log.any_error()
+    has_errors = parsed.has_file_errors or resolution.log.any_error()
     aborted = on_error == "abort" and has_errors
     operations: tuple[Operation, ...] = () if aborted else tuple(builder.operations)
     rows, clients, contacts = _account(parsed, resolution, builder, operations, aborted)
     resolution.release()
     advance(1.0)
-    return Plan(operations, rows, parsed.issues, clients, contacts, on_error, dict(reader.calls))
+    return Plan(operations, rows, parsed.file_issues, clients, contacts, on_error, dict(reader.calls))

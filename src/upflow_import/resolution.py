@@ -145,7 +145,7 @@ class RowIssues:
             code,
             row=row,
             column=None if field is None else self._columns.get(field),
-            field=None if field is None else field.value,
+            field=field,
             value=value,
             **params,  # type: ignore[arg-type]
         )

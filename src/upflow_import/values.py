@@ -117,7 +117,7 @@ class Problem:
     params: tuple[tuple[str, object], ...] = ()
     value: str | None = None
 
-    def to_issue(self, row: int | None, column: str | None, field: str | None, raw: str) -> Issue:
+    def to_issue(self, row: int | None, column: str | None, field: Field | None, raw: str) -> Issue:
         """The issue for this problem found in cell ``raw`` at ``row``/``column``."""
         return Issue(self.code, code_info(self.code).severity, row, column, field,
                      raw if self.value is None else self.value, self.params)

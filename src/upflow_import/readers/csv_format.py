@@ -57,8 +57,11 @@ Decisions:
   during iteration, as the rows are only read then). A cell is never longer
   than its line unless it spans lines, so cells are only measured when some
   line is longer than ``max_cell_chars`` or a record spans lines. The csv
-  module's process-wide ``field_size_limit`` is raised above
-  ``max_cell_chars`` when it is lower, never lowered.
+  module's ``field_size_limit`` is process-wide: it is never changed. When it
+  is not above ``max_cell_chars``, long lines reach the csv module with their
+  long runs of plain text (no separator, quote or line break) replaced by short
+  placeholders, put back in the cells it returns (see :class:`_Reader`), so a
+  cell up to ``max_cell_chars`` is read whatever the module's limit.
 - A NUL character makes the file ``file.corrupt`` (a binary file renamed
   ``.csv``, or a damaged one).
 """
@@ -68,6 +71,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -122,8 +126,6 @@ def read_csv(data: bytes, *, encoding: str | None, delimiter: str | None, limits
         delimiter = detect_delimiter(text)
     elif len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, not {delimiter!r}")
-    if csv.field_size_limit() <= limits.max_cell_chars:
-        csv.field_size_limit(limits.max_cell_chars + 1)
     head = _head(text)
     leading, line_num = _leading_records(head, delimiter, limits, header_row)
     if head is not text and line_num >= _line_count(head) - 1:
@@ -262,6 +264,70 @@ def _strict(data: bytes, codec: str) -> str:
 _OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
+# Runs of plain text at least this long are replaced by a placeholder in long lines.
+_LONG_RUN = 256
+# Lines longer than this are searched for long runs of plain text.
+_LONG_LINE = 4096
+
+
+class _Reader:
+    """``csv.reader`` over ``lines`` of ``text`` that reads cells up to ``cell_limit``
+    characters whatever the csv module's process-wide ``field_size_limit``, without changing it.
+
+    When that limit is not above ``cell_limit``, each line longer than :data:`_LONG_LINE` is
+    given to the csv module with its runs of plain text (no delimiter, quote or line break:
+    characters the module copies as they are) of :data:`_LONG_RUN` characters or more
+    replaced by a placeholder, a marker character absent from ``text`` around the run's
+    number; the cells are restored before they are returned. The module thus only ever sees
+    short fields unless a cell is mostly quotes and separators, which it then refuses as
+    too large (never read wrongly). ``line_num`` is the csv reader's.
+    """
+
+    def __init__(self, text: str, lines: Iterable[str], delimiter: str, cell_limit: int, *,
+                 strict: bool = False) -> None:
+        #: The runs replaced in the record being read (the csv module asks for a record's
+        #: lines only as it reads it), by placeholder number.
+        self._runs: list[str] = []
+        self._marker = ""
+        if csv.field_size_limit() <= cell_limit:
+            self._marker = next((chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text), "")
+        if self._marker:
+            plain = re.compile(f"[^{re.escape(delimiter)}\"\r\n{self._marker}]{{{_LONG_RUN},}}")
+            self._placeholder = re.compile(f"{self._marker}([0-9]+){self._marker}")
+            lines = self._shortened(lines, plain, cell_limit)
+        self._reader = csv.reader(lines, delimiter=delimiter, strict=strict)
+
+    def _shortened(self, lines: Iterable[str], plain: re.Pattern[str], cell_limit: int) -> Iterator[str]:
+        runs, marker = self._runs, self._marker
+
+        def placeholder(found: re.Match[str]) -> str:
+            run = found.group()
+            if len(run) > cell_limit:  # one cell holds the whole run: refused before it is copied
+                raise csv.Error("field larger than field limit")
+            runs.append(run)
+            return f"{marker}{len(runs) - 1}{marker}"
+
+        for line in lines:
+            yield plain.sub(placeholder, line) if len(line) > _LONG_LINE else line
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return self
+
+    def __next__(self) -> list[str]:
+        record = next(self._reader)
+        runs = self._runs
+        if runs:
+            marker = self._marker
+            record = [self._placeholder.sub(lambda found: runs[int(found.group(1))], cell)
+                      if marker in cell else cell for cell in record]
+            runs.clear()
+        return record
+
+
 def _lines(text: str) -> Iterable[str]:
     """The physical lines of ``text`` as the csv module sees them (``\r``, ``\n`` or ``\r\n``).
 
@@ -367,7 +433,7 @@ def _leading_records(text: str, delimiter: str, limits: Limits,
     each with the line it starts on and how many records were read up to it; and the reader's
     last line. The header is the first non-blank record starting on line ``header_row`` or
     later (line 1 when ``None``)."""
-    reader = csv.reader(_lines(text), delimiter=delimiter)
+    reader = _Reader(text, _lines(text), delimiter, limits.max_cell_chars)
     wanted = 1 if header_row is not None else MAX_TITLE_ROWS + 1
     first_line = header_row or 1
     leading: _Leading = []
@@ -443,14 +509,11 @@ class _Rows:
     def __iter__(self) -> Iterator[Row]:
         limits = self.limits
         cell_limit = limits.max_cell_chars
-        if csv.field_size_limit() <= cell_limit:
-            # Process-wide, so only ever raised; the precise check is ours, below.
-            csv.field_size_limit(cell_limit + 1)
         lines = _lines(self.text)
         # A cell is never longer than its line unless it spans several lines: when no line is
         # over the limit, only the (rare) records spanning lines need their cells measured.
         every_row = not isinstance(lines, list) or max(map(len, lines), default=0) > cell_limit
-        reader = csv.reader(lines, delimiter=self.delimiter)
+        reader = _Reader(self.text, lines, self.delimiter, cell_limit)
         records: Iterator[list[str | None]] = reader  # type: ignore[assignment]
         width = self.width
         max_rows = limits.max_rows
@@ -530,7 +593,8 @@ class _Rows:
         it is not an unclosed quote that swallowed the rest."""
         tail = "".join(islice(io.StringIO(self.text, newline=""), number - 1, None))
         try:
-            for _ in csv.reader(io.StringIO(tail, newline=""), delimiter=self.delimiter, strict=True):
+            for _ in _Reader(tail, io.StringIO(tail, newline=""), self.delimiter, self.limits.max_cell_chars,
+                             strict=True):
                 pass
         except csv.Error as error:
             if "unexpected end of data" in str(error):
