@@ -10,7 +10,7 @@ import attrs
 
 from upflow_import.model import ClientRecordMethods, ClientRef, ContactRecordMethods, Position
 
-__all__ = ["Address", "ClientRecord", "ContactRecord", "ClientRef", "Position"]
+__all__ = ["Address", "ClientRecord", "ClientRef", "ContactRecord", "Position"]
 
 
 @attrs.frozen(slots=True)

@@ -147,14 +147,16 @@ class Field(str, enum.Enum):
         # Cegid's "Tiers" is the third party's code as often as its name.
         generic=("Nom", "Name", "Libellé", "Intitulé", "Tiers"),
         attribute="name", max_length=255, column="name", example=("Exemple SARL", "Example Ltd"))
-    CLIENT_ACCOUNTING_CODE = _S("client.accounting_code", "Code comptable du client", "Accounting code", K.TEXT,
+    CLIENT_ACCOUNTING_CODE = _S("client.accounting_code", "Code comptable du client", "Accounting code",
+        K.TEXT,
         synonyms=("accountingRef", "Accounting ref", "Accounting reference", "Code comptable",
                   "Compte comptable", "Compte client", "Compte auxiliaire", "Code auxiliaire",
                   "Compte tiers", "Compte de tiers", "Numéro de compte", "Référence comptable",
                   "Code compta", "Account code", "Ledger account", "Ledger code",
                   "Customer account"),
         generic=("Compte",),
-        attribute="accounting_code", max_length=255, column="accounting_code", example=("411EXEMPLE", "411EXAMPLE"))
+        attribute="accounting_code", max_length=255, column="accounting_code",
+        example=("411EXEMPLE", "411EXAMPLE"))
     CLIENT_VAT_NUMBER = _S("client.vat_number", "Numéro de TVA", "VAT number", K.VAT,
         synonyms=("vatNumber", "VAT", "VAT no", "VAT ID", "VAT registration number", "EU VAT number",
                   "Tax ID", "Tax number", "TVA", "N° TVA", "N° de TVA", "Numéro TVA",
@@ -163,13 +165,15 @@ class Field(str, enum.Enum):
                   "Identifiant TVA", "Intracom", "N° intracommunautaire",
                   # Sage 100's label for the intra-community VAT number.
                   "N° identifiant"),
-        attribute="vat_number", max_length=64, column="vat_number", example=("FR40303265045", "FR40303265045"))
+        attribute="vat_number", max_length=64, column="vat_number",
+        example=("FR40303265045", "FR40303265045"))
     CLIENT_ADDRESS = _S("client.address", "Adresse", "Address", K.TEXT,
         synonyms=("Rue", "Street", "Street address", "Adresse 1", "Adresse ligne 1",
                   "Address line 1", "address1", "addressLine1", "Adresse postale",
                   "Postal address", "Billing address", "Adresse de facturation", "Voie", "Voirie",
                   "Adresse rue"),
-        attribute="address.street", max_length=1000, column="address", example=("10 rue de la Paix", "10 rue de la Paix"))
+        attribute="address.street", max_length=1000, column="address",
+        example=("10 rue de la Paix", "10 rue de la Paix"))
     CLIENT_POSTAL_CODE = _S("client.postal_code", "Code postal", "Postal code", K.POSTAL_CODE,
         synonyms=("CP", "Zip", "Zip code", "zipcode", "Postcode", "Post code", "Code postal client"),
         attribute="address.postal_code", max_length=32, column="postal_code", example=("75002", "75002"))
@@ -183,9 +187,10 @@ class Field(str, enum.Enum):
     CLIENT_COUNTRY = _S("client.country", "Pays", "Country", K.COUNTRY,
         synonyms=("Country code", "Code pays", "countryCode", "Pays ISO", "Nation", "Country/Region",
                   "Pays/région"),
-        attribute="address.country", max_length=255, column="country", example=("France", "France"))
-    CLIENT_ACCOUNT_MANAGER_EMAIL = _S("client.account_manager_email", "Email du Responsable de Compte", "Account manager email",
-        K.EMAILS,
+        attribute="address.country", max_length=255, column="country",
+        example=("France", "France"))
+    CLIENT_ACCOUNT_MANAGER_EMAIL = _S(
+        "client.account_manager_email", "Email du Responsable de Compte", "Account manager email", K.EMAILS,
         synonyms=("Responsable de compte", "Responsable du compte", "Account manager",
                   "accountManager", "accountManagerEmail", "Email responsable",
                   "Email du responsable", "Email commercial", "Email du commercial",
@@ -201,7 +206,8 @@ class Field(str, enum.Enum):
                   "Reminder plan", "dunningPlan"),
         generic=("Plan", "Relance", "Scénario"),
         attribute="dunning_plan", max_length=255, column="dunning_plan")
-    CLIENT_PAYMENT_TERM_DAYS = _S("client.payment_term_days", "Délai de paiement par défaut", "Default payment term", K.INTEGER,
+    CLIENT_PAYMENT_TERM_DAYS = _S(
+        "client.payment_term_days", "Délai de paiement par défaut", "Default payment term", K.INTEGER,
         synonyms=("Délai de paiement", "Délai paiement", "Délai de règlement", "Conditions de paiement",
                   "Condition de paiement", "Conditions de règlement", "Jours de paiement",
                   "Échéance (jours)", "Délai d'échéance", "Payment terms", "Payment term",
@@ -225,7 +231,8 @@ class Field(str, enum.Enum):
         synonyms=("Email", "E-mail", "Mail", "Courriel", "Adresse email", "Adresse mail",
                   "Adresse électronique", "Adresse courriel", "Email address", "Mail contact",
                   "Courriel du contact", "EmailID"),
-        attribute="email", max_length=254, column="email", example=("jeanne.martin@exemple.fr", "jane.martin@example.com"))
+        attribute="email", max_length=254, column="email",
+        example=("jeanne.martin@exemple.fr", "jane.martin@example.com"))
     CONTACT_FIRST_NAME = _S("contact.first_name", "Prénom du contact", "Contact first name", K.TEXT,
         synonyms=("Prénom", "First name", "firstName", "Given name", "Forename"),
         attribute="first_name", max_length=255, column="first_name", example=("Jeanne", "Jane"))

@@ -198,7 +198,7 @@ class ColumnMapping:
             else:
                 percent = round(close[1] * 100)
                 issues.append(Issue.make("mapping.unmapped_column_suggestion", column=match.column,
-                                         field=close[0].value,
+                                         field=close[0],
                                          confidence=Text(f"{percent}%", f"{percent} %")))
         return issues
 

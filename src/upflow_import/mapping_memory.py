@@ -22,8 +22,6 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-import attrs
-
 from upflow_import._matching import normalize_header
 from upflow_import._sheets import ERRORS_HEADERS, HINTS_HEADERS
 from upflow_import.errors import MappingError

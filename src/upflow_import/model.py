@@ -149,7 +149,8 @@ class _Value(NamedTuple):
 
 
 def _value_readers(fields: tuple[Field, ...]) -> tuple[_Value, ...]:
-    return tuple(_Value(field, operator.attrgetter(field.spec.attribute), field.spec.kind) for field in fields)
+    return tuple(_Value(field, operator.attrgetter(field.spec.attribute), field.spec.kind)
+                 for field in fields)
 
 
 _CLIENT_VALUES = _value_readers(CLIENT_FIELDS)
@@ -299,15 +300,15 @@ __all__ = ["Address", "ClientRecord", "ContactRecord", "ClientRef", "Position"]
 
 
 def _make_class(name: str, layout: tuple[_Attribute, ...], bases: tuple[type, ...],
-                namespace: Mapping[str, object], **options: bool) -> type:
+                namespace: Mapping[str, object], *, weakref_slot: bool = True) -> type:
     """The attrs class ``name`` with ``layout``'s attributes (the defaults evaluated in
     ``namespace``), as :func:`render_record_types` declares it."""
     these = {
         attribute.name: attrs.field() if attribute.default is None
-        else attrs.field(default=eval(attribute.default, dict(namespace)))  # noqa: S307  # our own literals
+        else attrs.field(default=eval(attribute.default, dict(namespace)))  # our own literals
         for attribute in layout
     }
-    made = attrs.make_class(name, these, bases=bases, frozen=True, slots=True, **options)
+    made = attrs.make_class(name, these, bases=bases, frozen=True, slots=True, weakref_slot=weakref_slot)
     made.__module__ = __name__
     made.__qualname__ = name
     made.__doc__ = _DOCS[name]
@@ -315,7 +316,9 @@ def _make_class(name: str, layout: tuple[_Attribute, ...], bases: tuple[type, ..
 
 
 if TYPE_CHECKING:
-    from upflow_import._record_types import Address, ClientRecord, ContactRecord
+    from upflow_import._record_types import Address as Address  # noqa: PLC0414  # re-exported
+    from upflow_import._record_types import ClientRecord as ClientRecord  # noqa: PLC0414  # re-exported
+    from upflow_import._record_types import ContactRecord as ContactRecord  # noqa: PLC0414  # re-exported
 else:
     Address = _make_class("Address", _ADDRESS_LAYOUT, (), {})
     ClientRecord = _make_class("ClientRecord", _CLIENT_LAYOUT, (ClientRecordMethods,),
@@ -474,9 +477,11 @@ class ParsedImport:
                 columns[field] = [None if value is None else Position(str(value)) for value in kind_column]
         return cls(
             numbers=tuple(row.number for row in rows),
-            columns={field: column for field, column in columns.items() if any(v is not None for v in column)},
+            columns={field: column for field, column in columns.items()
+                     if any(value is not None for value in column)},
             file_issues=file_issues, headers=headers, mapping=mapping,
-            contact_positions=frozenset(position for position, row in enumerate(rows) if row.contact is not None),
+            contact_positions=frozenset(position for position, row in enumerate(rows)
+                                        if row.contact is not None),
             issues_by_position={position: row.issues for position, row in enumerate(rows) if row.issues},
             cells=tuple(row.cells for row in rows),
             unread_positions=frozenset(position for position, row in enumerate(rows) if row.client is None),
@@ -513,7 +518,8 @@ class ParsedImport:
     def issues(self) -> tuple[Issue, ...]:
         """Every issue: the file-level ones, then each row's, in row order."""
         by_position = self.issues_by_position
-        return self.file_issues + tuple(issue for position in sorted(by_position) for issue in by_position[position])
+        return self.file_issues + tuple(issue for position in sorted(by_position)
+                                        for issue in by_position[position])
 
     @property
     def has_file_errors(self) -> bool:
@@ -535,7 +541,7 @@ class ParsedImport:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _NOTHING_COLUMN(length: int) -> Column:  # noqa: N802  # reads as the constant it stands for
+def _NOTHING_COLUMN(length: int) -> Column:  # reads as the constant it stands for
     return (None,) * length
 
 
@@ -575,7 +581,8 @@ def _attribute_values(builders: tuple[_Builder, ...], columns: Mapping[Field, Co
             yield None if group_id is None and group_name is None else ClientRef(
                 None if group_id is None else str(group_id), None if group_name is None else str(group_name))
         else:
-            yield _NO_ADDRESS if parts == _NO_ADDRESS_VALUES else Address(*parts)
+            yield _NO_ADDRESS if parts == _NO_ADDRESS_VALUES else Address(
+                *cast("tuple[str | None, ...]", parts))
 
 
 def _build_client(columns: Mapping[Field, Column], position: int, own: tuple[int, ...]) -> ClientRecord:
@@ -682,9 +689,11 @@ def twin_of(cls: type[attrs.AttrsInstance]) -> type:
               + "".join(f"    self.{name} = {name}\n" for name in names)
               + "    self.__class__ = cls\n")
     namespace: dict[str, Any] = {"cls": cls}
-    exec(source, namespace)  # noqa: S102  # attribute names checked above, as attrs itself does
+    exec(source, namespace)  # attribute names checked above, as attrs itself does
     # The same bases as ``cls``: CPython lets an instance change class between equal layouts only.
-    return type(f"_{cls.__name__}Slots", cls.__bases__, {"__slots__": cls.__slots__, "__init__": namespace["__init__"]})
+    slots = getattr(cls, "__slots__", ())
+    return type(f"_{cls.__name__}Slots", cls.__bases__,
+                {"__slots__": slots, "__init__": namespace["__init__"]})
 
 
 #: ``ClientRecord(...)`` with every field given positionally, for code that makes one per row.

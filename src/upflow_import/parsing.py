@@ -59,7 +59,7 @@ def _blank_cells(cells: Sequence[str | None]) -> bool:
 class _Column(NamedTuple):
     """A mapped column, everything its cells need decided once."""
 
-    index: int
+    cell_index: int
     header: str
     field: Field
     parser: ColumnParser
@@ -198,7 +198,8 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
     headers = table.headers
     width = len(headers)
     country_column, plain_columns, country_columns = _columns(headers, mapping)
-    rows = [row for row in _rows(table, width, max_rows) if not _blank_cells(row.values)]  # blank: says nothing
+    # A blank row says nothing: skipped.
+    rows = [row for row in _rows(table, width, max_rows) if not _blank_cells(row.values)]
     if len(rows) > max_rows:
         _too_many_rows(max_rows)
     numbers = [row.number for row in rows]
@@ -216,7 +217,7 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
             problem.to_issue(numbers[position], column.header, column.field, raw) for problem in problems)
 
     for column in [*filter(None, [country_column]), *plain_columns]:
-        cell = operator.itemgetter(column.index)
+        cell = operator.itemgetter(column.cell_index)
         values, wrong = _parse_distinct(set(map(cell, every_cells)), column.parser)
         if wrong:
             for position, raw in enumerate(map(cell, every_cells)):
@@ -227,7 +228,7 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
     countries = columns.get(Field.CLIENT_COUNTRY)
     in_country: Iterable[FieldValue | None] = itertools.repeat(None) if countries is None else countries
     for column in country_columns:
-        cell = operator.itemgetter(column.index)
+        cell = operator.itemgetter(column.cell_index)
         by_pair, wrong_pairs = _parse_distinct_by_country(
             set(zip(map(cell, every_cells), in_country, strict=False)), column.parser)  # None may repeat
         if wrong_pairs:
@@ -304,7 +305,8 @@ def _require_an_email(columns: Mapping[Field, Sequence[FieldValue | None]], issu
         found = issues_at.get(position)
         if found is None or not any(issue.field is Field.CONTACT_EMAIL for issue in found):
             issues_at.setdefault(position, []).append(Issue.make(
-                "contact.email_required", row=numbers[position], column=email_column, field=Field.CONTACT_EMAIL))
+                "contact.email_required", row=numbers[position], column=email_column,
+                field=Field.CONTACT_EMAIL))
 
 
 def _with_reading_issues(parsed: ParsedImport, table: Table) -> ParsedImport:

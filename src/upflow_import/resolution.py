@@ -241,7 +241,7 @@ def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = No
         group.rows.append(row)
         if client.name is not None:
             group.name = client.name
-    return FileIndex(parsed.rows, log, columns, groups, orphans)
+    return FileIndex(tuple(parsed.rows), log, columns, groups, orphans)
 
 
 def external_ids_to_find(index: FileIndex) -> list[str]:
