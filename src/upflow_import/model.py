@@ -292,7 +292,7 @@ import attrs
 
 from upflow_import.model import ClientRecordMethods, ClientRef, ContactRecordMethods, Position
 
-__all__ = ["Address", "ClientRecord", "ContactRecord", "ClientRef", "Position"]
+__all__ = ["Address", "ClientRecord", "ClientRef", "ContactRecord", "Position"]
 '''
     classes = [_class_source("Address", _ADDRESS_LAYOUT), _class_source("ClientRecord", _CLIENT_LAYOUT),
                _class_source("ContactRecord", _CONTACT_LAYOUT)]

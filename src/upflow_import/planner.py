@@ -29,6 +29,8 @@ from upflow_import.model import (
     FieldValue,
     ParsedImport,
     ParsedRow,
+    client_record_matches,
+    contact_record_matches,
     fast_constructor,
 )
 from upflow_import.repository import (
@@ -87,14 +89,6 @@ DEFAULT_CHUNK_SIZE = 1000
 
 _IS_MAIN, _EMAIL = Field.CONTACT_IS_MAIN, Field.CONTACT_EMAIL
 _NAME, _EXTERNAL_ID = Field.CLIENT_NAME, Field.CLIENT_EXTERNAL_ID
-_FIRST_NAME, _LAST_NAME, _PHONE = Field.CONTACT_FIRST_NAME, Field.CONTACT_LAST_NAME, Field.CONTACT_PHONE
-_CONTACT_EXTERNAL_ID, _POSITION = Field.CONTACT_EXTERNAL_ID, Field.CONTACT_POSITION
-_ACCOUNTING_CODE, _VAT_NUMBER = Field.CLIENT_ACCOUNTING_CODE, Field.CLIENT_VAT_NUMBER
-_ADDRESS = Field.CLIENT_ADDRESS
-_POSTAL_CODE, _CITY, _STATE, _COUNTRY = (Field.CLIENT_POSTAL_CODE, Field.CLIENT_CITY, Field.CLIENT_STATE,
-                                         Field.CLIENT_COUNTRY)
-_MANAGERS, _DUNNING_PLAN = Field.CLIENT_ACCOUNT_MANAGER_EMAIL, Field.CLIENT_DUNNING_PLAN
-_PAYMENT_TERM = Field.CLIENT_PAYMENT_TERM_DAYS
 # Field → its key as a plain str; a dict lookup is several times cheaper than Enum.value.
 _KEYS: Mapping[Field, str] = {field: field.value for field in Field}
 _DEMOTED = operator.attrgetter("demoted")
@@ -593,34 +587,15 @@ class _Builder:
 def _client_as_stored(record: ClientRecord, by_name_only: bool, stored: StoredClient) -> bool:
     """What :meth:`_Builder._client` asks of ``ClientEntity.current_values()`` (the record's values,
     without the name when ``by_name_only``), read from the record itself."""
-    get = stored.values.get
-    a = record.address
-    external_id, name, managers = record.external_id, record.name, record.account_manager_emails
-    return ((external_id is None or (get(_EXTERNAL_ID) == external_id and external_id == stored.external_id))
-            and (by_name_only or name is None or (get(_NAME) == name and name == stored.name))
-            and (record.accounting_code is None or get(_ACCOUNTING_CODE) == record.accounting_code)
-            and (record.vat_number is None or get(_VAT_NUMBER) == record.vat_number)
-            and (a.street is None or get(_ADDRESS) == a.street)
-            and (a.postal_code is None or get(_POSTAL_CODE) == a.postal_code)
-            and (a.city is None or get(_CITY) == a.city)
-            and (a.state is None or get(_STATE) == a.state)
-            and (a.country is None or get(_COUNTRY) == a.country)
-            and (not managers or get(_MANAGERS) == managers)
-            and (record.dunning_plan is None or get(_DUNNING_PLAN) == record.dunning_plan)
-            and (record.payment_term_days is None or get(_PAYMENT_TERM) == record.payment_term_days))
+    external_id, name = record.external_id, record.name
+    return ((external_id is None or external_id == stored.external_id)
+            and (by_name_only or name is None or name == stored.name)
+            and client_record_matches(record, stored.values, without_name=by_name_only))
 
 
 def _contact_as_stored(record: ContactRecord, stored: Mapping[Field, FieldValue]) -> bool:
     """Every value ``record`` fills in is the stored one: ``record.values().items() <= stored.items()``."""
-    get = stored.get
-    position = record.position
-    return ((record.email is None or get(_EMAIL) == record.email)
-            and (record.first_name is None or get(_FIRST_NAME) == record.first_name)
-            and (record.last_name is None or get(_LAST_NAME) == record.last_name)
-            and (record.phone is None or get(_PHONE) == record.phone)
-            and (record.external_id is None or get(_CONTACT_EXTERNAL_ID) == record.external_id)
-            and (position is None or get(_POSITION) == position._value_)
-            and (record.is_main is None or get(_IS_MAIN) == record.is_main))
+    return contact_record_matches(record, stored)
 
 
 # -- accounting ------------------------------------------------------------------------------------
