@@ -58,10 +58,10 @@ Decisions:
   than its line unless it spans lines, so cells are only measured when some
   line is longer than ``max_cell_chars`` or a record spans lines. The csv
   module's ``field_size_limit`` is process-wide: it is never changed. When it
-  is not above ``max_cell_chars``, long lines reach the csv module with their
-  long runs of plain text (no separator, quote or line break) replaced by short
-  placeholders, put back in the cells it returns (see :class:`_Reader`), so a
-  cell up to ``max_cell_chars`` is read whatever the module's limit.
+  is not above ``max_cell_chars``, the long stretches of the cells' text reach
+  the csv module as short placeholders, put back in the cells it returns (see
+  :class:`_Reader`), so a cell up to ``max_cell_chars`` is read whatever the
+  module's limit.
 - A NUL character makes the file ``file.corrupt`` (a binary file renamed
   ``.csv``, or a damaged one).
 """
@@ -264,51 +264,34 @@ def _strict(data: bytes, codec: str) -> str:
 _OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
-# Runs of plain text at least this long are replaced by a placeholder in long lines.
+# Stretches of a cell's text at least this long reach the csv module as a placeholder, when
+# its process-wide limit is not above the cells allowed (see _Reader). An unquoted cell is one
+# stretch; a quoted one is a stretch per line it spans, hence a shorter bound for those.
 _LONG_RUN = 256
-# Lines longer than this are searched for long runs of plain text.
-_LONG_LINE = 4096
+_LONG_QUOTED_RUN = 16
 
 
 class _Reader:
     """``csv.reader`` over ``lines`` of ``text`` that reads cells up to ``cell_limit``
     characters whatever the csv module's process-wide ``field_size_limit``, without changing it.
 
-    When that limit is not above ``cell_limit``, each line longer than :data:`_LONG_LINE` is
-    given to the csv module with its runs of plain text (no delimiter, quote or line break:
-    characters the module copies as they are) of :data:`_LONG_RUN` characters or more
-    replaced by a placeholder, a marker character absent from ``text`` around the run's
-    number; the cells are restored before they are returned. The module thus only ever sees
-    short fields unless a cell is mostly quotes and separators, which it then refuses as
-    too large (never read wrongly). ``line_num`` is the csv reader's.
+    When that limit is not above ``cell_limit``, the lines reach the csv module through a
+    :class:`_Shortener`: each long stretch of a cell's text is replaced by a placeholder
+    (a marker character absent from ``text`` around the stretch's number), restored in the
+    cells the module returns. The module thus sees short fields, and the limit that holds
+    is ``cell_limit``. ``line_num`` is the csv reader's.
     """
 
     def __init__(self, text: str, lines: Iterable[str], delimiter: str, cell_limit: int, *,
                  strict: bool = False) -> None:
-        #: The runs replaced in the record being read (the csv module asks for a record's
-        #: lines only as it reads it), by placeholder number.
-        self._runs: list[str] = []
-        self._marker = ""
+        self._shortener: _Shortener | None = None
         if csv.field_size_limit() <= cell_limit:
-            self._marker = next((chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text), "")
-        if self._marker:
-            plain = re.compile(f"[^{re.escape(delimiter)}\"\r\n{self._marker}]{{{_LONG_RUN},}}")
-            self._placeholder = re.compile(f"{self._marker}([0-9]+){self._marker}")
-            lines = self._shortened(lines, plain, cell_limit)
+            marker = next((chr(code) for code in range(0xE000, 0xF900)
+                           if chr(code) not in text and chr(code) != delimiter), None)
+            if marker is not None:  # a text holding all 6,400 of them is refused as too large, below
+                self._shortener = _Shortener(delimiter, marker, cell_limit)
+                lines = self._shortener.lines(lines)
         self._reader = csv.reader(lines, delimiter=delimiter, strict=strict)
-
-    def _shortened(self, lines: Iterable[str], plain: re.Pattern[str], cell_limit: int) -> Iterator[str]:
-        runs, marker = self._runs, self._marker
-
-        def placeholder(found: re.Match[str]) -> str:
-            run = found.group()
-            if len(run) > cell_limit:  # one cell holds the whole run: refused before it is copied
-                raise csv.Error("field larger than field limit")
-            runs.append(run)
-            return f"{marker}{len(runs) - 1}{marker}"
-
-        for line in lines:
-            yield plain.sub(placeholder, line) if len(line) > _LONG_LINE else line
 
     @property
     def line_num(self) -> int:
@@ -319,13 +302,107 @@ class _Reader:
 
     def __next__(self) -> list[str]:
         record = next(self._reader)
-        runs = self._runs
-        if runs:
-            marker = self._marker
-            record = [self._placeholder.sub(lambda found: runs[int(found.group(1))], cell)
-                      if marker in cell else cell for cell in record]
-            runs.clear()
+        if self._shortener is not None:
+            record = self._shortener.restored(record)
         return record
+
+
+class _Shortener:
+    """Lines of CSV with the long stretches of their cells' text replaced by placeholders,
+    and the cells the csv module makes of them restored.
+
+    It follows the csv module's own reading (default dialect: ``"`` quotes, doubled to
+    escape, no escape character) to know where a cell's text lies: in an unquoted cell, up
+    to the next delimiter; in a quoted cell, up to its closing quote (delimiters and doubled
+    quotes included), the line break excepted. A stretch of :data:`_LONG_RUN` characters or
+    more (:data:`_LONG_QUOTED_RUN` in a quoted cell) becomes a placeholder holding no delimiter, quote or line break, which the module
+    copies into the cell as it is; the cell then gets the stretch back, doubled quotes undone
+    as the module would have. A stretch is part of one cell: one longer than ``cell_limit``
+    is refused at once (``field larger than field limit``), before it is copied. What the
+    module may still refuse is a cell of more than some ten thousand lines, never a misread one.
+    """
+
+    def __init__(self, delimiter: str, marker: str, cell_limit: int) -> None:
+        self.marker = marker
+        self.cell_limit = cell_limit
+        self.delimiter = delimiter
+        #: The stretches replaced in the record being read (the csv module asks for a
+        #: record's lines only as it reads it), by placeholder number.
+        self.stretches: list[str] = []
+        self.unquoted = re.compile(f"[^{re.escape(delimiter)}\r\n]*")
+        self.quoted = re.compile('(?:[^"\r\n]|"")*')
+        self.placeholder = re.compile(f"{marker}([0-9]+){marker}")
+        #: Whether the line being read starts inside a quoted cell.
+        self.in_quotes = False
+
+    def lines(self, lines: Iterable[str]) -> Iterator[str]:
+        for line in lines:
+            if not self.in_quotes and '"' not in line and len(line) < _LONG_RUN:
+                yield line  # nothing to replace, and no quote to follow
+            else:
+                yield self._shorten(line)
+
+    def _keep(self, stretch: str, quoted: bool) -> str:
+        """The placeholder of ``stretch`` when it is long, else the stretch itself."""
+        if len(stretch) < (_LONG_QUOTED_RUN if quoted else _LONG_RUN):
+            return stretch
+        text = stretch.replace('""', '"') if quoted else stretch
+        if len(text) > self.cell_limit:
+            raise csv.Error("field larger than field limit")
+        self.stretches.append(text)
+        return f"{self.marker}{len(self.stretches) - 1}{self.marker}"
+
+    def _shorten(self, line: str) -> str:
+        end = len(line.rstrip("\r\n"))
+        pieces: list[str] = []
+        position = 0
+        delimiter = self.delimiter
+        while True:
+            if self.in_quotes:
+                found = self.quoted.match(line, position, end)
+                assert found is not None  # the pattern matches the empty string
+                pieces.append(self._keep(found.group(), quoted=True))
+                position = found.end()
+                if position >= end:
+                    break  # the cell goes on on the next line
+                pieces.append('"')  # its closing quote
+                position += 1
+                self.in_quotes = False
+                if position >= end:
+                    break
+                if line[position] == delimiter:
+                    pieces.append(delimiter)
+                    position += 1
+                    continue  # the next cell starts
+                # Text after a closing quote is read as part of the cell, unquoted.
+            elif position < end and line[position] == '"':
+                pieces.append('"')
+                position += 1
+                self.in_quotes = True
+                continue
+            found = self.unquoted.match(line, position, end)
+            assert found is not None
+            pieces.append(self._keep(found.group(), quoted=False))
+            position = found.end()
+            if position >= end:
+                break
+            pieces.append(delimiter)
+            position += 1
+            if position == end:
+                break
+        pieces.append(line[end:])
+        return "".join(pieces)
+
+    def restored(self, record: list[str]) -> list[str]:
+        """``record`` with its stretches back in place of their placeholders."""
+        stretches = self.stretches
+        if not stretches:
+            return record
+        marker = self.marker
+        restored = [self.placeholder.sub(lambda found: stretches[int(found.group(1))], cell)
+                    if marker in cell else cell for cell in record]
+        stretches.clear()
+        return restored
 
 
 def _lines(text: str) -> Iterable[str]:
