@@ -359,7 +359,6 @@ def test_warnings_never_drop_anything_even_with_abort() -> None:
 
 
 def test_a_file_level_error_plans_nothing_and_keeps_every_row() -> None:
-    import attrs
 
     parsed = parsed_import([{"client.name": "Acme"}, {"client.name": "Globex"}])
     parsed = parsed.with_file_issues((ui.Issue.make("header.duplicate", column="Nom"),))

@@ -41,7 +41,8 @@ def test_the_typed_declaration_of_the_records_is_the_one_the_field_declarations_
 
 
 def test_every_field_is_held_by_the_record_attribute_it_declares() -> None:
-    record = ClientRecord.from_values((2,), {field: _sample(field) for field in Field if field.entity == "client"})
+    record = ClientRecord.from_values((2,), {field: _sample(field) for field in Field
+                                             if field.entity == "client"})
     contact = ContactRecord.from_values((2,), {field: _sample(field) for field in Field if field.is_contact})
     for field in Field:
         if field.entity == "group":
@@ -87,12 +88,14 @@ _rows = st.tuples(st.integers(2, 99)) | st.tuples(st.integers(2, 99), st.integer
 _client_arguments = st.tuples(_rows, _text, _text, _text, _text, _addresses,
                               st.lists(st.text(max_size=5), max_size=2).map(tuple), _text,
                               st.none() | st.integers(0, 90), _refs)
-_contact_arguments = st.tuples(_rows, _text, _text, _text, _text, _text, st.none() | st.sampled_from(Position),
+_contact_arguments = st.tuples(_rows, _text, _text, _text, _text, _text,
+                               st.none() | st.sampled_from(Position),
                                st.none() | st.booleans())
 
 
 @given(_client_arguments)
-def test_the_fast_client_constructor_builds_the_record_the_class_builds(arguments: tuple[object, ...]) -> None:
+def test_the_fast_client_constructor_builds_the_record_the_class_builds(
+        arguments: tuple[object, ...]) -> None:
     fast, plain = new_client_record(*arguments), ClientRecord(*arguments)
     assert type(fast) is ClientRecord
     assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
@@ -100,7 +103,8 @@ def test_the_fast_client_constructor_builds_the_record_the_class_builds(argument
 
 
 @given(_contact_arguments)
-def test_the_fast_contact_constructor_builds_the_record_the_class_builds(arguments: tuple[object, ...]) -> None:
+def test_the_fast_contact_constructor_builds_the_record_the_class_builds(
+        arguments: tuple[object, ...]) -> None:
     fast, plain = new_contact_record(*arguments), ContactRecord(*arguments)
     assert type(fast) is ContactRecord
     assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
@@ -139,7 +143,8 @@ def test_client_record_matches_is_its_reference(arguments: tuple[object, ...], w
 
 
 @given(_contact_arguments, st.data())
-def test_contact_record_matches_is_its_reference(arguments: tuple[object, ...], changes: st.DataObject) -> None:
+def test_contact_record_matches_is_its_reference(arguments: tuple[object, ...],
+                                                 changes: st.DataObject) -> None:
     record = ContactRecord(*arguments)
     stored = _stored(record.values(), changes)  # type: ignore[arg-type]
     assert contact_record_matches(record, stored) == contact_record_matches_reference(record, stored)  # type: ignore[arg-type]
@@ -188,14 +193,16 @@ def test_a_field_declared_in_one_place_flows_from_the_file_to_the_store(tmp_path
 
     (tmp_path / "first.csv").write_text("Customer ID,Customer name,Website\nC1,Acme,https://acme.example\n",
                                         encoding="utf-8")
-    (tmp_path / "second.csv").write_text("Customer ID,Website\nC1,https://acme.example/fr\n", encoding="utf-8")
+    (tmp_path / "second.csv").write_text("Customer ID,Website\nC1,https://acme.example/fr\n",
+                                         encoding="utf-8")
     (tmp_path / "third.csv").write_text(f"Customer ID,Website\nC1,https://{'a' * 200}.example\n",
                                         encoding="utf-8")
     script = tmp_path / "run.py"
     script.write_text(_IMPORT, encoding="utf-8")
     environment = {**os.environ, "PYTHONPATH": str(copy.parent)}
-    done = subprocess.run([sys.executable, str(script), str(tmp_path / "first.csv"), str(tmp_path / "store.db")],
-                          capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "first.csv"), str(tmp_path / "store.db")],
+        capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "https://acme.example"

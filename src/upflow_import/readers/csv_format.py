@@ -315,7 +315,8 @@ class _Shortener:
     escape, no escape character) to know where a cell's text lies: in an unquoted cell, up
     to the next delimiter; in a quoted cell, up to its closing quote (delimiters and doubled
     quotes included), the line break excepted. A stretch of :data:`_LONG_RUN` characters or
-    more (:data:`_LONG_QUOTED_RUN` in a quoted cell) becomes a placeholder holding no delimiter, quote or line break, which the module
+    more (:data:`_LONG_QUOTED_RUN` in a quoted cell) becomes a placeholder holding no
+    delimiter, quote or line break, which the module
     copies into the cell as it is; the cell then gets the stretch back, doubled quotes undone
     as the module would have. A stretch is part of one cell: one longer than ``cell_limit``
     is refused at once (``field larger than field limit``), before it is copied. What the
