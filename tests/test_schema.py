@@ -28,6 +28,7 @@ from upflow_import.model import (
     contact_record_matches_reference,
     new_client_record,
     new_contact_record,
+    with_rows,
 )
 
 PACKAGE = Path(upflow_import.__file__).parent
@@ -210,3 +211,10 @@ def test_a_field_declared_in_one_place_flows_from_the_file_to_the_store(tmp_path
     assert lines[2] == "['value.too_long']"
     assert lines[3] == "True True"  # the template and the generated docs have it too
     assert lines[-1] == "[('https://acme.example/fr',)]"
+
+
+@given(_client_arguments, _rows, _refs)
+def test_with_rows_is_evolve(arguments: tuple[object, ...], rows: tuple[int, ...],
+                             parent: ClientRef | None) -> None:
+    record = ClientRecord(*arguments)
+    assert with_rows(record, rows, parent) == attrs.evolve(record, rows=rows, parent=parent)

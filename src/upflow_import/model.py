@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import inspect
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -376,9 +377,6 @@ class ParsedRow:
 #: The value of a field in a parsed file's rows, position by position (``None``: not filled).
 Column = Sequence["FieldValue | None"]
 
-_NO_ADDRESS_VALUES: tuple[None, ...] = (None,) * len(_ADDRESS_LAYOUT)
-
-
 class _Rows(Sequence[ParsedRow]):
     """:attr:`ParsedImport.rows`: each :class:`ParsedRow` made from the columns when asked for."""
 
@@ -504,15 +502,11 @@ class ParsedImport:
 
     def row(self, position: int) -> ParsedRow:
         """The :class:`ParsedRow` at ``position``."""
-        number = self.numbers[position]
-        cells = self.cells[position] if self.cells else ()
-        issues = self.issues_by_position.get(position, ())
-        if position in self.unread_positions:
-            return ParsedRow(number, None, None, issues, cells)
-        own = (number,)  # one tuple for both records
-        client = _build_client(self.columns, position, own)
-        contact = _build_contact(self.columns, position, own) if position in self.contact_positions else None
-        return new_parsed_row(number, client, contact, issues, cells)
+        return self._row_maker(position)
+
+    @functools.cached_property
+    def _row_maker(self) -> Callable[[int], ParsedRow]:
+        return _row_maker(self)
 
     @property
     def issues(self) -> tuple[Issue, ...]:
@@ -545,71 +539,100 @@ def _NOTHING_COLUMN(length: int) -> Column:  # reads as the constant it stands f
     return (None,) * length
 
 
-class _Builder(NamedTuple):
-    """How a record's attribute is read from the columns: its name and its fields' columns."""
-
-    name: str
-    fields: tuple[Field, ...]
-    kind: Kind | None
-
-
-def _builders(layout: tuple[_Attribute, ...]) -> tuple[_Builder, ...]:
-    return tuple(_Builder(attribute.name, attribute.fields,
-                          attribute.fields[0].spec.kind if len(attribute.fields) == 1 else None)
-                 for attribute in layout if attribute.name != "rows")
-
-
-_CLIENT_BUILDERS = _builders(_CLIENT_LAYOUT)
-_CONTACT_BUILDERS = _builders(_CONTACT_LAYOUT)
 _NO_ADDRESS = Address()
 
 
-def _attribute_values(builders: tuple[_Builder, ...], columns: Mapping[Field, Column],
-                      position: int) -> Iterator[object]:
-    get = columns.get
-    for name, fields, kind in builders:
-        if kind is not None:
-            column = get(fields[0])
-            value = None if column is None else column[position]
-            yield (value or ()) if kind is Kind.EMAILS else value
-            continue
-        parts = tuple(None if (column := get(field)) is None else column[position] for field in fields)
-        if name == "parent":
-            # The group fields, in the order ClientRef takes them.
-            by_field = dict(zip(fields, parts, strict=True))
-            group_id, group_name = by_field.get(Field.GROUP_EXTERNAL_ID), by_field.get(Field.GROUP_NAME)
-            yield None if group_id is None and group_name is None else ClientRef(
-                None if group_id is None else str(group_id), None if group_name is None else str(group_name))
+def _row_maker(parsed: ParsedImport) -> Callable[[int], ParsedRow]:
+    """The function making the :class:`ParsedRow` of a position of ``parsed``, written from the
+    record layouts and the columns ``parsed`` has (a column not mapped is a constant ``None``):
+    one call builds a row without a loop over the fields, as attrs writes ``__init__``."""
+    columns = parsed.columns
+    namespace: dict[str, Any] = {
+        "numbers": parsed.numbers, "cells": parsed.cells, "issues_of": parsed.issues_by_position.get,
+        "unread": parsed.unread_positions, "contacts": parsed.contact_positions, "Address": Address,
+        "ClientRef": ClientRef, "NO_ADDRESS": _NO_ADDRESS, "ParsedRow": ParsedRow,
+        "new_client_record": new_client_record, "new_contact_record": new_contact_record,
+        "new_parsed_row": new_parsed_row,
+    }
+    names: dict[Field, str] = {}
+    for field, column in columns.items():
+        names[field] = f"column_{len(names)}"
+        namespace[names[field]] = column
+
+    def value(field: Field) -> str:
+        read = f"{names[field]}[position]" if field in names else "None"
+        return f"({read} or ())" if field.spec.kind is Kind.EMAILS else read
+
+    lines = [
+        "def row(position):",
+        "    number = numbers[position]",
+        "    row_cells = cells[position] if cells else ()",
+        "    issues = issues_of(position, ())",
+        "    if position in unread:",
+        "        return ParsedRow(number, None, None, issues, row_cells)",
+        "    own = (number,)",
+    ]
+    arguments = ["own"]
+    for attribute in _CLIENT_LAYOUT[1:]:
+        if attribute.name == "parent":
+            parts = [f"{field.spec.name}={value(field)}" for field in attribute.fields]
+            test = " and ".join(f"{value(field)} is None" for field in attribute.fields)
+            lines.append(f"    parent = None if {test} else ClientRef({', '.join(parts)})")
+            arguments.append("parent")
+        elif len(attribute.fields) > 1 or attribute.fields[0].spec.place is not None:
+            mapped = [field for field in attribute.fields if field in names]
+            if not mapped:
+                arguments.append("NO_ADDRESS")
+                continue
+            test = " and ".join(f"{value(field)} is None" for field in mapped)
+            place_values = ", ".join(value(field) for field in attribute.fields)
+            lines.append(f"    {attribute.name} = NO_ADDRESS if {test} else Address({place_values})")
+            arguments.append(attribute.name)
         else:
-            yield _NO_ADDRESS if parts == _NO_ADDRESS_VALUES else Address(
-                *cast("tuple[str | None, ...]", parts))
-
-
-def _build_client(columns: Mapping[Field, Column], position: int, own: tuple[int, ...]) -> ClientRecord:
-    return new_client_record(own, *_attribute_values(_CLIENT_BUILDERS, columns, position))
-
-
-def _build_contact(columns: Mapping[Field, Column], position: int, own: tuple[int, ...]) -> ContactRecord:
-    return new_contact_record(own, *_attribute_values(_CONTACT_BUILDERS, columns, position))
+            arguments.append(value(attribute.fields[0]))
+    lines.append(f"    client = new_client_record({', '.join(arguments)})")
+    contact_arguments = ", ".join(["own", *(value(attribute.fields[0]) for attribute in _CONTACT_LAYOUT[1:])])
+    lines.append(f"    contact = new_contact_record({contact_arguments}) if position in contacts else None")
+    lines.append("    return new_parsed_row(number, client, contact, issues, row_cells)")
+    exec("\n".join(lines), namespace)  # written from our own layouts and names
+    return cast("Callable[[int], ParsedRow]", namespace["row"])
 
 
 # -- comparison with stored values ----------------------------------------------------------------
+
+
+def _matcher_source(name: str, readers: tuple[_Value, ...], skippable: Field | None) -> str:
+    """A comparison of a record with stored values, one test per field, written from the
+    record's layout: what a hand-written ``record.x is None or stored.get(X) == record.x``
+    chain would be, without building the values."""
+    lines = [f"def {name}(record, stored, without=False):", "    get = stored.get"]
+    for index, (field, _, kind) in enumerate(readers):
+        lines.append(f"    value = record.{field.spec.attribute}")
+        filled = "value" if kind is Kind.EMAILS else "value is not None"
+        if field is skippable:
+            filled = f"not without and {filled}"
+        stored_form = "value._value_" if kind is Kind.CHOICE else "value"
+        lines.append(f"    if {filled} and get(field_{index}) != {stored_form}:")
+        lines.append("        return False")
+    lines.append("    return True")
+    return "\n".join(lines)
+
+
+def _matcher(name: str, readers: tuple[_Value, ...], skippable: Field | None = None) -> Callable[..., bool]:
+    namespace: dict[str, Any] = {f"field_{index}": reader.field for index, reader in enumerate(readers)}
+    exec(_matcher_source(name, readers, skippable), namespace)  # our own attribute names and fields
+    return cast("Callable[..., bool]", namespace[name])
+
+
+_client_matches = _matcher("client_record_matches", _CLIENT_VALUES, Field.CLIENT_NAME)
+_contact_matches = _matcher("contact_record_matches", _CONTACT_VALUES)
 
 
 def client_record_matches(record: ClientRecord, stored: Mapping[Field, FieldValue], *,
                           without_name: bool = False) -> bool:
     """Every client value ``record`` fills in (its name excepted when ``without_name``) is the
     ``stored`` one: :func:`client_record_matches_reference`, without building the values."""
-    get = stored.get
-    for field, read, kind in _CLIENT_VALUES:
-        value = read(record)
-        if value is None or (kind is Kind.EMAILS and not value):
-            continue
-        if without_name and field is Field.CLIENT_NAME:
-            continue
-        if get(field) != (value._value_ if kind is Kind.CHOICE else value):
-            return False
-    return True
+    return _client_matches(record, stored, without_name)
 
 
 def client_record_matches_reference(record: ClientRecord, stored: Mapping[Field, FieldValue], *,
@@ -624,19 +647,21 @@ def client_record_matches_reference(record: ClientRecord, stored: Mapping[Field,
 def contact_record_matches(record: ContactRecord, stored: Mapping[Field, FieldValue]) -> bool:
     """Every value ``record`` fills in is the ``stored`` one:
     :func:`contact_record_matches_reference`, without building the values."""
-    get = stored.get
-    for field, read, kind in _CONTACT_VALUES:
-        value = read(record)
-        if value is None or (kind is Kind.EMAILS and not value):
-            continue
-        if get(field) != (value._value_ if kind is Kind.CHOICE else value):
-            return False
-    return True
+    return _contact_matches(record, stored)
 
 
 def contact_record_matches_reference(record: ContactRecord, stored: Mapping[Field, FieldValue]) -> bool:
     """The plain version :func:`contact_record_matches` must equal."""
     return record.values().items() <= stored.items()
+
+
+_CLIENT_BETWEEN_ROWS_AND_PARENT = operator.attrgetter(*(attribute.name for attribute in _CLIENT_LAYOUT[1:-1]))
+
+
+def with_rows(record: ClientRecord, rows: tuple[int, ...], parent: ClientRef | None) -> ClientRecord:
+    """``record`` for other ``rows`` and ``parent``: ``attrs.evolve(record, rows=rows,
+    parent=parent)``, at the cost of a positional construction."""
+    return new_client_record(rows, *_CLIENT_BETWEEN_ROWS_AND_PARENT(record), parent)
 
 
 # -- fast construction -------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from upflow_import.model import (
     client_record_matches,
     contact_record_matches,
     fast_constructor,
+    with_rows,
 )
 from upflow_import.repository import (
     Id,
@@ -465,7 +466,7 @@ class _Builder:
                 record = first
             elif entity.uniform:
                 # Rows that all say the same: the first one's record, under every row.
-                record = attrs.evolve(first, rows=entity.numbers, parent=entity.parent_ref)
+                record = with_rows(first, entity.numbers, entity.parent_ref)
             else:
                 record = ClientRecord.from_values(entity.numbers, entity.values, entity.parent_ref)
             index = self._add(CreateClient(
@@ -652,7 +653,7 @@ def _account(parsed: ParsedImport, resolution: Resolution, builder: _Builder,
     added = log.added()
     dropped = Outcome.DROPPED
     plans: list[RowPlan] = []
-    for row in parsed.rows:
+    for row in resolution.index.rows:  # the rows made once from the parsed file
         number = row.number
         indexes = operations_of_row.get(number)
         client_outcome = client_of_row.get(number, dropped)
