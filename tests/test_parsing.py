@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import upflow_import as ui
-from upflow_import.fields import Field
 from upflow_import import (
     Address,
     ClientRef,
@@ -21,6 +20,7 @@ from upflow_import import (
     Table,
     parse,
 )
+from upflow_import.fields import Field
 
 HEADERS = [
     "Identifiant Client", "Nom du client", "Pays", "Code postal", "Délai", "Responsable",
