@@ -45,7 +45,7 @@ class ClientRecord(ClientRecordMethods):
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class ContactRecord(ContactRecordMethods):
-    """The contact part of one or more rows; its identity is :attr:`key`."""
+    """The contact part of one or more rows; its identity is its normalised email (``key``)."""
 
     rows: tuple[int, ...]
     email: str | None = None

@@ -108,7 +108,7 @@ K = Kind
 
 class Field(str, enum.Enum):
     """A target field. The values are the stable keys used in mappings and reports; each
-    member is declared with its whole :class:`FieldSpec` (see :attr:`spec`)."""
+    member is declared with its whole :class:`~upflow_import.fields.FieldSpec` (its ``spec``)."""
 
     _value_: str
     spec: FieldSpec

@@ -258,7 +258,7 @@ _DOCS = {
     "ClientRecord": "The client part of one or more rows. Unfilled fields are ``None`` (or ``()``).\n\n"
                     "    ``rows`` are the file rows it came from (one for a parsed row; several once "
                     "merged);\n    ``parent`` is the parent client when it is a subsidiary.",
-    "ContactRecord": "The contact part of one or more rows; its identity is :attr:`key`.",
+    "ContactRecord": "The contact part of one or more rows; its identity is its normalised email (``key``).",
 }
 _DECORATORS = {
     "Address": "@attrs.frozen(slots=True)",
@@ -374,9 +374,6 @@ class ParsedRow:
         return bool(self.issues) and any(_is_error(i) for i in self.issues)
 
 
-#: The value of a field in a parsed file's rows, position by position (``None``: not filled).
-Column = Sequence["FieldValue | None"]
-
 class _Rows(Sequence[ParsedRow]):
     """:attr:`ParsedImport.rows`: each :class:`ParsedRow` made from the columns when asked for."""
 
@@ -430,8 +427,8 @@ class ParsedImport:
 
     #: The file's row number of each position.
     numbers: Sequence[int]
-    #: The values of each mapped field, position by position (use :meth:`column`).
-    columns: Mapping[Field, Column] = attrs.field(repr=False)
+    # The values of each mapped field, position by position (read them with column()).
+    columns: Mapping[Field, Sequence[FieldValue | None]] = attrs.field(repr=False)
     #: Problems that concern the file or the mapping rather than one row.
     file_issues: tuple[Issue, ...]
     headers: tuple[str, ...]
@@ -491,10 +488,10 @@ class ParsedImport:
         """Every row, made from the columns as it is asked for."""
         return _Rows(self)
 
-    def column(self, field: Field) -> Column:
+    def column(self, field: Field) -> Sequence[FieldValue | None]:
         """The values of ``field``, position by position (all ``None`` when it is not mapped)."""
         column = self.columns.get(field)
-        return _NOTHING_COLUMN(len(self.numbers)) if column is None else column
+        return _nothing_column(len(self.numbers)) if column is None else column
 
     def row_issues(self, position: int) -> tuple[Issue, ...]:
         """The issues of the row at ``position`` (reading problems first, then cell problems)."""
@@ -535,7 +532,7 @@ class ParsedImport:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _NOTHING_COLUMN(length: int) -> Column:  # reads as the constant it stands for
+def _nothing_column(length: int) -> Sequence[FieldValue | None]:
     return (None,) * length
 
 
@@ -631,7 +628,7 @@ _contact_matches = _matcher("contact_record_matches", _CONTACT_VALUES)
 def client_record_matches(record: ClientRecord, stored: Mapping[Field, FieldValue], *,
                           without_name: bool = False) -> bool:
     """Every client value ``record`` fills in (its name excepted when ``without_name``) is the
-    ``stored`` one: :func:`client_record_matches_reference`, without building the values."""
+    ``stored`` one: ``client_record_matches_reference``, without building the values."""
     return _client_matches(record, stored, without_name)
 
 
@@ -646,7 +643,7 @@ def client_record_matches_reference(record: ClientRecord, stored: Mapping[Field,
 
 def contact_record_matches(record: ContactRecord, stored: Mapping[Field, FieldValue]) -> bool:
     """Every value ``record`` fills in is the ``stored`` one:
-    :func:`contact_record_matches_reference`, without building the values."""
+    ``contact_record_matches_reference``, without building the values."""
     return _contact_matches(record, stored)
 
 
