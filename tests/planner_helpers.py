@@ -63,7 +63,8 @@ def with_issues(parsed: ui.ParsedImport, issues: Mapping[int, Sequence[ui.Issue]
     rows = tuple(
         attrs.evolve(row, issues=(*row.issues, *issues.get(row.number, ()))) for row in parsed.rows
     )
-    return attrs.evolve(parsed, rows=rows)
+    return ui.ParsedImport.from_rows(rows, file_issues=parsed.file_issues, headers=parsed.headers,
+                                     mapping=parsed.mapping)
 
 
 class FailingRepository(ui.InMemoryRepository):

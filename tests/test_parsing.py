@@ -14,11 +14,13 @@ from upflow_import import (
     ClientRef,
     ColumnMapping,
     Issue,
+    ParsedImport,
     Position,
     Row,
     Table,
     parse,
 )
+from upflow_import.fields import Field
 
 HEADERS = [
     "Identifiant Client", "Nom du client", "Pays", "Code postal", "Délai", "Responsable",
@@ -186,7 +188,7 @@ def test_issue_messages_follow_the_language() -> None:
 def test_unmapped_columns_and_mapping_errors_are_file_issues() -> None:
     table = Table.from_rows(["Nom", "Société", "Ville"], [["Acme", "Acme SA", "Paris"]])
     parsed = parse(table, ColumnMapping.from_dict({"Nom": "client.name", "Société": "client.name"}))
-    assert {(i.code, i.column) for i in parsed.issues} >= {
+    assert {(i.code, i.column) for i in parsed.file_issues} >= {
         ("mapping.field_mapped_twice", "Société"), ("mapping.unmapped_column", "Ville")}
     assert parsed.has_file_errors
     # The rows are parsed all the same (the first column feeds the field) so every problem shows.
@@ -196,7 +198,7 @@ def test_unmapped_columns_and_mapping_errors_are_file_issues() -> None:
 def test_no_client_column_is_a_file_error() -> None:
     table = Table.from_rows(["Ville"], [["Paris"]])
     parsed = parse(table, ColumnMapping.from_dict({"Ville": "client.city"}))
-    assert "mapping.required_field_missing" in [i.code for i in parsed.issues]
+    assert "mapping.required_field_missing" in [i.code for i in parsed.file_issues]
     assert parsed.has_file_errors
 
 
@@ -226,7 +228,7 @@ def test_reading_problems_are_attached_to_their_rows() -> None:
         (4, True, ["csv.inconsistent_columns"], False),
         (5, True, [], True),
     ]
-    assert [i.code for i in parsed.issues] == ["header.title_row"]
+    assert [i.code for i in parsed.file_issues] == ["header.title_row"]
     assert (parsed.format, parsed.encoding, parsed.delimiter) == ("csv", "utf-8", ";")
     # The row that was too wide is still read, its extra cell ignored.
     assert parsed.rows[2].client is not None and parsed.rows[2].client.address.city == "Lyon"
@@ -272,3 +274,48 @@ def test_any_table_parses_with_every_issue_located_and_renderable(rows: list[lis
             for lang in ("en", "fr"):
                 message = issue.message_in(lang)
                 assert message and "{" + "field_label}" not in message
+
+
+# -- the parsed file held as columns ----------------------------------------------------------------
+
+
+def test_the_parsed_file_is_held_as_columns_and_its_rows_are_made_when_asked() -> None:
+    table = Table.from_rows(["Nom", "Ville", "Délai", "Email"], [
+        ["Acme", "Paris", "30", "a@acme.fr"],
+        ["Globex", "Paris", "trente", None],
+        ["Initech", "Lyon", "30", "nope"],
+    ])
+    parsed = parse(table, ColumnMapping.from_dict({"Nom": "client.name", "Ville": "client.city",
+                                                   "Délai": "client.payment_term_days",
+                                                   "Email": "contact.email"}))
+    assert list(parsed.numbers) == [2, 3, 4]
+    assert list(parsed.column(Field.CLIENT_CITY)) == ["Paris", "Paris", "Lyon"]
+    # Each distinct cell is parsed once: rows that share it share its value.
+    assert parsed.column(Field.CLIENT_CITY)[0] is parsed.column(Field.CLIENT_CITY)[1]
+    assert list(parsed.column(Field.CLIENT_VAT_NUMBER)) == [None, None, None]  # not mapped
+    assert parsed.row_issues(0) == ()
+    assert [i.code for i in parsed.row_issues(1)] == ["value.invalid_integer"]
+    assert [i.field for i in parsed.row_issues(2)] == [Field.CONTACT_EMAIL]
+    # Rows: a sequence made from the columns, equal each time it is asked for.
+    assert len(parsed.rows) == 3 and parsed.rows[-1] == parsed.rows[2] == list(parsed.rows)[2]
+    assert parsed.rows[1].client is not None and parsed.rows[1].client.name == "Globex"
+    assert parsed.rows[1].contact is None and parsed.rows[0].contact is not None
+    assert [row.number for row in parsed.rows[1:]] == [3, 4]
+    # issues: every issue, the file's then the rows' in row order; file_issues: the file's only.
+    assert parsed.issues == (*parsed.file_issues, *parsed.row_issues(1), *parsed.row_issues(2))
+    assert [i.code for i in parsed.file_issues] == []
+
+
+def test_a_parsed_file_made_from_rows_gives_the_same_rows() -> None:
+    table = Table.from_rows(["Identifiant", "Nom", "Groupe", "Email", "Principal", "Poste"], [
+        ["C1", "Acme", "G1", "a@acme.fr", "oui", "Comptable"],
+        ["C2", None, None, None, "non", None],
+        [None, None, None, "b@acme.fr", None, None],
+    ])
+    parsed = parse(table, ColumnMapping.from_dict({
+        "Identifiant": "client.external_id", "Nom": "client.name", "Groupe": "group.external_id",
+        "Email": "contact.email", "Principal": "contact.is_main", "Poste": "contact.position"}))
+    again = ParsedImport.from_rows(parsed.rows, file_issues=parsed.file_issues, headers=parsed.headers,
+                                   mapping=parsed.mapping)
+    assert list(again.rows) == list(parsed.rows)
+    assert again == parsed

@@ -359,10 +359,9 @@ def test_warnings_never_drop_anything_even_with_abort() -> None:
 
 
 def test_a_file_level_error_plans_nothing_and_keeps_every_row() -> None:
-    import attrs
 
     parsed = parsed_import([{"client.name": "Acme"}, {"client.name": "Globex"}])
-    parsed = attrs.evolve(parsed, issues=(ui.Issue.make("header.duplicate", column="Nom"),))
+    parsed = parsed.with_file_issues((ui.Issue.make("header.duplicate", column="Nom"),))
     plan = ui.plan(parsed, ui.InMemoryRepository())
     assert plan.operations == () and not plan.ok
     assert [row.client for row in plan.rows] == [ui.Outcome.DROPPED, ui.Outcome.DROPPED]

@@ -488,3 +488,20 @@ def test_account_manager_addresses_with_a_display_name_are_read_with_a_warning_e
     assert [(p.code, p.value) for p in problems] == [
         ("value.email_extracted", "Claire Martin <Claire@Exemple.fr>"),
         ("value.email_extracted", "mailto:paul@exemple.fr")]
+
+
+def test_no_parser_keeps_a_cache_of_customer_data_between_imports() -> None:
+    """Caches of what a file holds would outlive the import in the host process: each parse()
+    reads a distinct cell once with its own dictionaries instead. Only caches of fixed
+    vocabulary remain (a region's phone patterns, a VAT prefix's checker, the country index)."""
+    import functools
+
+    from upflow_import import _countries, _phones, values
+
+    vocabulary = {_phones._validator, values._vat_checker, _countries._index, _countries._codes}
+    cached = {function for module in (values, _phones, _countries) for function in vars(module).values()
+              if isinstance(function, functools._lru_cache_wrapper)}
+    assert cached == vocabulary
+    values.parse_vat("FR40303265045")
+    values.parse_emails("a@example.com; b@example.com")
+    assert all(function.cache_info().currsize <= 256 for function in vocabulary)  # type: ignore[attr-defined]

@@ -119,7 +119,6 @@ def _codes() -> tuple[frozenset[str], Mapping[str, str]]:
     return alpha2, alpha3
 
 
-@functools.lru_cache(maxsize=4096)
 def country_code(text: str) -> str | None:
     """The ISO 3166-1 alpha-2 code of a country name (English or French) or code, else ``None``.
 

@@ -1,7 +1,8 @@
 """Renders the "Column mapping" documentation page from the field catalogue.
 
 The page lists, for every field, the headers the auto-mapper accepts. It is
-generated so that it can never disagree with :data:`~upflow_import.fields.SPECS`.
+generated from the field declarations (:data:`~upflow_import.fields.SPECS`), so that it
+can never disagree with them.
 """
 
 from __future__ import annotations
@@ -185,9 +186,11 @@ issues = mapping.validate()                     # champs en double ou manquants,
 
 _WORDS = {
     "en": {"fr": "French label", "en": "English label", "kind": "Value", "synonyms": "Also accepted",
-           "generic": "Generic, settled by context"},
+           "generic": "Generic, settled by context", "length": "Longest value",
+           "characters": "characters", "column": "Column of the SQLite store"},
     "fr": {"fr": "Libellé français", "en": "Libellé anglais", "kind": "Valeur", "synonyms": "Aussi acceptés",
-           "generic": "Génériques, tranchés par le contexte"},
+           "generic": "Génériques, tranchés par le contexte", "length": "Valeur la plus longue",
+           "characters": "caractères", "column": "Colonne du stockage SQLite"},
 }
 
 
@@ -207,6 +210,11 @@ def _section(spec: FieldSpec, lang: Lang) -> str:
         f"- {words['en']}{separator}{_code(spec.label_en)}",
         f"- {words['kind']}{separator}{kind_en if lang == 'en' else kind_fr}",
     ]
+    if spec.max_length is not None:
+        lines.append(f"- {words['length']}{separator}{spec.max_length} {words['characters']}")
+    if spec.column is not None:
+        table = "contacts" if spec.entity == "contact" else "clients"
+        lines.append(f"- {words['column']}{separator}`{table}.{spec.column}`")
     if spec.synonyms:
         lines.append(f"- {words['synonyms']}{separator}" + ", ".join(_code(s) for s in spec.synonyms))
     if spec.generic:

@@ -141,7 +141,6 @@ def _fast_e164(raw: str, region: str) -> str | None:
     return f"+{found.code}{body[size:]}"
 
 
-@functools.lru_cache(maxsize=16384)
 def _library_e164(raw: str, region: str) -> str | None:
     try:
         number = phonenumbers.parse(raw, region)
@@ -165,7 +164,6 @@ def to_e164(raw: str, region: str = DEFAULT_REGION) -> str | None:
     return _fast_e164(raw, region) or _library_e164(raw, region)
 
 
-@functools.lru_cache(maxsize=4096)
 def is_possible_phone(raw: str, region: str = DEFAULT_REGION) -> bool:
     """Whether ``raw`` has the length and shape of a phone number of its country, even though
     no such number is allocated (``to_e164`` refused it).

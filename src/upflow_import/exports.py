@@ -66,7 +66,7 @@ def failed_rows(
     """
     # One row at a time: a report makes its rows as they are read.
     rows: Iterable[RowReport | ParsedRow] = source.rows
-    file_issues = source.file_issues if isinstance(source, ImportReport) else source.issues
+    file_issues = source.file_issues
     headers = source.headers
     kept = [index for index, header in enumerate(headers) if header not in _ERROR_HEADERS]
     file_errors = [issue for issue in file_issues if issue.is_error]

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from upflow_import.fields import field_label
+from upflow_import.fields import Field
 from upflow_import.lang import LANGS, Lang
 
 __all__ = [
@@ -702,6 +702,12 @@ def _freeze(params: Mapping[str, object] | tuple[tuple[str, object], ...]) -> tu
     return tuple(sorted(items))
 
 
+def _to_field(field: Field | str | None) -> Field | None:
+    if field is None or isinstance(field, Field):
+        return field
+    return Field(field)
+
+
 @attrs.frozen
 class Issue:
     """One problem, located as precisely as the layer that found it knows.
@@ -717,7 +723,8 @@ class Issue:
     severity: Severity
     row: int | None = None
     column: str | None = None
-    field: str | None = None
+    #: The field of the cell at fault; a key string is read as its :class:`Field`.
+    field: Field | None = attrs.field(default=None, converter=_to_field)
     value: str | None = None
     params: tuple[tuple[str, object], ...] = attrs.field(default=(), converter=_freeze)
     #: A specific hint ("did you mean …") replacing the catalogue's generic fix.
@@ -732,7 +739,7 @@ class Issue:
         *,
         row: int | None = None,
         column: str | None = None,
-        field: str | None = None,
+        field: Field | None = None,
         value: str | None = None,
         hint: Text | None = None,
         **params: object,
@@ -747,7 +754,7 @@ class Issue:
     def _params(self) -> dict[str, object]:
         params: dict[str, object] = {"row": self.row, "column": self.column, "value": self.value}
         if self.field is not None:
-            params["field"] = self.field
+            params["field"] = self.field.value
         params.update(self.params)
         return params
 
@@ -760,7 +767,7 @@ class Issue:
         lang = self.lang if lang is None else lang
         params = self._params_in(lang)
         if "field_label" not in params and self.field is not None:
-            params["field_label"] = field_label(self.field, lang)
+            params["field_label"] = self.field.label(lang)
         return code_info(self.code).message.render(lang, params)
 
     def hint_in(self, lang: Lang | None = None) -> str | None:
@@ -800,7 +807,7 @@ class Issue:
             "severity": self.severity.value,
             "row": self.row,
             "column": self.column,
-            "field": self.field,
+            "field": None if self.field is None else self.field.value,
             "value": self.value,
             "message": self.message_in(lang),
             "hint": self.hint_in(lang),

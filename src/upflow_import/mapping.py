@@ -156,7 +156,7 @@ class ColumnMapping:
             if match.field is not None:
                 columns_by_field.setdefault(match.field, []).append(match.column)
         return [
-            Issue.make("mapping.field_mapped_twice", column=columns[1], field=field.value,
+            Issue.make("mapping.field_mapped_twice", column=columns[1], field=field,
                        columns=quoted_list(columns))
             for field, columns in columns_by_field.items() if len(columns) > 1
         ]
@@ -167,7 +167,7 @@ class ColumnMapping:
         if Field.CLIENT_NAME not in mapped and Field.CLIENT_EXTERNAL_ID not in mapped:
             name, ident = SPECS[Field.CLIENT_NAME], SPECS[Field.CLIENT_EXTERNAL_ID]
             issues.append(Issue.make(
-                "mapping.required_field_missing", field=Field.CLIENT_NAME.value,
+                "mapping.required_field_missing", field=Field.CLIENT_NAME,
                 field_label=Text(f"{name.label_en} or {ident.label_en}",
                                  f"{name.label_fr} ou {ident.label_fr}"),
                 reason=Text("every row must say which customer it describes",
@@ -177,7 +177,7 @@ class ColumnMapping:
         if contact_columns and Field.CONTACT_EMAIL not in mapped:
             listed = quoted_list(contact_columns)
             issues.append(Issue.make(
-                "mapping.required_field_missing", field=Field.CONTACT_EMAIL.value,
+                "mapping.required_field_missing", field=Field.CONTACT_EMAIL,
                 reason=Text(f"the columns {listed.en} describe contacts, and a contact is imported only "
                             "with its email",
                             f"les colonnes {listed.fr} décrivent des contacts, et un contact n'est importé "
@@ -198,7 +198,7 @@ class ColumnMapping:
             else:
                 percent = round(close[1] * 100)
                 issues.append(Issue.make("mapping.unmapped_column_suggestion", column=match.column,
-                                         field=close[0].value,
+                                         field=close[0],
                                          confidence=Text(f"{percent}%", f"{percent} %")))
         return issues
 

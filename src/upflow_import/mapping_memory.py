@@ -22,8 +22,6 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-import attrs
-
 from upflow_import._matching import normalize_header
 from upflow_import._sheets import ERRORS_HEADERS, HINTS_HEADERS
 from upflow_import.errors import MappingError
@@ -128,4 +126,4 @@ def mapping_to_remember(parsed: ParsedImport) -> tuple[str, dict[str, str | None
 
 def with_recall_notice(parsed: ParsedImport) -> ParsedImport:
     """``parsed`` with the ``mapping.remembered`` warning first among its file issues."""
-    return attrs.evolve(parsed, issues=(Issue.make("mapping.remembered"), *parsed.issues))
+    return parsed.with_file_issues((Issue.make("mapping.remembered"), *parsed.file_issues))

@@ -33,67 +33,36 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Iterable, Sequence
-from typing import NoReturn
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, NoReturn
 
 import attrs
 
 from upflow_import.errors import FileTooLargeError
-from upflow_import.fields import SPECS, Field, Kind
+from upflow_import.fields import Field, Kind
 from upflow_import.issues import Issue, Text, format_number
 from upflow_import.limits import DEFAULT_LIMITS, Limits
 from upflow_import.mapping import ColumnMapping
-from upflow_import.model import (
-    Address,
-    ClientRef,
-    ContactRecord,
-    FieldValue,
-    ParsedImport,
-    ParsedRow,
-    new_client_record,
-    new_contact_record,
-    new_parsed_row,
-)
+from upflow_import.model import FieldValue, ParsedImport
 from upflow_import.table import Row, Table
 from upflow_import.values import ColumnParser, Problem, parser_for, unmark
 
 __all__ = ["parse"]
 
-# The fields in the order parse() unpacks a row's values: each field's column of
-# values sits at its slot, and rows are zipped from the columns.
-_ORDER = (
-    Field.CLIENT_EXTERNAL_ID, Field.CLIENT_NAME, Field.CLIENT_ACCOUNTING_CODE, Field.CLIENT_VAT_NUMBER,
-    Field.CLIENT_ADDRESS, Field.CLIENT_POSTAL_CODE, Field.CLIENT_CITY, Field.CLIENT_STATE,
-    Field.CLIENT_COUNTRY, Field.CLIENT_ACCOUNT_MANAGER_EMAIL, Field.CLIENT_DUNNING_PLAN,
-    Field.CLIENT_PAYMENT_TERM_DAYS, Field.GROUP_NAME, Field.GROUP_EXTERNAL_ID, Field.CONTACT_EMAIL,
-    Field.CONTACT_FIRST_NAME, Field.CONTACT_LAST_NAME, Field.CONTACT_PHONE, Field.CONTACT_EXTERNAL_ID,
-    Field.CONTACT_POSITION, Field.CONTACT_IS_MAIN,
-)
-assert set(_ORDER) == set(Field) and len(_ORDER) == len(Field)
-_SLOT = {field: slot for slot, field in enumerate(_ORDER)}
-_WIDTH = len(_SLOT)
-
-_NO_ADDRESS = Address()
-# Beyond this many distinct cells, a column's values are listed rather than looked up
-# from its dictionary of distinct cells as the rows are built (see parse()).
-_DISTINCT_TO_LIST = 4096
-_NAMING_KEYS = frozenset({Field.CLIENT_EXTERNAL_ID.value, Field.CLIENT_NAME.value})
-_EMAIL_KEY = Field.CONTACT_EMAIL.value
-_CONTACT_KEYS = frozenset(field.value for field in Field if field.is_contact)
-
-
-def _blank(cells: Sequence[str | None], values: Sequence[FieldValue | None]) -> bool:
-    """No value was read and no cell, mapped or not, holds anything but spaces."""
-    return all(value is None for value in values) and not any(cell and cell.strip() for cell in cells)
+_NAMING_FIELDS = (Field.CLIENT_EXTERNAL_ID, Field.CLIENT_NAME)
 
 
 def _blank_cells(cells: Sequence[str | None]) -> bool:
     return not any(cell and cell.strip() for cell in cells)
 
 
-# A mapped column, everything its cells need decided once: (cell index, header,
-# field key, slot, parser).
-_Column = tuple[int, str, str, int, ColumnParser]
+class _Column(NamedTuple):
+    """A mapped column, everything its cells need decided once."""
+
+    cell_index: int
+    header: str
+    field: Field
+    parser: ColumnParser
 
 # Kinds whose reading depends on the row's country.
 _BY_COUNTRY = frozenset({Kind.PHONE, Kind.POSTAL_CODE})
@@ -115,11 +84,11 @@ def _columns(headers: Sequence[str], mapping: ColumnMapping) -> tuple[
         if field is None or index is None or field in seen:
             continue
         seen.add(field)
-        column = (index, match.column, field.value, _SLOT[field], parser_for(field))
+        column = _Column(index, match.column, field, parser_for(field))
         if field is Field.CLIENT_COUNTRY:
             # Read first: phone numbers and postal codes are read in its light.
             country = column
-        elif SPECS[field].kind in _BY_COUNTRY:
+        elif field.spec.kind in _BY_COUNTRY:
             by_country.append(column)
         else:
             plain.append(column)
@@ -205,12 +174,16 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
 
     Never stops at a bad cell or row. The mapping's own problems
     (``mapping.*``) and the table's file-level reading problems go to
-    :attr:`ParsedImport.issues`; when they include an error,
+    :attr:`ParsedImport.file_issues`; when they include an error,
     :attr:`ParsedImport.has_file_errors` is true and nothing should be
     imported, but the rows are parsed all the same so that every problem is
     reported at once. ``limits.max_rows`` bounds the rows of tables built in
     code (readers enforce every limit themselves); exceeding it raises
     :class:`~upflow_import.FileTooLargeError`.
+
+    The result holds the file as columns (one sequence of values per mapped field);
+    :attr:`ParsedImport.rows` makes the rows from them when asked for. Every cache
+    of parsed values belongs to this one call.
 
     >>> from upflow_import import ColumnMapping, Table
     >>> table = Table.from_rows(["Nom", "Délai"], [["Acme", "30"], ["Globex", "trente"]])
@@ -225,141 +198,151 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
     headers = table.headers
     width = len(headers)
     country_column, plain_columns, country_columns = _columns(headers, mapping)
-    rows = _rows(table, width, max_rows)
+    # A blank row says nothing: skipped.
+    rows = [row for row in _rows(table, width, max_rows) if not _blank_cells(row.values)]
+    if len(rows) > max_rows:
+        _too_many_rows(max_rows)
     numbers = [row.number for row in rows]
     every_cells = [row.values for row in rows]
+    del rows
 
-    # Column by column: each distinct cell parsed, and the issues of the rows that have some
-    # (by position). A column's values are looked up from its distinct cells as the rows are
-    # built below: no list of values per column, only of the countries, read by two columns.
-    columns: list[Iterable[FieldValue | None] | None] = [None] * _WIDTH
-    issues_at: list[list[Issue] | None] = [None] * len(rows)
+    # Column by column: each distinct cell parsed once, and the issues of the rows that have
+    # some (by position).
+    columns: dict[Field, list[FieldValue | None]] = {}
+    issues_at: dict[int, list[Issue]] = {}
 
-    def add_issues(position: int, header: str, key: str, raw: str | None,
-                   problems: tuple[Problem, ...]) -> None:
+    def add_issues(position: int, column: _Column, raw: str | None, problems: tuple[Problem, ...]) -> None:
         assert raw
-        issues = issues_at[position]
-        if issues is None:
-            issues = issues_at[position] = []
-        issues.extend(problem.to_issue(numbers[position], header, key, raw) for problem in problems)
+        issues_at.setdefault(position, []).extend(
+            problem.to_issue(numbers[position], column.header, column.field, raw) for problem in problems)
 
-    countries: list[FieldValue | None] | None = None
     for column in [*filter(None, [country_column]), *plain_columns]:
-        index, header, key, slot, parser = column
-        cell = operator.itemgetter(index)
-        values, wrong = _parse_distinct(set(map(cell, every_cells)), parser)
+        cell = operator.itemgetter(column.cell_index)
+        values, wrong = _parse_distinct(set(map(cell, every_cells)), column.parser)
         if wrong:
             for position, raw in enumerate(map(cell, every_cells)):
                 problems = wrong.get(raw)
                 if problems is not None:
-                    add_issues(position, header, key, raw, problems)
-        column_values = map(values.__getitem__, map(cell, every_cells))
-        if column is country_column:
-            countries = list(column_values)
-        # A dictionary costs more per entry than a list: a column of mostly distinct cells
-        # (identifiers, emails) is listed now and its dictionary freed.
-        columns[slot] = countries if column is country_column else (
-            list(column_values) if len(values) > _DISTINCT_TO_LIST else column_values)
-    nothing = itertools.repeat(None)
-    for index, header, key, slot, parser in country_columns:
-        cell = operator.itemgetter(index)
-        in_country = nothing if countries is None else countries
+                    add_issues(position, column, raw, problems)
+        columns[column.field] = list(map(values.__getitem__, map(cell, every_cells)))
+    countries = columns.get(Field.CLIENT_COUNTRY)
+    in_country: Iterable[FieldValue | None] = itertools.repeat(None) if countries is None else countries
+    for column in country_columns:
+        cell = operator.itemgetter(column.cell_index)
         by_pair, wrong_pairs = _parse_distinct_by_country(
-            set(zip(map(cell, every_cells), in_country, strict=False)), parser)  # countries may repeat None
+            set(zip(map(cell, every_cells), in_country, strict=False)), column.parser)  # None may repeat
         if wrong_pairs:
             for position, pair in enumerate(zip(map(cell, every_cells), in_country, strict=False)):
                 problems = wrong_pairs.get(pair)
                 if problems is not None:
-                    add_issues(position, header, key, pair[0], problems)
-        pair_values = map(by_pair.__getitem__, zip(map(cell, every_cells), in_country, strict=False))
-        columns[slot] = list(pair_values) if len(by_pair) > _DISTINCT_TO_LIST else pair_values
+                    add_issues(position, column, pair[0], problems)
+        columns[column.field] = list(map(by_pair.__getitem__, zip(map(cell, every_cells), in_country,
+                                                                  strict=False)))
 
     order: dict[str | None, int] = {header: index for index, header in enumerate(headers)}
-    name_column = mapping.fields().get(Field.CLIENT_NAME)
-    email_column = mapping.fields().get(Field.CONTACT_EMAIL)
-    addresses: dict[tuple[FieldValue | None, ...], Address] = {}
-    parents: dict[tuple[FieldValue | None, FieldValue | None], ClientRef] = {}
-    parsed: list[ParsedRow] = []
-    for (number, cells, cell_issues, external_id, name, accounting_code, vat, street, postal_code, city,
-         state, country, managers, dunning_plan, term, group_name, group_id, email, first_name,
-         last_name, phone, contact_id, contact_position, is_main) in zip(
-            numbers, every_cells, issues_at, *(nothing if column is None else column for column in columns),
-            strict=False):  # the columns not mapped repeat None
-        row_issues = cell_issues
-        if row_issues is not None and len(row_issues) > 1:
-            row_issues.sort(key=lambda issue: order.get(issue.column, width))  # as the columns read
-        # A main-contact cell saying "no" alone is not a contact.
-        has_contact = (
-            email is not None or first_name is not None or last_name is not None or phone is not None
-            or contact_id is not None or contact_position is not None or is_main is True
-            or (row_issues is not None and any(issue.field in _CONTACT_KEYS for issue in row_issues))
-        )
-        if external_id is None and name is None and (row_issues is None or not any(
-                issue.field in _NAMING_KEYS for issue in row_issues)):
-            if not has_contact and row_issues is None and _blank(cells, (
-                    accounting_code, vat, street, postal_code, city, state, country, managers, dunning_plan,
-                    term, group_name, group_id, is_main)):
-                continue  # a blank row says nothing
-            # Nothing on the row says which client it is about.
-            if row_issues is None:
-                row_issues = []
-            row_issues.append(Issue.make("value.required", row=number, column=name_column,
-                                         field=Field.CLIENT_NAME.value))
-        own_rows = (number,)  # one tuple for both records
-        contact: ContactRecord | None = None
-        if has_contact:
-            contact = new_contact_record(own_rows, email, first_name, last_name, phone,
-                                    contact_id, contact_position, is_main)
-            if email is None and (row_issues is None or not any(i.field == _EMAIL_KEY for i in row_issues)):
-                if row_issues is None:
-                    row_issues = []
-                row_issues.append(Issue.make("contact.email_required", row=number, column=email_column,
-                                             field=_EMAIL_KEY))
-        if street is None and postal_code is None and city is None and state is None and country is None:
-            address = _NO_ADDRESS
-        else:
-            place = (street, postal_code, city, state, country)
-            address = addresses.get(place)  # type: ignore[assignment]
-            if address is None:
-                address = addresses[place] = Address(*place)
-        parent: ClientRef | None = None
-        if group_name is not None or group_id is not None:
-            parent = parents.get((group_id, group_name))
-            if parent is None:
-                parent = parents[group_id, group_name] = ClientRef(group_id, group_name)
-        client = new_client_record(own_rows, external_id, name, accounting_code, vat,
-                              address, managers or (), dunning_plan, term, parent)
-        parsed.append(new_parsed_row(number, client, contact, () if row_issues is None else tuple(row_issues),
-                                     cells))
-    if len(parsed) > max_rows:
-        _too_many_rows(max_rows)
-
-    return ParsedImport(
-        rows=_with_reading_issues(parsed, table),
-        issues=(*_mapping_issues(headers, mapping), *(i for i in table.issues if i.row is None)),
+    for found in issues_at.values():
+        if len(found) > 1:
+            found.sort(key=lambda issue: order.get(issue.column, width))  # as the columns read
+    contacts = _contact_positions(columns, issues_at)
+    _require_a_client(columns, issues_at, numbers, mapping.fields().get(Field.CLIENT_NAME))
+    _require_an_email(columns, issues_at, numbers, contacts, mapping.fields().get(Field.CONTACT_EMAIL))
+    parsed = ParsedImport(
+        numbers=numbers,
+        columns=columns,
+        file_issues=(*_mapping_issues(headers, mapping), *(i for i in table.issues if i.row is None)),
         headers=headers,
         mapping=mapping,
+        contact_positions=frozenset(contacts),
+        issues_by_position={position: tuple(found) for position, found in issues_at.items()},
+        cells=every_cells,
         format=table.format,
         encoding=table.encoding,
         delimiter=table.delimiter,
         sheet=table.sheet,
     )
+    return _with_reading_issues(parsed, table)
 
 
-def _with_reading_issues(parsed: list[ParsedRow], table: Table) -> tuple[ParsedRow, ...]:
-    """The rows with the reading problems the table found in them (complete only now that
-    the rows have been iterated), a row the reader could not produce added in its place."""
+def _contact_positions(columns: Mapping[Field, Sequence[FieldValue | None]],
+                       issues_at: Mapping[int, list[Issue]]) -> set[int]:
+    """The positions of the rows with a contact: a contact value, a problem in a contact cell,
+    or a main-contact cell saying "yes" (one saying "no" alone is not a contact)."""
+    positions: set[int] = set()
+    for field, values in columns.items():
+        if field.is_contact:
+            wanted = (lambda value: value is True) if field is Field.CONTACT_IS_MAIN else _is_filled
+            positions.update(itertools.compress(itertools.count(), map(wanted, values)))
+    positions.update(position for position, found in issues_at.items()
+                     if any(issue.field is not None and issue.field.is_contact for issue in found))
+    return positions
+
+
+def _is_filled(value: object) -> bool:
+    return value is not None
+
+
+def _require_a_client(columns: Mapping[Field, Sequence[FieldValue | None]], issues_at: dict[int, list[Issue]],
+                      numbers: Sequence[int], name_column: str | None) -> None:
+    """``value.required`` for each row that names no client (no id, no name, no problem in
+    either cell): nothing on it says which client it is about."""
+    nothing: Sequence[None] = (None,) * len(numbers)
+    ids, names = (columns.get(field, nothing) for field in _NAMING_FIELDS)
+    for position in itertools.compress(itertools.count(), (i is None and n is None for i, n in zip(
+            ids, names, strict=True))):
+        found = issues_at.get(position)
+        if found is None or not any(issue.field in _NAMING_FIELDS for issue in found):
+            issues_at.setdefault(position, []).append(Issue.make(
+                "value.required", row=numbers[position], column=name_column, field=Field.CLIENT_NAME))
+
+
+def _require_an_email(columns: Mapping[Field, Sequence[FieldValue | None]], issues_at: dict[int, list[Issue]],
+                      numbers: Sequence[int], contacts: set[int], email_column: str | None) -> None:
+    """``contact.email_required`` for each contact without an email (and no problem in its cell)."""
+    emails = columns.get(Field.CONTACT_EMAIL)
+    for position in sorted(contacts):
+        if emails is not None and emails[position] is not None:
+            continue
+        found = issues_at.get(position)
+        if found is None or not any(issue.field is Field.CONTACT_EMAIL for issue in found):
+            issues_at.setdefault(position, []).append(Issue.make(
+                "contact.email_required", row=numbers[position], column=email_column,
+                field=Field.CONTACT_EMAIL))
+
+
+def _with_reading_issues(parsed: ParsedImport, table: Table) -> ParsedImport:
+    """The parsed file with the reading problems the table found in its rows (complete only
+    now that the rows have been iterated), a row the reader could not produce added in its place."""
     by_row: dict[int, list[Issue]] = {}
     for issue in table.issues:
         if issue.row is not None:
             by_row.setdefault(issue.row, []).append(issue)
     if not by_row:
-        return tuple(parsed)
-    rows = []
-    for parsed_row in parsed:
-        found = by_row.pop(parsed_row.number, None)
-        rows.append(parsed_row if found is None else
-                    attrs.evolve(parsed_row, issues=(*found, *parsed_row.issues)))
-    rows.extend(ParsedRow(number, None, None, tuple(found)) for number, found in by_row.items())
-    rows.sort(key=lambda r: r.number)
-    return tuple(rows)
+        return parsed
+    numbers = list(parsed.numbers)
+    issues = {position: list(found) for position, found in parsed.issues_by_position.items()}
+    for position, number in enumerate(numbers):
+        found = by_row.pop(number, None)
+        if found is not None:
+            issues[position] = [*found, *issues.get(position, ())]
+    if not by_row:
+        return attrs.evolve(parsed, issues_by_position={p: tuple(found) for p, found in issues.items()})
+    # Rows the reader could not produce: placed by their number, with no values.
+    unread = sorted(by_row)
+    order = sorted(range(len(numbers) + len(unread)),
+                   key=lambda index: numbers[index] if index < len(numbers) else unread[index - len(numbers)])
+    where = {old: new for new, old in enumerate(order)}
+    count = len(numbers)
+
+    def placed(values: Sequence[Any], blank: Any) -> list[Any]:
+        return [values[old] if old < count else blank for old in order]
+
+    return attrs.evolve(
+        parsed,
+        numbers=[numbers[old] if old < count else unread[old - count] for old in order],
+        columns={field: placed(values, None) for field, values in parsed.columns.items()},
+        contact_positions=frozenset(where[old] for old in parsed.contact_positions),
+        issues_by_position={where[old]: tuple(found) for old, found in issues.items()}
+        | {where[count + index]: tuple(by_row[number]) for index, number in enumerate(unread)},
+        cells=placed(parsed.cells, ()),
+        unread_positions=frozenset(where[count + index] for index in range(len(unread))),
+    )

@@ -41,7 +41,7 @@ from types import TracebackType
 from typing import Any
 
 from upflow_import.errors import StoreError
-from upflow_import.fields import Field
+from upflow_import.fields import Field, Kind
 from upflow_import.identity import normalize_email, normalize_name, normalize_reference
 from upflow_import.model import ClientRecord, ContactRecord, FieldValue
 from upflow_import.repository import (
@@ -157,18 +157,36 @@ _TABLES_SINCE_V1 = frozenset({"clients", "contacts", "account_managers", "dunnin
 
 
 # -- field <-> column ---------------------------------------------------------
+# Every field column comes from the field declarations (``FieldSpec.column``). A field
+# declared after a store was created gets its column when the store is opened
+# (:func:`_add_field_columns`), so a new field needs no migration written by hand.
 
-def _column(field: Field) -> str:
-    # Columns are named after the field keys without their prefix, which is
-    # also what the export shows.
-    return field.value.split(".", 1)[1]
-
-
-_CLIENT_FIELDS: tuple[Field, ...] = tuple(f for f in Field if f.entity == "client")
-_CONTACT_FIELDS: tuple[Field, ...] = tuple(f for f in Field if f.entity == "contact")
-_COLUMNS: dict[Field, str] = {field: _column(field) for field in (*_CLIENT_FIELDS, *_CONTACT_FIELDS)}
+_CLIENT_FIELDS: tuple[Field, ...] = tuple(f for f in Field if f.entity == "client" and f.spec.column)
+_CONTACT_FIELDS: tuple[Field, ...] = tuple(f for f in Field if f.entity == "contact" and f.spec.column)
+_COLUMNS: dict[Field, str] = {field: str(field.spec.column) for field in (*_CLIENT_FIELDS, *_CONTACT_FIELDS)}
 _CLIENT_COLUMNS = ", ".join(_COLUMNS[f] for f in _CLIENT_FIELDS)
 _CONTACT_COLUMNS = ", ".join(_COLUMNS[f] for f in _CONTACT_FIELDS)
+_TABLES = {"clients": _CLIENT_FIELDS, "contacts": _CONTACT_FIELDS}
+
+
+def _sql_type(field: Field) -> str:
+    return "INTEGER" if field.spec.kind in (Kind.INTEGER, Kind.FLAG) else "TEXT"
+
+
+def _missing_field_columns(connection: sqlite3.Connection) -> list[tuple[str, Field]]:
+    """The (table, field) of each declared field whose column the store does not have yet."""
+    missing: list[tuple[str, Field]] = []
+    for table, fields in _TABLES.items():
+        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        if present:
+            missing.extend((table, field) for field in fields if _COLUMNS[field] not in present)
+    return missing
+
+
+def _add_field_columns(connection: sqlite3.Connection, missing: Iterable[tuple[str, Field]]) -> None:
+    for table, field in missing:
+        connection.execute(f"ALTER TABLE {table} ADD COLUMN {_COLUMNS[field]} {_sql_type(field)}")
+
 
 # At most one main contact per client (a unique index), found through that index.
 _SELECT_CLIENTS = (
@@ -207,10 +225,13 @@ def _emails_to_json(emails: tuple[str, ...]) -> str | None:
     return json.dumps(list(emails), ensure_ascii=False) if emails else None
 
 
-def _to_column(field: Field, value: FieldValue) -> Any:
-    if field is Field.CLIENT_ACCOUNT_MANAGER_EMAIL:
+def _to_column(field: Field, value: FieldValue | None) -> Any:
+    kind = field.spec.kind
+    if kind is Kind.EMAILS:
+        if value is None:
+            return None
         return _emails_to_json(value if isinstance(value, tuple) else (str(value),))
-    if field is Field.CONTACT_IS_MAIN:
+    if kind is Kind.FLAG:
         return 1 if value is True else 0
     return value
 
@@ -219,14 +240,20 @@ def _emails_from_json(value: str) -> tuple[str, ...]:
     return tuple(str(email) for email in json.loads(value))
 
 
-# How a stored cell becomes a field value; text columns come back as str already.
-_FROM_COLUMN: dict[Field, Callable[[Any], FieldValue]] = {
-    Field.CLIENT_ACCOUNT_MANAGER_EMAIL: _emails_from_json,
-    Field.CLIENT_PAYMENT_TERM_DAYS: int,
-    Field.CONTACT_IS_MAIN: bool,
-}
-_CLIENT_READERS = tuple((f, _FROM_COLUMN.get(f)) for f in _CLIENT_FIELDS)
-_CONTACT_READERS = tuple((f, _FROM_COLUMN.get(f)) for f in _CONTACT_FIELDS)
+def _from_column(field: Field) -> Callable[[Any], FieldValue] | None:
+    """How a stored cell becomes a field value; text columns come back as str already."""
+    kind = field.spec.kind
+    if kind is Kind.EMAILS:
+        return _emails_from_json
+    if kind is Kind.INTEGER:
+        return int
+    if kind is Kind.FLAG:
+        return bool
+    return None
+
+
+_CLIENT_READERS = tuple((f, _from_column(f)) for f in _CLIENT_FIELDS)
+_CONTACT_READERS = tuple((f, _from_column(f)) for f in _CONTACT_FIELDS)
 
 
 def _read(readers: tuple[tuple[Field, Callable[[Any], FieldValue] | None], ...],
@@ -252,24 +279,18 @@ def _client_row(record: ClientRecord, parent_id: Id | None) -> tuple[Any, ...]:
     """The values of ``_INSERT_CLIENT``: the ``_CLIENT_FIELDS`` columns, name_key, parent_id."""
     if record.name is None:
         raise ValueError("a client needs a name to be created")
-    address = record.address
-    return (
-        record.external_id, record.name, record.accounting_code, record.vat_number,
-        address.street, address.postal_code, address.city, address.state, address.country,
-        _emails_to_json(record.account_manager_emails), record.dunning_plan, record.payment_term_days,
-        normalize_name(record.name), parent_id,
-    )
+    values = record.values()
+    return (*(_to_column(field, values.get(field)) for field in _CLIENT_FIELDS),
+            normalize_name(record.name), parent_id)
 
 
 def _contact_row(client_id: Id, record: ContactRecord) -> tuple[Any, ...]:
     """The values of ``_INSERT_CONTACT``: the ``_CONTACT_FIELDS`` columns, email_key, client_id."""
     if record.email is None:
         raise ValueError("a contact needs an email to be created")
-    position = None if record.position is None else record.position.value
-    return (
-        record.email, record.first_name, record.last_name, record.phone, record.external_id,
-        position, 1 if record.is_main else 0, normalize_email(record.email), client_id,
-    )
+    values = record.values()
+    return (*(_to_column(field, values.get(field)) for field in _CONTACT_FIELDS),
+            normalize_email(record.email), client_id)
 
 
 def _client_assignments(changes: ClientChanges) -> dict[str, Any]:
@@ -397,7 +418,7 @@ class SqliteRepository:
     def _migrate(self, connection: sqlite3.Connection) -> None:
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         owned = connection.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-        if version == SCHEMA_VERSION and owned:
+        if version == SCHEMA_VERSION and owned and not _missing_field_columns(connection):
             return
         self._check_version(version)
         # Read the version again under the write lock: another process may
@@ -408,6 +429,7 @@ class SqliteRepository:
             self._check_version(version)
             for migration in MIGRATIONS[version:]:
                 migration(connection)
+            _add_field_columns(connection, _missing_field_columns(connection))
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         except BaseException:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from upflow_import._sheets import Destination, SheetColumn, sheet_format, write_sheet
-from upflow_import.fields import SPECS, Field
+from upflow_import.fields import Field, Kind
 from upflow_import.lang import Lang
 
 __all__ = ["TEMPLATE_FIELDS", "template_example", "template_headers", "write_template"]
@@ -24,69 +24,51 @@ __all__ = ["TEMPLATE_FIELDS", "template_example", "template_headers", "write_tem
 #: The template's columns, in the order of the field catalogue.
 TEMPLATE_FIELDS: tuple[Field, ...] = tuple(Field)
 
-# Fields whose values Excel would mangle in a General cell: leading zeros
-# (ids, codes, postal codes) or a leading "+" read as a formula (phones).
-# The others are formatted as text too except the flag, whose drop-down
-# list holds plain 1 and 0.
-_NOT_TEXT = frozenset({Field.CONTACT_IS_MAIN, Field.CLIENT_PAYMENT_TERM_DAYS})
+# Excel mangles leading zeros (ids, codes, postal codes) and a leading "+" (phones) in a
+# General cell: every column is formatted as text except numbers and flags, whose
+# drop-down list holds plain 1 and 0.
+_NOT_TEXT = frozenset({Kind.INTEGER, Kind.FLAG})
 
 _POSITIONS: Mapping[Lang, tuple[str, ...]] = {
     "en": ("ACCOUNTING", "SALES", "PURCHASER", "PAYER"),
     "fr": ("Comptable", "Commercial", "Acheteur", "Payeur"),
 }
-_CHOICE_MESSAGES: Mapping[Field, Mapping[Lang, str]] = {
-    Field.CONTACT_POSITION: {
+_CHOICE_MESSAGES: Mapping[Kind, Mapping[Lang, str]] = {
+    Kind.CHOICE: {
         "en": "Accepted: ACCOUNTING, SALES, PURCHASER, PAYER (or Comptable, Commercial, Acheteur, Payeur).",
         "fr": "Valeurs acceptées : Comptable, Commercial, Acheteur, Payeur (ou ACCOUNTING, SALES, "
               "PURCHASER, PAYER).",
     },
-    Field.CONTACT_IS_MAIN: {
+    Kind.FLAG: {
         "en": "1 for the client's main contact, 0 or empty otherwise.",
         "fr": "1 pour le contact principal du client, 0 ou vide sinon.",
     },
 }
 
-# The example row: (French, English). Reference fields (account manager,
-# dunning plan, parent) stay empty so that the row imports into any store.
-_EXAMPLE: Mapping[Field, tuple[str, str]] = {
-    Field.CLIENT_EXTERNAL_ID: ("C001", "C001"),
-    Field.CLIENT_NAME: ("Exemple SARL", "Example Ltd"),
-    Field.CLIENT_ACCOUNTING_CODE: ("411EXEMPLE", "411EXAMPLE"),
-    Field.CLIENT_VAT_NUMBER: ("FR40303265045", "FR40303265045"),
-    Field.CLIENT_ADDRESS: ("10 rue de la Paix", "10 rue de la Paix"),
-    Field.CLIENT_POSTAL_CODE: ("75002", "75002"),
-    Field.CLIENT_CITY: ("Paris", "Paris"),
-    Field.CLIENT_STATE: ("Île-de-France", "Île-de-France"),
-    Field.CLIENT_COUNTRY: ("France", "France"),
-    Field.CLIENT_PAYMENT_TERM_DAYS: ("30", "30"),
-    Field.CONTACT_EMAIL: ("jeanne.martin@exemple.fr", "jane.martin@example.com"),
-    Field.CONTACT_FIRST_NAME: ("Jeanne", "Jane"),
-    Field.CONTACT_LAST_NAME: ("Martin", "Martin"),
-    Field.CONTACT_PHONE: ("01 23 45 67 89", "01 23 45 67 89"),
-    Field.CONTACT_EXTERNAL_ID: ("K001", "K001"),
-    Field.CONTACT_POSITION: ("Comptable", "ACCOUNTING"),
-    Field.CONTACT_IS_MAIN: ("1", "1"),
-}
 
 def template_headers(lang: Lang = "en") -> tuple[str, ...]:
     """The template's column headers: every field's canonical label in ``lang``."""
-    return tuple(SPECS[field].label(lang) for field in TEMPLATE_FIELDS)
+    return tuple(field.label(lang) for field in TEMPLATE_FIELDS)
 
 
 def template_example(lang: Lang = "en") -> tuple[str | None, ...]:
     """The template's example row, aligned with :func:`template_headers`."""
     position = 0 if lang == "fr" else 1
-    return tuple(_EXAMPLE[field][position] if field in _EXAMPLE else None for field in TEMPLATE_FIELDS)
+    # Each field's declared example; reference fields (account manager, dunning plan, parent)
+    # have none, so that the row imports into any store.
+    return tuple(None if field.spec.example is None else field.spec.example[position]
+                 for field in TEMPLATE_FIELDS)
 
 
 def _column(field: Field, lang: Lang) -> SheetColumn:
-    header = SPECS[field].label(lang)
-    if field is Field.CONTACT_POSITION:
-        return SheetColumn(header, choices=_POSITIONS[lang], choices_message=_CHOICE_MESSAGES[field][lang])
-    if field is Field.CONTACT_IS_MAIN:
+    header = field.label(lang)
+    kind = field.spec.kind
+    if kind is Kind.CHOICE:
+        return SheetColumn(header, choices=_POSITIONS[lang], choices_message=_CHOICE_MESSAGES[kind][lang])
+    if kind is Kind.FLAG:
         return SheetColumn(header, text=False, choices=("1", "0"),
-                           choices_message=_CHOICE_MESSAGES[field][lang])
-    return SheetColumn(header, text=field not in _NOT_TEXT)
+                           choices_message=_CHOICE_MESSAGES[kind][lang])
+    return SheetColumn(header, text=kind not in _NOT_TEXT)
 
 
 def write_template(destination: Destination, *, format: str | None = None, lang: Lang = "en") -> None:

@@ -73,7 +73,7 @@ from upflow_import._phones import (
     to_e164,
 )
 from upflow_import._sheets import FORMULA_TRIGGERS
-from upflow_import.fields import SPECS, Field, Kind
+from upflow_import.fields import Field, Kind
 from upflow_import.identity import normalize_email
 from upflow_import.issues import PHRASES, Issue, code_info
 from upflow_import.model import FieldValue, Position
@@ -117,7 +117,7 @@ class Problem:
     params: tuple[tuple[str, object], ...] = ()
     value: str | None = None
 
-    def to_issue(self, row: int | None, column: str | None, field: str | None, raw: str) -> Issue:
+    def to_issue(self, row: int | None, column: str | None, field: Field | None, raw: str) -> Issue:
         """The issue for this problem found in cell ``raw`` at ``row``/``column``."""
         return Issue(self.code, code_info(self.code).severity, row, column, field,
                      raw if self.value is None else self.value, self.params)
@@ -135,29 +135,11 @@ _NOTHING: Result = (None, ())
 #: A payment term longer than ten years is a typo (a date or an amount in the wrong column).
 MAX_PAYMENT_TERM_DAYS = 3650
 
-#: Longest accepted value per field, in characters after trimming. Names and
-#: other one-line texts get 255 (a common database column size), the street
-#: line 1000, emails 254 (the SMTP limit), codes shorter bounds. Fields not
-#: listed (numbers, choices, flags) have their own grammar instead.
+#: Longest accepted value per field, in characters after trimming (``FieldSpec.max_length``,
+#: declared with each field). Fields not listed (numbers, choices, flags) have their own
+#: grammar instead.
 MAX_LENGTHS: Mapping[Field, int] = {
-    Field.CLIENT_EXTERNAL_ID: 255,
-    Field.CLIENT_NAME: 255,
-    Field.CLIENT_ACCOUNTING_CODE: 255,
-    Field.CLIENT_VAT_NUMBER: 64,
-    Field.CLIENT_ADDRESS: 1000,
-    Field.CLIENT_POSTAL_CODE: 32,
-    Field.CLIENT_CITY: 255,
-    Field.CLIENT_STATE: 255,
-    Field.CLIENT_COUNTRY: 255,
-    Field.CLIENT_ACCOUNT_MANAGER_EMAIL: 2000,
-    Field.CLIENT_DUNNING_PLAN: 255,
-    Field.GROUP_NAME: 255,
-    Field.GROUP_EXTERNAL_ID: 255,
-    Field.CONTACT_EMAIL: 254,
-    Field.CONTACT_FIRST_NAME: 255,
-    Field.CONTACT_LAST_NAME: 255,
-    Field.CONTACT_PHONE: 64,
-    Field.CONTACT_EXTERNAL_ID: 255,
+    field: field.spec.max_length for field in Field if field.spec.max_length is not None
 }
 
 # -- text -----------------------------------------------------------------------
@@ -243,7 +225,6 @@ _PLAIN_EMAIL = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=8192)
 def _library_accepts(address: str) -> bool:
     try:
         email_validator.validate_email(address, check_deliverability=False)
@@ -304,7 +285,6 @@ def _address_in(text: str) -> str | None:
 _EMAIL_SEPARATORS = re.compile(r"[,;]")
 
 
-@functools.lru_cache(maxsize=4096)
 def parse_emails(raw: str, maximum: int = 2000) -> Result:
     """Several addresses separated by ``,`` or ``;``: a tuple of lower-cased addresses.
 
@@ -397,7 +377,6 @@ POSITION_WORDS: Mapping[str, Position] = {
 }
 
 
-@functools.lru_cache(maxsize=256)
 def parse_position(raw: str) -> Result:
     """A contact position: one of the four codes or its French word (see :data:`POSITION_WORDS`)."""
     key = _fold(raw)
@@ -432,7 +411,6 @@ def parse_flag(raw: str) -> Result:
 # -- country, VAT, phone, postal code ------------------------------------------
 
 
-@functools.lru_cache(maxsize=4096)
 def parse_country(raw: str) -> Result:
     """A country as ISO 3166-1 alpha-2; an unknown one is kept as written with a warning."""
     text = clean_text(raw)
@@ -488,7 +466,6 @@ _DIGIT = {str(digit): digit for digit in range(10)}
 _DOUBLED = {str(digit): digit * 2 - 9 if digit > 4 else digit * 2 for digit in range(10)}
 
 
-@functools.lru_cache(maxsize=16384)
 def parse_vat(raw: str, maximum: int = 64) -> Result:
     """A VAT number, normalised (no spaces, dots, dashes or slashes; upper case) and checked
     with python-stdnum when it starts with a country code python-stdnum knows."""
@@ -596,11 +573,8 @@ def _emails(maximum: int) -> ColumnParser:
 
 
 def _vat(maximum: int) -> ColumnParser:
-    # parse() reads each distinct cell of a column once: the cache would only cost here.
-    uncached = parse_vat.__wrapped__
-
     def parse(raw: str, country: str | None) -> Result:
-        return uncached(raw, maximum)
+        return parse_vat(raw, maximum)
 
     return parse
 
@@ -665,4 +639,4 @@ _BY_KIND: Mapping[Kind, Callable[[int], ColumnParser]] = {
 def parser_for(field: Field) -> ColumnParser:
     """The parser of ``field``'s cells, chosen once per column by :func:`~upflow_import.parse`:
     it takes the cell text and the row's country (which phones and postal codes depend on)."""
-    return _BY_KIND[SPECS[field].kind](MAX_LENGTHS.get(field, 255))
+    return _BY_KIND[field.spec.kind](MAX_LENGTHS.get(field, 255))

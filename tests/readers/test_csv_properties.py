@@ -101,3 +101,31 @@ def test_an_explicit_separator_always_reads_back_identical(table: tuple[list[str
     assert read.headers == tuple(header)
     expected = [tuple(cell or None for cell in row) for row in rows if any(row)]
     assert [row.values for row in read.rows] == expected
+
+
+# -- cells longer than the csv module's limit: read without changing it ---------------------------
+
+_csv_texts = st.text(alphabet=st.sampled_from('ab;,"\n\r x\u00e9'), max_size=60)
+
+
+@given(_csv_texts, st.sampled_from([";", ","]), st.integers(1, 4), st.integers(1, 3))
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+def test_the_shortened_reading_is_the_csv_module_reading(text: str, delimiter: str, long_run: int,
+                                                        long_quoted_run: int) -> None:
+    """The placeholders the reader puts in place of long stretches (here: most stretches) change
+    nothing the csv module reads, however the quotes, separators and line breaks fall."""
+    from unittest import mock
+
+    from upflow_import.readers import csv_format
+
+    def read(shortened: bool) -> list[list[str]] | str:
+        # A cell limit at the module's own makes the reader shorten; above it, not.
+        limit = csv.field_size_limit() + (0 if shortened else 1)
+        try:
+            return list(csv_format._Reader(text, csv_format._lines(text), delimiter, limit))
+        except csv.Error as error:
+            return str(error)
+
+    with mock.patch.object(csv_format, "_LONG_RUN", long_run), \
+            mock.patch.object(csv_format, "_LONG_QUOTED_RUN", long_quoted_run):
+        assert read(shortened=True) == read(shortened=False)

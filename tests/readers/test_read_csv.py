@@ -247,10 +247,65 @@ def test_a_cell_at_max_cell_chars_is_fine() -> None:
     assert rows[0].values == ("Acme", "x" * 100)
 
 
-def test_reading_never_lowers_the_process_wide_csv_field_limit() -> None:
+_LONG_CELLS = [
+    "x" * 300_000,  # one run of plain text
+    "ab;cd," * 50_000,  # separators of other dialects, quoted
+    ("word " * 40 + "\n") * 1_500,  # a quoted cell spanning lines, each short
+    "say \"\"hi\"\" " * 12_000 + "z" * 150_000,  # doubled quotes, then a long run
+]
+
+
+@pytest.mark.parametrize("cell", _LONG_CELLS, ids=["run", "separators", "lines", "quotes"])
+def test_a_cell_longer_than_the_csv_module_limit_is_read_without_changing_it(cell: str) -> None:
     before = csv.field_size_limit()
-    list(ui.read_table(b"Nom\nAcme\n", limits=ui.Limits(max_cell_chars=10)).rows)
-    assert csv.field_size_limit() >= before
+    assert len(cell) > before  # the module alone would refuse it
+    data = csv_bytes([["Nom", "Note"], ["Acme", cell], ["Globex", "court"]])
+
+    rows = list(ui.read_table(data, limits=ui.Limits(max_cell_chars=1_000_000)).rows)
+
+    assert [row.values for row in rows] == [("Acme", cell), ("Globex", "court")]
+    assert csv.field_size_limit() == before
+
+
+def test_a_hostile_100_mb_cell_is_refused_by_max_cell_chars_without_changing_the_csv_limit() -> None:
+    before = csv.field_size_limit()
+    data = b"Nom;Note\nAcme;" + b"x" * 100_000_000 + b"\n"
+    with pytest.raises(ui.FileTooLargeError) as raised:
+        list(ui.read_table(data, limits=ui.Limits(max_cell_chars=1_000_000, max_bytes=200_000_000)).rows)
+    assert dict(raised.value.issue.params)["limit"] == "max_cell_chars"
+    assert raised.value.issue.row == 2
+    assert csv.field_size_limit() == before
+
+
+def test_the_csv_limit_another_thread_sees_is_the_default_while_a_file_with_long_cells_is_imported(
+        tmp_path: Path) -> None:
+    import threading
+
+    default = csv.field_size_limit()
+    path = tmp_path / "long.csv"
+    path.write_bytes(csv_bytes([["Customer name", "Address"],
+                                *[[f"Client {n}", f"{n} rue " + "x" * 200_000] for n in range(20)]]))
+    seen: set[int] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            seen.add(csv.field_size_limit())
+            # What such a thread would do: its own reading bound by the default limit.
+            with pytest.raises(csv.Error):
+                next(csv.reader(["x" * (default + 1)]))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        report = ui.import_file(path, ui.InMemoryRepository(), dry_run=True,
+                                limits=ui.Limits(max_cell_chars=1_000_000), isolate=False)
+    finally:
+        stop.set()
+        watcher.join()
+    assert seen == {default}
+    assert csv.field_size_limit() == default
+    assert report.summary.rows == 20
 
 
 def test_a_file_over_max_bytes_is_too_large_before_it_is_read(tmp_path: Path) -> None:

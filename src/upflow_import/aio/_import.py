@@ -19,7 +19,6 @@ from upflow_import.aio._protocols import AsyncRepository
 from upflow_import.aio._threads import off_loop
 from upflow_import.api import ImportSource, _check_arguments, _table_of
 from upflow_import.fields import Field
-from upflow_import.readers.isolation import Isolation
 from upflow_import.lang import Lang
 from upflow_import.limits import Limits
 from upflow_import.mapping import ColumnMapping, auto_map
@@ -32,6 +31,7 @@ from upflow_import.mapping_memory import (
 from upflow_import.model import ParsedImport
 from upflow_import.parsing import parse
 from upflow_import.planner import OnError, Plan, Progress
+from upflow_import.readers.isolation import Isolation
 from upflow_import.report import ImportReport
 from upflow_import.repository import check_repository
 from upflow_import.table import Table

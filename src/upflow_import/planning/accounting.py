@@ -99,7 +99,7 @@ def _row_plans(parsed: ParsedImport, resolution: Resolution, operations: Sequenc
     dropped = Outcome.DROPPED
     aborted = final is _aborted
     plans: list[RowPlan] = []
-    for row in parsed.rows:
+    for row in resolution.index.rows:  # the rows made once from the parsed file
         number = row.number
         client_outcome = client_of_row.get(number, dropped)
         contact_outcome = None if row.contact is None else contact_of_row.get(number, dropped)
@@ -130,4 +130,4 @@ def unusable_file_plan(parsed: ParsedImport, on_error: OnError) -> Plan:
     )
     clients = EntityCounts(dropped=len(parsed.rows))
     contacts = EntityCounts(dropped=_unattached_contacts(parsed.rows))
-    return Plan((), rows, parsed.issues, clients, contacts, on_error, {})
+    return Plan((), rows, parsed.file_issues, clients, contacts, on_error, {})

@@ -59,7 +59,7 @@ def _group_contacts(resolution: Resolution) -> _GroupedContacts:
     log = resolution.log
     grouped = _GroupedContacts({}, {})
     by_key, conflicts = grouped.by_key, grouped.conflicts
-    email_fields = (Field.CONTACT_EMAIL.value,)
+    email_fields = (Field.CONTACT_EMAIL,)
     without_email = resolution.contacts_without_email
     for entity in resolution.entities:
         for row in entity.rows:

@@ -70,11 +70,12 @@ def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = No
     problem), and is dropped with its contact.
     """
     columns = parsed.mapping.fields()
-    log = RowIssues(parsed.rows, columns)
+    rows = tuple(parsed.rows)  # made from the parsed file's columns once
+    log = RowIssues(rows, columns)
     groups: dict[ClientKey, RawGroup] = {}
     orphans: list[ParsedRow] = []
-    identity_fields = (Field.CLIENT_NAME.value, Field.CLIENT_EXTERNAL_ID.value)
-    for done, row in enumerate(parsed.rows, 1):
+    identity_fields = (Field.CLIENT_NAME, Field.CLIENT_EXTERNAL_ID)
+    for done, row in enumerate(rows, 1):
         if progress is not None and done % 1000 == 0:
             progress(done)
         client = row.client
@@ -98,7 +99,7 @@ def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = No
         group.rows.append(row)
         if client.name is not None:
             group.name = client.name
-    return FileIndex(parsed.rows, log, columns, groups, orphans)
+    return FileIndex(rows, log, columns, groups, orphans)
 
 
 def external_ids_to_find(index: FileIndex) -> list[str]:

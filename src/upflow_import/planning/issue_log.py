@@ -83,7 +83,7 @@ class RowIssues:
             code,
             row=row,
             column=None if field is None else self._columns.get(field),
-            field=None if field is None else field.value,
+            field=field,
             value=value,
             **params,  # type: ignore[arg-type]
         )
@@ -100,7 +100,7 @@ class RowIssues:
         parsed = self._parsed.get(row, ())
         return parsed if added is None else parsed + tuple(added)
 
-    def has_error_on(self, row: int, fields: Collection[str], codes: Collection[str] = ()) -> bool:
+    def has_error_on(self, row: int, fields: Collection[Field], codes: Collection[str] = ()) -> bool:
         """True when ``row`` already has an error on one of ``fields`` or with one of ``codes``."""
         return any(
             issue.is_error and (issue.field in fields or issue.code in codes) for issue in self.of(row)

@@ -9,7 +9,14 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from upflow_import.fields import Field
-from upflow_import.model import ClientRecord, ContactRecord, FieldValue, new_client_record
+from upflow_import.model import (
+    ClientRecord,
+    ContactRecord,
+    FieldValue,
+    client_record_matches,
+    contact_record_matches,
+    with_rows,
+)
 from upflow_import.planning.entities import ClientEntity, ContactEntity, Resolution
 from upflow_import.planning.types import (
     NO_CHANGES,
@@ -28,14 +35,6 @@ __all__ = ["Builder", "client_as_stored", "contact_as_stored"]
 
 _IS_MAIN, _EMAIL = Field.CONTACT_IS_MAIN, Field.CONTACT_EMAIL
 _NAME, _EXTERNAL_ID = Field.CLIENT_NAME, Field.CLIENT_EXTERNAL_ID
-_FIRST_NAME, _LAST_NAME, _PHONE = Field.CONTACT_FIRST_NAME, Field.CONTACT_LAST_NAME, Field.CONTACT_PHONE
-_CONTACT_EXTERNAL_ID, _POSITION = Field.CONTACT_EXTERNAL_ID, Field.CONTACT_POSITION
-_ACCOUNTING_CODE, _VAT_NUMBER = Field.CLIENT_ACCOUNTING_CODE, Field.CLIENT_VAT_NUMBER
-_ADDRESS = Field.CLIENT_ADDRESS
-_POSTAL_CODE, _CITY, _STATE, _COUNTRY = (Field.CLIENT_POSTAL_CODE, Field.CLIENT_CITY, Field.CLIENT_STATE,
-                                         Field.CLIENT_COUNTRY)
-_MANAGERS, _DUNNING_PLAN = Field.CLIENT_ACCOUNT_MANAGER_EMAIL, Field.CLIENT_DUNNING_PLAN
-_PAYMENT_TERM = Field.CLIENT_PAYMENT_TERM_DAYS
 _DEMOTED = operator.attrgetter("demoted")
 
 
@@ -244,41 +243,16 @@ def _record_to_create(entity: ClientEntity) -> ClientRecord:
     if len(rows) == 1:
         return first  # one row per client is the usual case: its parsed record is the one to create
     if entity.uniform:  # under every row
-        return new_client_record(
-            entity.numbers, first.external_id, first.name, first.accounting_code, first.vat_number,
-            first.address, first.account_manager_emails, first.dunning_plan, first.payment_term_days,
-            entity.parent_ref)
+        return with_rows(first, entity.numbers, entity.parent_ref)
     return ClientRecord.from_values(entity.numbers, entity.values, entity.parent_ref)
 
 
 def client_as_stored(record: ClientRecord, by_name_only: bool, stored: StoredClient) -> bool:
     """What :meth:`Builder._client` asks of ``ClientEntity.current_values()`` (the record's values,
     without the name when ``by_name_only``), read from the record itself."""
-    get = stored.values.get
-    a = record.address
-    external_id, name, managers = record.external_id, record.name, record.account_manager_emails
-    return ((external_id is None or get(_EXTERNAL_ID) == external_id)
-            and (by_name_only or name is None or get(_NAME) == name)
-            and (record.accounting_code is None or get(_ACCOUNTING_CODE) == record.accounting_code)
-            and (record.vat_number is None or get(_VAT_NUMBER) == record.vat_number)
-            and (a.street is None or get(_ADDRESS) == a.street)
-            and (a.postal_code is None or get(_POSTAL_CODE) == a.postal_code)
-            and (a.city is None or get(_CITY) == a.city)
-            and (a.state is None or get(_STATE) == a.state)
-            and (a.country is None or get(_COUNTRY) == a.country)
-            and (not managers or get(_MANAGERS) == managers)
-            and (record.dunning_plan is None or get(_DUNNING_PLAN) == record.dunning_plan)
-            and (record.payment_term_days is None or get(_PAYMENT_TERM) == record.payment_term_days))
+    return client_record_matches(record, stored.values, without_name=by_name_only)
 
 
 def contact_as_stored(record: ContactRecord, stored: Mapping[Field, FieldValue]) -> bool:
     """Every value ``record`` fills in is the stored one: ``record.values().items() <= stored.items()``."""
-    get = stored.get
-    position = record.position
-    return ((record.email is None or get(_EMAIL) == record.email)
-            and (record.first_name is None or get(_FIRST_NAME) == record.first_name)
-            and (record.last_name is None or get(_LAST_NAME) == record.last_name)
-            and (record.phone is None or get(_PHONE) == record.phone)
-            and (record.external_id is None or get(_CONTACT_EXTERNAL_ID) == record.external_id)
-            and (position is None or get(_POSITION) == position._value_)
-            and (record.is_main is None or get(_IS_MAIN) == record.is_main))
+    return contact_record_matches(record, stored)

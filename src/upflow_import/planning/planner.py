@@ -84,13 +84,13 @@ def _plan(parsed: ParsedImport, lookups: Lookups, on_error: OnError,
     builder = Builder(resolution)
     builder.build()
     advance(0.85)
-    has_errors = any(issue.is_error for issue in parsed.issues) or resolution.log.any_error()
+    has_errors = parsed.has_file_errors or resolution.log.any_error()
     aborted = on_error == "abort" and has_errors
     operations: tuple[Operation, ...] = () if aborted else tuple(builder.operations)
     accounts = account(parsed, resolution, builder, operations, aborted)
     resolution.release()
     advance(1.0)
-    return Plan(operations, accounts.rows, parsed.issues, accounts.clients, accounts.contacts, on_error,
+    return Plan(operations, accounts.rows, parsed.file_issues, accounts.clients, accounts.contacts, on_error,
                 dict(lookups.calls))
 
 

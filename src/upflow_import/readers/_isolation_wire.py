@@ -80,7 +80,7 @@ def _size(header: bytes | bytearray | memoryview) -> int:
 def _issue_out(issue: Issue) -> dict[str, object]:
     hint = issue.custom_hint
     return {"code": issue.code, "severity": issue.severity.value, "row": issue.row, "column": issue.column,
-            "field": issue.field, "value": issue.value,
+            "field": None if issue.field is None else issue.field.value, "value": issue.value,
             "params": [[key, _param_out(value)] for key, value in issue.params],
             "hint": None if hint is None else [hint.en, hint.fr]}
 

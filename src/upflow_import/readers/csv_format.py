@@ -57,8 +57,11 @@ Decisions:
   during iteration, as the rows are only read then). A cell is never longer
   than its line unless it spans lines, so cells are only measured when some
   line is longer than ``max_cell_chars`` or a record spans lines. The csv
-  module's process-wide ``field_size_limit`` is raised above
-  ``max_cell_chars`` when it is lower, never lowered.
+  module's ``field_size_limit`` is process-wide: it is never changed. When it
+  is not above ``max_cell_chars``, the long stretches of the cells' text reach
+  the csv module as short placeholders, put back in the cells it returns (see
+  :class:`_Reader`), so a cell up to ``max_cell_chars`` is read whatever the
+  module's limit.
 - A NUL character makes the file ``file.corrupt`` (a binary file renamed
   ``.csv``, or a damaged one).
 """
@@ -68,6 +71,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -122,8 +126,6 @@ def read_csv(data: bytes, *, encoding: str | None, delimiter: str | None, limits
         delimiter = detect_delimiter(text)
     elif len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, not {delimiter!r}")
-    if csv.field_size_limit() <= limits.max_cell_chars:
-        csv.field_size_limit(limits.max_cell_chars + 1)
     head = _head(text)
     leading, line_num = _leading_records(head, delimiter, limits, header_row)
     if head is not text and line_num >= _line_count(head) - 1:
@@ -262,6 +264,148 @@ def _strict(data: bytes, codec: str) -> str:
 _OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
+# Stretches of a cell's text at least this long reach the csv module as a placeholder, when
+# its process-wide limit is not above the cells allowed (see _Reader). An unquoted cell is one
+# stretch; a quoted one is a stretch per line it spans, hence a shorter bound for those.
+_LONG_RUN = 256
+_LONG_QUOTED_RUN = 16
+
+
+class _Reader:
+    """``csv.reader`` over ``lines`` of ``text`` that reads cells up to ``cell_limit``
+    characters whatever the csv module's process-wide ``field_size_limit``, without changing it.
+
+    When that limit is not above ``cell_limit``, the lines reach the csv module through a
+    :class:`_Shortener`: each long stretch of a cell's text is replaced by a placeholder
+    (a marker character absent from ``text`` around the stretch's number), restored in the
+    cells the module returns. The module thus sees short fields, and the limit that holds
+    is ``cell_limit``. ``line_num`` is the csv reader's.
+    """
+
+    def __init__(self, text: str, lines: Iterable[str], delimiter: str, cell_limit: int, *,
+                 strict: bool = False) -> None:
+        self._shortener: _Shortener | None = None
+        if csv.field_size_limit() <= cell_limit:
+            marker = next((chr(code) for code in range(0xE000, 0xF900)
+                           if chr(code) not in text and chr(code) != delimiter), None)
+            if marker is not None:  # a text holding all 6,400 of them is refused as too large, below
+                self._shortener = _Shortener(delimiter, marker, cell_limit)
+                lines = self._shortener.lines(lines)
+        self._reader = csv.reader(lines, delimiter=delimiter, strict=strict)
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return self
+
+    def __next__(self) -> list[str]:
+        record = next(self._reader)
+        if self._shortener is not None:
+            record = self._shortener.restored(record)
+        return record
+
+
+class _Shortener:
+    """Lines of CSV with the long stretches of their cells' text replaced by placeholders,
+    and the cells the csv module makes of them restored.
+
+    It follows the csv module's own reading (default dialect: ``"`` quotes, doubled to
+    escape, no escape character) to know where a cell's text lies: in an unquoted cell, up
+    to the next delimiter; in a quoted cell, up to its closing quote (delimiters and doubled
+    quotes included), the line break excepted. A stretch of :data:`_LONG_RUN` characters or
+    more (:data:`_LONG_QUOTED_RUN` in a quoted cell) becomes a placeholder holding no
+    delimiter, quote or line break, which the module
+    copies into the cell as it is; the cell then gets the stretch back, doubled quotes undone
+    as the module would have. A stretch is part of one cell: one longer than ``cell_limit``
+    is refused at once (``field larger than field limit``), before it is copied. What the
+    module may still refuse is a cell of more than some ten thousand lines, never a misread one.
+    """
+
+    def __init__(self, delimiter: str, marker: str, cell_limit: int) -> None:
+        self.marker = marker
+        self.cell_limit = cell_limit
+        self.delimiter = delimiter
+        #: The stretches replaced in the record being read (the csv module asks for a
+        #: record's lines only as it reads it), by placeholder number.
+        self.stretches: list[str] = []
+        self.unquoted = re.compile(f"[^{re.escape(delimiter)}\r\n]*")
+        self.quoted = re.compile('(?:[^"\r\n]|"")*')
+        self.placeholder = re.compile(f"{marker}([0-9]+){marker}")
+        #: Whether the line being read starts inside a quoted cell.
+        self.in_quotes = False
+
+    def lines(self, lines: Iterable[str]) -> Iterator[str]:
+        for line in lines:
+            if not self.in_quotes and '"' not in line and len(line) < _LONG_RUN:
+                yield line  # nothing to replace, and no quote to follow
+            else:
+                yield self._shorten(line)
+
+    def _keep(self, stretch: str, quoted: bool) -> str:
+        """The placeholder of ``stretch`` when it is long, else the stretch itself."""
+        if len(stretch) < (_LONG_QUOTED_RUN if quoted else _LONG_RUN):
+            return stretch
+        text = stretch.replace('""', '"') if quoted else stretch
+        if len(text) > self.cell_limit:
+            raise csv.Error("field larger than field limit")
+        self.stretches.append(text)
+        return f"{self.marker}{len(self.stretches) - 1}{self.marker}"
+
+    def _shorten(self, line: str) -> str:
+        end = len(line.rstrip("\r\n"))
+        pieces: list[str] = []
+        position = 0
+        delimiter = self.delimiter
+        while True:
+            if self.in_quotes:
+                found = self.quoted.match(line, position, end)
+                assert found is not None  # the pattern matches the empty string
+                pieces.append(self._keep(found.group(), quoted=True))
+                position = found.end()
+                if position >= end:
+                    break  # the cell goes on on the next line
+                pieces.append('"')  # its closing quote
+                position += 1
+                self.in_quotes = False
+                if position >= end:
+                    break
+                if line[position] == delimiter:
+                    pieces.append(delimiter)
+                    position += 1
+                    continue  # the next cell starts
+                # Text after a closing quote is read as part of the cell, unquoted.
+            elif position < end and line[position] == '"':
+                pieces.append('"')
+                position += 1
+                self.in_quotes = True
+                continue
+            found = self.unquoted.match(line, position, end)
+            assert found is not None
+            pieces.append(self._keep(found.group(), quoted=False))
+            position = found.end()
+            if position >= end:
+                break
+            pieces.append(delimiter)
+            position += 1
+            if position == end:
+                break
+        pieces.append(line[end:])
+        return "".join(pieces)
+
+    def restored(self, record: list[str]) -> list[str]:
+        """``record`` with its stretches back in place of their placeholders."""
+        stretches = self.stretches
+        if not stretches:
+            return record
+        marker = self.marker
+        restored = [self.placeholder.sub(lambda found: stretches[int(found.group(1))], cell)
+                    if marker in cell else cell for cell in record]
+        stretches.clear()
+        return restored
+
+
 def _lines(text: str) -> Iterable[str]:
     """The physical lines of ``text`` as the csv module sees them (``\r``, ``\n`` or ``\r\n``).
 
@@ -367,7 +511,7 @@ def _leading_records(text: str, delimiter: str, limits: Limits,
     each with the line it starts on and how many records were read up to it; and the reader's
     last line. The header is the first non-blank record starting on line ``header_row`` or
     later (line 1 when ``None``)."""
-    reader = csv.reader(_lines(text), delimiter=delimiter)
+    reader = _Reader(text, _lines(text), delimiter, limits.max_cell_chars)
     wanted = 1 if header_row is not None else MAX_TITLE_ROWS + 1
     first_line = header_row or 1
     leading: _Leading = []
@@ -443,14 +587,11 @@ class _Rows:
     def __iter__(self) -> Iterator[Row]:
         limits = self.limits
         cell_limit = limits.max_cell_chars
-        if csv.field_size_limit() <= cell_limit:
-            # Process-wide, so only ever raised; the precise check is ours, below.
-            csv.field_size_limit(cell_limit + 1)
         lines = _lines(self.text)
         # A cell is never longer than its line unless it spans several lines: when no line is
         # over the limit, only the (rare) records spanning lines need their cells measured.
         every_row = not isinstance(lines, list) or max(map(len, lines), default=0) > cell_limit
-        reader = csv.reader(lines, delimiter=self.delimiter)
+        reader = _Reader(self.text, lines, self.delimiter, cell_limit)
         records: Iterator[list[str | None]] = reader  # type: ignore[assignment]
         width = self.width
         max_rows = limits.max_rows
@@ -530,7 +671,8 @@ class _Rows:
         it is not an unclosed quote that swallowed the rest."""
         tail = "".join(islice(io.StringIO(self.text, newline=""), number - 1, None))
         try:
-            for _ in csv.reader(io.StringIO(tail, newline=""), delimiter=self.delimiter, strict=True):
+            for _ in _Reader(tail, io.StringIO(tail, newline=""), self.delimiter, self.limits.max_cell_chars,
+                             strict=True):
                 pass
         except csv.Error as error:
             if "unexpected end of data" in str(error):

@@ -82,8 +82,12 @@ def _load_path(path: Path, limits: Limits) -> Source:
         opened = os.fstat(fd)
         _check_regular(opened.st_mode)
         _check_size(opened.st_size, limits)
-        # The file may grow between fstat() and read(): read one byte past the limit.
-        data = file.read(limits.max_bytes + 1)
+        # The file may grow between fstat() and read(): read one byte past the limit. The size
+        # first, then the rest if it grew: read(max_bytes + 1) alone sets a buffer of that size
+        # aside, whatever the size of the file.
+        data = file.read(opened.st_size + 1)
+        if len(data) > opened.st_size:
+            data += file.read(limits.max_bytes + 1 - len(data))
     _check_size(len(data), limits)
     return Source(data, path.name)
 

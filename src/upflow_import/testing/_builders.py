@@ -58,9 +58,8 @@ def parsed_import(rows: Sequence[Mapping[str, FieldValue | None]], *, first_row:
         contact = ContactRecord.from_values((number,), contact_values) if contact_values else None
         cells = tuple(_cell(row.get(key)) for key in headers)
         parsed_rows.append(ParsedRow(number, client, contact, (), cells))
-    return ParsedImport(
-        rows=tuple(parsed_rows),
-        issues=(),
+    return ParsedImport.from_rows(
+        parsed_rows,
         headers=headers,
         mapping=ColumnMapping.from_dict({key: key for key in headers}),
     )
