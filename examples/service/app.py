@@ -1,0 +1,208 @@
+"""An import service: ``POST /imports`` takes one spreadsheet and returns the import report as JSON.
+
+    DATABASE_URL=postgresql://... uvicorn --factory app:create_app
+
+See README.md beside this file for the switches, the status codes and the settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, get_args
+
+import attrs
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import upflow_import as ui
+from upflow_import.lang import LANGS, Lang
+from upflow_import.planner import OnError
+
+MiB = 1024 * 1024
+
+#: What a multipart request may carry besides the file's own bytes (boundaries, part headers,
+#: the switches as form fields): a body longer than the file limit plus this is refused unread.
+ENVELOPE_BYTES = 64 * 1024
+
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+
+@attrs.frozen
+class Settings:
+    """What the service needs, read from the environment by :meth:`from_environ`."""
+
+    #: The SQLite store the imports write to.
+    database: str
+    #: The largest file accepted, in bytes (the library's ``Limits.max_bytes``).
+    max_upload_bytes: int = 10 * MiB
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        database = environ.get("UPFLOW_SQLITE_DB")
+        if not database:
+            raise RuntimeError("set UPFLOW_SQLITE_DB to the SQLite store the service imports into")
+        return cls(database=database,
+                   max_upload_bytes=int(environ.get("UPFLOW_MAX_UPLOAD_BYTES", 10 * MiB)))
+
+    @property
+    def limits(self) -> ui.Limits:
+        return ui.Limits(max_bytes=self.max_upload_bytes)
+
+
+@attrs.frozen
+class Switches:
+    """The switches of one import, from the query string or the form's fields."""
+
+    dry_run: bool
+    lang: Lang
+    on_error: OnError
+
+
+class BadRequest(Exception):
+    """The request cannot be served as sent (400), in the caller's language where known."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UploadTooLarge(Exception):
+    """The request's body went past the file limit and its envelope (413)."""
+
+    def __init__(self, received: int) -> None:
+        super().__init__(received)
+        self.received = received
+
+
+class UploadLimit:
+    """Refuse a request body longer than ``max_bytes``: at once when its ``Content-Length`` says
+    so, else as soon as the bytes read pass it, so that no upload is spooled past the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        # Raised from the first read, inside the endpoint, so that the app's handler answers it.
+        received = int(declared) if declared.isdigit() and int(declared) > self.max_bytes else 0
+
+        async def bounded_receive() -> Message:
+            nonlocal received
+            if received > self.max_bytes:
+                raise UploadTooLarge(received)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise UploadTooLarge(received)
+            return message
+
+        await self.app(scope, bounded_receive, send)
+
+
+def report_response(report: ui.ImportReport, lang: Lang) -> JSONResponse:
+    """The report as the command line's ``--json`` document: 200 without errors, else 422."""
+    return JSONResponse(report.to_dict(lang=lang), status_code=200 if report.ok else 422)
+
+
+def error_response(status: int, code: str | None, message: str, hint: str | None) -> JSONResponse:
+    """The command line's error document: ``{"error": {"code", "message", "hint"}}``."""
+    return JSONResponse({"error": {"code": code, "message": message, "hint": hint}}, status_code=status)
+
+
+def library_error_response(error: ui.UpflowImportError, lang: Lang) -> JSONResponse:
+    status = 413 if isinstance(error, ui.FileTooLargeError) else 400
+    return error_response(status, error.code, error.message_in(lang), error.issue.hint_in(lang))
+
+
+def switches_of(values: Mapping[str, Any]) -> Switches:
+    """The switches named in ``values`` (``dry_run``, ``lang``, ``on_error``), checked."""
+    lang = values.get("lang", "en")
+    if lang not in LANGS:
+        raise BadRequest(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    on_error = values.get("on_error", "skip")
+    if on_error not in get_args(OnError):
+        raise BadRequest(f"on_error must be one of {', '.join(get_args(OnError))}, not {on_error!r}")
+    dry_run = str(values.get("dry_run", "true")).lower()
+    if dry_run not in _TRUE + _FALSE:
+        raise BadRequest(f"dry_run must be true or false, not {dry_run!r}")
+    return Switches(dry_run=dry_run in _TRUE, lang=lang, on_error=on_error)
+
+
+async def run_import(settings: Settings, data: bytes, switches: Switches) -> ui.ImportReport:
+    """Import ``data`` into the store, in a worker thread: reading, parsing and the store's
+    calls are synchronous, and must not stop the event loop serving other requests."""
+
+    def import_in_thread() -> ui.ImportReport:
+        with ui.SqliteRepository(settings.database) as repository:
+            return ui.import_file(data, repository, dry_run=switches.dry_run, lang=switches.lang,
+                                  on_error=switches.on_error, limits=settings.limits)
+
+    return await asyncio.to_thread(import_in_thread)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The service for ``settings`` (default: read from the environment)."""
+    settings = Settings.from_environ() if settings is None else settings
+
+    async def post_import(request: Request) -> Response:
+        lang: Lang = "en"
+        try:
+            # The file's bytes are bounded by UploadLimit; a multipart request carries one
+            # file and the few switches, nothing else.
+            async with request.form(max_files=1, max_fields=8) as form:
+                values = {**request.query_params, **{k: v for k, v in form.items() if isinstance(v, str)}}
+                if values.get("lang") in LANGS:
+                    lang = values["lang"]
+                switches = switches_of(values)
+                upload = form.get("file")
+                if not isinstance(upload, UploadFile):
+                    raise BadRequest("send the file as the multipart/form-data field 'file'")
+                data = await upload.read()
+        except HTTPException as error:  # a body that is not multipart/form-data as declared
+            return error_response(400, None, str(error.detail), None)
+        except BadRequest as error:
+            return error_response(400, None, error.message, None)
+        try:
+            report = await run_import(settings, data, switches)
+        except ui.UpflowImportError as error:
+            return library_error_response(error, lang)
+        return report_response(report, lang)
+
+    async def upload_too_large(request: Request, error: Exception) -> Response:
+        assert isinstance(error, UploadTooLarge)
+        too_large = ui.FileTooLargeError.of("file.too_large", limit="max_bytes", actual=error.received,
+                                            maximum=settings.max_upload_bytes)
+        lang: Lang = request.query_params.get("lang", "en") if (
+            request.query_params.get("lang") in LANGS) else "en"  # type: ignore[assignment]
+        return library_error_response(too_large, lang)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Opening the store creates (or migrates) its tables before the first request.
+        await asyncio.to_thread(lambda: ui.SqliteRepository(settings.database).close())
+        yield
+
+    return Starlette(
+        routes=[Route("/imports", post_import, methods=["POST"]), Route("/health", health)],
+        middleware=[Middleware(UploadLimit, max_bytes=settings.max_upload_bytes + ENVELOPE_BYTES)],
+        exception_handlers={UploadTooLarge: upload_too_large},
+        lifespan=lifespan,
+    )

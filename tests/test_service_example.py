@@ -1,0 +1,257 @@
+"""The service example (examples/service/) runs: uvicorn serves the real app on a loopback socket,
+and a real HTTP client posts real files to it and reads the store it wrote."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+httpx = pytest.importorskip("httpx")
+jsonschema = pytest.importorskip("jsonschema")
+xlsxwriter = pytest.importorskip("xlsxwriter")
+
+import upflow_import as ui  # noqa: E402
+from upflow_import import report_json_schema  # noqa: E402
+
+SERVICE = Path(__file__).resolve().parents[1] / "examples" / "service"
+EXAMPLES = SERVICE.parent
+#: The service's file limit in these tests: small, so that a too-large file is cheap to send.
+MAX_UPLOAD = 200_000
+
+
+class Service:
+    """The example running in a child process, and the store it imports into."""
+
+    def __init__(self, url: str, database: Path) -> None:
+        self.url = url
+        self.database = database
+
+    def post(self, name: str, content: bytes, **switches: str) -> httpx.Response:
+        return httpx.post(f"{self.url}/imports", params=switches, files={"file": (name, content)},
+                          timeout=30)
+
+    def count(self, table: str) -> int:
+        with sqlite3.connect(self.database) as connection:
+            (count,) = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(count)
+
+    def external_ids(self) -> list[str]:
+        with sqlite3.connect(self.database) as connection:
+            return [row[0] for row in connection.execute(
+                "SELECT external_id FROM clients WHERE external_id IS NOT NULL ORDER BY external_id")]
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    # The socket is bound here and handed to uvicorn (--fd): no race for a free port, and a
+    # connection made before the app is ready waits in the backlog instead of failing.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    database = tmp_path / "service.db"
+    env = {**os.environ, "UPFLOW_SQLITE_DB": str(database), "UPFLOW_MAX_UPLOAD_BYTES": str(MAX_UPLOAD)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "app:create_app", "--app-dir", str(SERVICE),
+         "--fd", str(listener.fileno()), "--log-level", "warning"],
+        pass_fds=(listener.fileno(),), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    listener.close()
+    try:
+        _wait_ready(url, process)
+        yield Service(url, database)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            _, stderr = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr, stderr
+
+
+def _wait_ready(url: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the service exited: {process.communicate()[1]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise AssertionError("the service did not answer within 30 s")
+
+
+def csv_bytes(rows: list[list[str]], *, encoding: str = "utf-8", delimiter: str = ";") -> bytes:
+    text = io.StringIO()
+    csv.writer(text, delimiter=delimiter).writerows(rows)
+    return text.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("Clients")
+    for number, row in enumerate(rows):
+        sheet.write_row(number, 0, row)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def assert_report(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` is a report as the command line's ``--json`` prints it (not an error document)."""
+    jsonschema.validate(document, report_json_schema())
+    assert "error" not in document
+    return document
+
+
+HEADERS = ["Identifiant Client", "Nom du client", "Ville", "Email du contact", "Délai de paiement par défaut"]
+
+
+# -- what the service answers --------------------------------------------------------------------
+
+
+def test_a_post_is_a_dry_run_by_default_and_writes_nothing(service: Service) -> None:
+    response = service.post("clients_fr.csv", (EXAMPLES / "clients_fr.csv").read_bytes())
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    document = assert_report(response.json())
+    assert document["file"] == {"format": "csv", "encoding": "cp1252", "delimiter": ";", "sheet": None,
+                                "rows": 8}
+    assert document["summary"]["clients"]["create"] == 6
+    assert document["summary"]["contacts"]["create"] == 7
+    assert len(document["operations"]) == 13
+    assert service.count("clients") == 0 and service.count("contacts") == 0
+
+
+def test_dry_run_false_applies_and_a_second_upload_changes_nothing(service: Service) -> None:
+    content = (EXAMPLES / "clients_en.xlsx").read_bytes()
+    first = service.post("clients_en.xlsx", content, dry_run="false")
+    assert first.status_code == 200, first.text
+    created = assert_report(first.json())["summary"]["clients"]["create"]
+    assert created > 0
+    assert service.count("clients") == created
+    again = assert_report(service.post("clients_en.xlsx", content, dry_run="false").json())
+    assert again["summary"]["clients"]["create"] == 0 and again["operations"] == []
+    assert service.count("clients") == created
+
+
+def test_the_switches_may_come_as_form_fields(service: Service) -> None:
+    content = csv_bytes([HEADERS, ["C1", "Acme", "Paris", "", "30"]])
+    response = httpx.post(f"{service.url}/imports", data={"dry_run": "false", "lang": "fr"},
+                          files={"file": ("clients.csv", content)}, timeout=30)
+    assert response.status_code == 200, response.text
+    assert service.external_ids() == ["C1"]
+
+
+def test_a_file_with_errors_is_422_with_the_report_in_french(service: Service) -> None:
+    content = xlsx_bytes([HEADERS, ["C1", "Acme", "Paris", "compta@acme.fr", 30],
+                          ["C2", "Globex", "Lyon", "pas-un-email", "bientôt"]])
+    response = service.post("clients.xlsx", content, lang="fr", dry_run="false")
+    assert response.status_code == 422
+    document = assert_report(response.json())
+    assert document["file"]["format"] == "xlsx"
+    assert document["summary"]["rows"] == {"total": 2, "with_errors": 1}
+    errors = [issue for issue in document["issues"] if issue["severity"] == "error"]
+    assert {issue["row"] for issue in errors} == {3}
+    # The messages and hints are the library's French ones, not English.
+    french = ui.import_file(content, ui.InMemoryRepository(), lang="fr").to_dict()["issues"]
+    english = ui.import_file(content, ui.InMemoryRepository(), lang="en").to_dict()["issues"]
+    assert document["issues"] == french != english
+    # on_error=skip (the default): the valid row is written, the other is not.
+    assert service.external_ids() == ["C1"]
+
+
+def test_on_error_abort_writes_nothing_from_a_file_with_errors(service: Service) -> None:
+    response = service.post("clients_with_errors.csv", (EXAMPLES / "clients_with_errors.csv").read_bytes(),
+                            dry_run="false", on_error="abort")
+    assert response.status_code == 422
+    assert assert_report(response.json())["summary"]["errors"] > 0
+    assert service.count("clients") == 0
+
+
+def test_a_file_past_the_limit_is_413_with_the_error_document(service: Service) -> None:
+    rows = [HEADERS] + [[f"C{n}", f"Client {n}", "Paris", "", "30"] for n in range(8_000)]
+    content = csv_bytes(rows)
+    assert MAX_UPLOAD < len(content) < MAX_UPLOAD + 64 * 1024  # refused by the library's Limits
+    response = service.post("big.csv", content, lang="fr")
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["code"] == "file.too_large" and "limite" in error["message"]
+    jsonschema.validate(response.json(), report_json_schema())
+
+
+def test_a_body_far_past_the_limit_is_refused_before_it_is_read(service: Service) -> None:
+    response = service.post("huge.csv", b"a;b\n" * 1_000_000)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "file.too_large"
+    assert service.count("clients") == 0
+
+
+@pytest.mark.parametrize(("content", "code"), [
+    (b"", "file.empty"),
+    (b"PK\x03\x04 not really a workbook", None),
+])
+def test_an_unreadable_file_is_400(service: Service, content: bytes, code: str | None) -> None:
+    response = service.post("clients.xlsx", content)
+    assert response.status_code == 400
+    document = response.json()
+    jsonschema.validate(document, report_json_schema())
+    assert document["error"]["code"].startswith("file.")
+    if code is not None:
+        assert document["error"]["code"] == code
+
+
+@pytest.mark.parametrize("switches", [{"lang": "de"}, {"on_error": "ignore"}, {"dry_run": "maybe"}])
+def test_a_bad_switch_is_400_naming_it(service: Service, switches: dict[str, str]) -> None:
+    response = service.post("clients.csv", csv_bytes([HEADERS, ["C1", "Acme", "Paris", "", "30"]]),
+                            **switches)
+    assert response.status_code == 400
+    (name,) = switches
+    assert name in response.json()["error"]["message"]
+
+
+def test_a_request_without_a_file_is_400(service: Service) -> None:
+    response = httpx.post(f"{service.url}/imports", data={"dry_run": "false"}, timeout=30)
+    assert response.status_code == 400
+    assert "file" in response.json()["error"]["message"]
+
+
+# -- concurrency ----------------------------------------------------------------------------------
+
+
+def test_two_concurrent_uploads_of_overlapping_files_create_each_client_once(service: Service) -> None:
+    first = csv_bytes([HEADERS] + [[f"C{n}", f"Client {n}", "Paris", f"c{n}@example.com", "30"]
+                                   for n in range(0, 300)])
+    second = csv_bytes([HEADERS] + [[f"C{n}", f"Client {n}", "Paris", f"c{n}@example.com", "30"]
+                                    for n in range(150, 450)])
+
+    async def both() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=service.url, timeout=60) as client:
+            return list(await asyncio.gather(*(
+                client.post("/imports", params={"dry_run": "false"}, files={"file": (name, content)})
+                for name, content in (("first.csv", first), ("second.csv", second)))))
+
+    responses = asyncio.run(both())
+    assert [response.status_code for response in responses] == [200, 200]
+    created = [assert_report(response.json())["summary"]["clients"]["create"] for response in responses]
+    assert sum(created) == 450  # every client created by exactly one of the two
+    assert service.external_ids() == sorted(f"C{n}" for n in range(450))
+    assert service.count("contacts") == 450
