@@ -239,7 +239,7 @@ def test_a_request_without_a_file_is_400(service: Service) -> None:
 
 def test_two_concurrent_uploads_of_overlapping_files_create_each_client_once(service: Service) -> None:
     first = csv_bytes([HEADERS] + [[f"C{n}", f"Client {n}", "Paris", f"c{n}@example.com", "30"]
-                                   for n in range(0, 300)])
+                                   for n in range(300)])
     second = csv_bytes([HEADERS] + [[f"C{n}", f"Client {n}", "Paris", f"c{n}@example.com", "30"]
                                     for n in range(150, 450)])
 
