@@ -50,21 +50,28 @@ class Service:
             (count,) = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
         return int(count)
 
+    def empty(self) -> None:
+        with sqlite3.connect(self.database) as connection:
+            connection.execute("PRAGMA foreign_keys = OFF")
+            for table in ("contacts", "clients"):
+                connection.execute(f"DELETE FROM {table}")
+
     def external_ids(self) -> list[str]:
         with sqlite3.connect(self.database) as connection:
             return [row[0] for row in connection.execute(
                 "SELECT external_id FROM clients WHERE external_id IS NOT NULL ORDER BY external_id")]
 
 
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
+@pytest.fixture(scope="module")
+def running_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """The service, started once for the module: each test starts from an empty store (``service``)."""
     # The socket is bound here and handed to uvicorn (--fd): no race for a free port, and a
     # connection made before the app is ready waits in the backlog instead of failing.
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    database = tmp_path / "service.db"
+    database = tmp_path_factory.mktemp("service") / "service.db"
     env = {**os.environ, "UPFLOW_SQLITE_DB": str(database), "UPFLOW_MAX_UPLOAD_BYTES": str(MAX_UPLOAD)}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "app:create_app", "--app-dir", str(SERVICE),
@@ -75,6 +82,8 @@ def service(tmp_path: Path) -> Iterator[Service]:
         _wait_ready(url, process)
         yield Service(url, database)
     finally:
+        # SIGINT, as Ctrl-C: uvicorn finishes the requests in flight, runs the app's shutdown
+        # (closing the store) and exits 0.
         process.send_signal(signal.SIGINT)
         try:
             _, stderr = process.communicate(timeout=15)
@@ -84,6 +93,12 @@ def service(tmp_path: Path) -> Iterator[Service]:
             raise
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr, stderr
+
+
+@pytest.fixture
+def service(running_service: Service) -> Service:
+    running_service.empty()
+    return running_service
 
 
 def _wait_ready(url: str, process: subprocess.Popen[str]) -> None:
