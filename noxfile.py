@@ -64,3 +64,4 @@ def bench(session: nox.Session) -> None:
     """Side-by-side performance measurements; writes docs/performance.md."""
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/run.py", *session.posargs)
+    session.run("python", "benchmarks/async_loop.py")

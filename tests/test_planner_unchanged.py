@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from upflow_import.fields import Field
 from upflow_import.model import Address, ClientRecord, ContactRecord, Position
-from upflow_import.planner import _client_as_stored, _contact_as_stored
+from upflow_import.planning.operations import client_as_stored, contact_as_stored
 from upflow_import.repository import StoredClient
 
 _text = st.none() | st.sampled_from(["a", "b", "A"])
@@ -57,7 +57,7 @@ def _clients(draw: st.DrawFn) -> tuple[ClientRecord, StoredClient, bool]:
 @given(_contacts())
 def test_contact_as_stored_is_the_items_comparison(case: tuple[ContactRecord, dict[Field, object]]) -> None:
     record, stored = case
-    assert _contact_as_stored(record, stored) == (record.values().items() <= stored.items())  # type: ignore[arg-type]
+    assert contact_as_stored(record, stored) == (record.values().items() <= stored.items())  # type: ignore[arg-type]
 
 
 @given(_clients())
@@ -69,4 +69,4 @@ def test_client_as_stored_is_the_items_comparison(case: tuple[ClientRecord, Stor
     expected = merged.items() <= stored.values.items() and (
         Field.CLIENT_NAME not in merged or merged[Field.CLIENT_NAME] == stored.name) and (
         Field.CLIENT_EXTERNAL_ID not in merged or merged[Field.CLIENT_EXTERNAL_ID] == stored.external_id)
-    assert _client_as_stored(record, by_name_only, stored) == expected
+    assert client_as_stored(record, by_name_only, stored) == expected

@@ -6,7 +6,6 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, cast, get_args
 
-from upflow_import._gc import paused_gc
 from upflow_import._stages import logger, stage
 from upflow_import.apply import plan_and_apply
 from upflow_import.fields import Field
@@ -105,44 +104,37 @@ def import_file(
     """
     check_repository(repository)
     _check_arguments(mapping, on_error, lang)
-    with paused_gc():  # see paused_gc: every row's objects live until the report is built
-        with stage("read", progress):
-            table = _table_of(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
-                              isolate=isolate, header_row=header_row)
-        logger.debug("read: %s, %d columns, encoding %s, delimiter %r, sheet %r", table.format,
-                     len(table.headers), table.encoding, table.delimiter, table.sheet)
-        with stage("map", progress):
-            recalled = None if mapping is not None or not remember_mapping else recall_mapping(
-                repository, table.headers)
-            column_mapping = auto_map(table, overrides=mapping if recalled is None else recalled)
-        with stage("parse", progress):
-            parsed = parse(table, column_mapping, limits=limits)
-        logger.debug("parse: %d rows", len(parsed.rows))
-        del table  # every row is parsed: the file's text need not stay in memory while planning
-        if recalled is not None:
-            parsed = with_recall_notice(parsed)
+    with stage("read", progress):
+        table = _table_of(source, sheet=sheet, encoding=encoding, delimiter=delimiter, limits=limits,
+                          isolate=isolate, header_row=header_row)
+    logger.debug("read: %s, %d columns, encoding %s, delimiter %r, sheet %r", table.format,
+                 len(table.headers), table.encoding, table.delimiter, table.sheet)
+    with stage("map", progress):
+        recalled = None if mapping is not None or not remember_mapping else recall_mapping(
+            repository, table.headers)
+        column_mapping = auto_map(table, overrides=mapping if recalled is None else recalled)
+    with stage("parse", progress):
+        parsed = parse(table, column_mapping, limits=limits)
+    logger.debug("parse: %d rows", len(parsed.rows))
+    del table  # every row is parsed: the file's text need not stay in memory while planning
+    if recalled is not None:
+        parsed = with_recall_notice(parsed)
     if dry_run:
-        with paused_gc():
-            with stage("plan", progress):
-                planned = plan(parsed, repository, on_error=on_error, progress=progress)
-            # Nothing to write: the report is built before the collector resumes, and the
-            # parsed rows are freed, so that it never has to walk them.
-            report = ImportReport.build(parsed, planned, None, lang=lang)
-            del parsed
-            return report
+        with stage("plan", progress):
+            planned = plan(parsed, repository, on_error=on_error, progress=progress)
+        return ImportReport.build(parsed, planned, None, lang=lang)
     # Planning and writing share one transaction when the store offers it: another import
     # of the same store then waits, and plans against what this one wrote, instead of
     # planning against the same snapshot and creating the same clients twice.
     def make_plan() -> Plan:
-        with paused_gc(), stage("plan", progress):
+        with stage("plan", progress):
             return plan(parsed, repository, on_error=on_error, progress=progress)
 
-    # The repository's own code runs with the collector on, as it expects.
     planned, result = plan_and_apply(repository, make_plan, progress=progress)
     if mapping is not None and remember_mapping:
         _remember(repository, parsed)
-    with paused_gc():
-        return ImportReport.build(parsed, planned, result, lang=lang)
+    return ImportReport.build(parsed, planned, result, lang=lang)
+
 
 def _table_of(source: ImportSource, *, sheet: str | None, encoding: str | None, delimiter: str | None,
               limits: Limits | None, isolate: bool | Isolation | None, header_row: int | None) -> Table:

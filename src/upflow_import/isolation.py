@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from upflow_import._cancel import current as current_cancellation
 from upflow_import._gc import paused_gc
 from upflow_import._isolation_wire import decode_answer
 from upflow_import.errors import FileTooLargeError, UnreadableFileError, UpflowImportError
@@ -345,9 +346,16 @@ def _first_byte(fd: int, deadline: float) -> bytes | None:
     happened by ``deadline``."""
     poller = select.poll()
     poller.register(fd, select.POLLIN)
+    # A coroutine of upflow_import.aio that was cancelled wakes this wait up: the caller's
+    # ``finally`` then closes the pipes, and the worker kills the child.
+    cancellation = current_cancellation()
+    if cancellation is not None:
+        poller.register(cancellation.fileno, select.POLLIN)
     left = deadline - time.monotonic()
     if left <= 0 or not poller.poll(left * 1000):
         return None
+    if cancellation is not None:
+        cancellation.check()
     return os.read(fd, 1)
 
 

@@ -87,7 +87,12 @@ def recall_mapping(repository: object, headers: Sequence[str]) -> ColumnMapping 
     fingerprint = header_fingerprint(headers)
     if fingerprint is None:
         return None
-    saved = repository.load_mapping(fingerprint)
+    return saved_mapping_for(headers, repository.load_mapping(fingerprint))
+
+
+def saved_mapping_for(headers: Sequence[str], saved: Mapping[str, str | None] | None) -> ColumnMapping | None:
+    """``saved`` (what ``load_mapping`` returned for the fingerprint of ``headers``) laid onto
+    these very headers; ``None`` when nothing usable was saved."""
     if not saved:
         return None
     by_key = {normalize_header(column): field for column, field in saved.items()}
@@ -101,13 +106,24 @@ def recall_mapping(repository: object, headers: Sequence[str]) -> ColumnMapping 
 def remember_mapping(repository: object, parsed: ParsedImport) -> bool:
     """Save the mapping of ``parsed`` in ``repository`` if it has a memory and the
     mapping is usable (no file-level error); return whether it was saved."""
-    if not isinstance(repository, MappingMemory) or parsed.has_file_errors:
+    if not isinstance(repository, MappingMemory):
         return False
+    entry = mapping_to_remember(parsed)
+    if entry is None:
+        return False
+    repository.save_mapping(*entry)
+    return True
+
+
+def mapping_to_remember(parsed: ParsedImport) -> tuple[str, dict[str, str | None]] | None:
+    """The fingerprint and mapping to save for ``parsed``; ``None`` when it is not to be
+    remembered (a file-level error, or headers that cannot be told apart)."""
+    if parsed.has_file_errors:
+        return None
     fingerprint = header_fingerprint(parsed.headers)
     if fingerprint is None:
-        return False
-    repository.save_mapping(fingerprint, parsed.mapping.to_dict())
-    return True
+        return None
+    return fingerprint, parsed.mapping.to_dict()
 
 
 def with_recall_notice(parsed: ParsedImport) -> ParsedImport:

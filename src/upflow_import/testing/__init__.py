@@ -28,6 +28,8 @@ imports pytest.
 from __future__ import annotations
 
 from upflow_import.testing._builders import parsed_import
+from upflow_import.testing.async_contract import AsyncRepositoryContract
 from upflow_import.testing.contract import OPTIONAL_METHODS, REQUIRED_METHODS, RepositoryContract
 
-__all__ = ["OPTIONAL_METHODS", "REQUIRED_METHODS", "RepositoryContract", "parsed_import"]
+__all__ = ["OPTIONAL_METHODS", "REQUIRED_METHODS", "AsyncRepositoryContract", "RepositoryContract",
+           "parsed_import"]

@@ -1,0 +1,311 @@
+"""The shapes of a plan and of its writing: what the planner produces, apply consumes and the
+report reads. Values only; the rules that make them live in the other modules of this package."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import ClassVar, Literal
+
+import attrs
+
+from upflow_import.fields import Field
+from upflow_import.issues import Issue
+from upflow_import.model import ClientRecord, ContactRecord, FieldValue, fast_constructor
+from upflow_import.repository import Id
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_CHUNK_SIZE",
+    "NO_CHANGES",
+    "ApplyResult",
+    "Change",
+    "CreateClient",
+    "CreateContact",
+    "EntityCounts",
+    "OnError",
+    "Operation",
+    "OperationResult",
+    "OperationStatus",
+    "Outcome",
+    "Plan",
+    "Progress",
+    "RowPlan",
+    "Target",
+    "UpdateClient",
+    "UpdateContact",
+    "new_row_plan",
+]
+
+#: ``"skip"``: import the valid rows and report the others; ``"abort"``: any error, no operation.
+OnError = Literal["skip", "abort"]
+#: Called with ``(done, total)`` while a long step advances.
+Progress = Callable[[int, int], None]
+#: A field's value before and after an operation (``None``: not set).
+Change = tuple[FieldValue | None, FieldValue | None]
+
+#: Keys per repository lookup call.
+DEFAULT_CHUNK_SIZE = 1000
+#: Operations written per bulk call when the repository offers bulk writes.
+DEFAULT_BATCH_SIZE = 1000
+
+# Field → its key as a plain str; a dict lookup is several times cheaper than Enum.value.
+_KEYS: Mapping[Field, str] = {field: field.value for field in Field}
+
+
+class Outcome(str, enum.Enum):
+    """What happens to a row's client or contact."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    #: Found, and the file changes nothing of it: no operation.
+    UNCHANGED = "unchanged"
+    #: Not imported because of an error (its own, or one it depends on).
+    DROPPED = "dropped"
+    #: Planned but not written: the write failed or depended on one that did.
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen
+class Target:
+    """The client or contact an operation concerns: an ``id`` the store already
+    has, or the one that operation number ``op`` of the plan creates."""
+
+    id: Id | None = None
+    op: int | None = None
+
+
+#: An operation that changes no parent link.
+NO_CHANGES: Mapping[str, Change] = MappingProxyType({})
+
+
+def _json_changes(changes: Mapping[str, Change]) -> dict[str, list[object]]:
+    return {key: [list(old) if type(old) is tuple else old, list(new) if type(new) is tuple else new]
+            for key, (old, new) in changes.items()}
+
+
+@attrs.frozen(kw_only=True)
+class Operation:
+    """One write of the plan. Subclasses carry what the repository method needs."""
+
+    #: The operation kind as the JSON report names it.
+    op: ClassVar[str] = ""
+    #: Its position in :attr:`Plan.operations`.
+    index: int
+    #: The client's external id (else its name), or the contact's email.
+    key: str
+    #: The file rows it comes from.
+    rows: tuple[int, ...]
+    #: Operations that must succeed first (an id it needs, or an order to keep).
+    depends_on: tuple[int, ...] = ()
+
+    @property
+    def changes(self) -> Mapping[str, Change]:
+        """``{field key: (old, new)}`` for every value it sets (computed on demand: a plan
+        of a million rows would otherwise hold millions of small tuples nobody reads)."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """How a message names what this operation writes."""
+        return self.key
+
+    def to_dict(self) -> dict[str, object]:
+        """The operation as the JSON report shows it."""
+        return {"op": self.op, "key": self.key, "rows": list(self.rows),
+                "changes": _json_changes(self.changes)}
+
+
+@attrs.frozen(kw_only=True)
+class CreateClient(Operation):
+    """``repository.create_client(record, parent_id)``."""
+
+    op: ClassVar[str] = "create_client"
+    record: ClientRecord
+    parent: Target | None = None
+    #: How the report shows the parent link (a group field of the parent's id or name).
+    parent_change: Mapping[str, Change] = NO_CHANGES
+
+    @property
+    def changes(self) -> Mapping[str, Change]:
+        changes: dict[str, Change] = {_KEYS[f]: (None, value) for f, value in self.record.values().items()}
+        changes.update(self.parent_change)
+        return changes
+
+
+@attrs.frozen(kw_only=True)
+class UpdateClient(Operation):
+    """``repository.update_client(client_id, ClientChanges(values, parent_id))``."""
+
+    op: ClassVar[str] = "update_client"
+    client_id: Id
+    #: The new values of the changed fields only.
+    values: Mapping[Field, FieldValue]
+    #: The stored values they replace.
+    old: Mapping[Field, FieldValue | None] = attrs.Factory(dict)
+    #: The new parent, when the file changes it.
+    parent: Target | None = None
+    parent_change: Mapping[str, Change] = NO_CHANGES
+
+    @property
+    def changes(self) -> Mapping[str, Change]:
+        old = self.old
+        changes: dict[str, Change] = {_KEYS[f]: (old.get(f), value) for f, value in self.values.items()}
+        changes.update(self.parent_change)
+        return changes
+
+
+@attrs.frozen(kw_only=True)
+class CreateContact(Operation):
+    """``repository.create_contact(client_id, record)``."""
+
+    op: ClassVar[str] = "create_contact"
+    client: Target
+    record: ContactRecord
+
+    @property
+    def changes(self) -> Mapping[str, Change]:
+        return {_KEYS[field]: (None, value) for field, value in self.record.values().items()}
+
+
+@attrs.frozen(kw_only=True)
+class UpdateContact(Operation):
+    """``repository.update_contact(contact_id, ContactChanges(values))``."""
+
+    op: ClassVar[str] = "update_contact"
+    contact_id: Id
+    values: Mapping[Field, FieldValue]
+    old: Mapping[Field, FieldValue | None] = attrs.Factory(dict)
+
+    @property
+    def changes(self) -> Mapping[str, Change]:
+        old = self.old
+        return {_KEYS[field]: (old.get(field), value) for field, value in self.values.items()}
+
+
+@attrs.frozen(slots=True, weakref_slot=False)  # see model.fast_constructor
+class RowPlan:
+    """The accounting of one data row: its issues, the operations it feeds, and
+    what happens to its client and to its contact (``None``: the row has none)."""
+
+    number: int
+    issues: tuple[Issue, ...]
+    operations: tuple[int, ...]
+    client: Outcome
+    contact: Outcome | None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(issue.is_error for issue in self.issues)
+
+
+class _RowPlanSlots:
+    __slots__ = RowPlan.__slots__
+
+    def __init__(self, number: object, issues: object, operations: object, client: object,
+                 contact: object) -> None:
+        self.number = number
+        self.issues = issues
+        self.operations = operations
+        self.client = client
+        self.contact = contact
+
+
+new_row_plan = fast_constructor(RowPlan, _RowPlanSlots)
+
+
+@attrs.frozen
+class EntityCounts:
+    """How many clients (or contacts) are created, updated, unchanged and dropped."""
+
+    create: int = 0
+    update: int = 0
+    unchanged: int = 0
+    dropped: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {"create": self.create, "update": self.update, "unchanged": self.unchanged,
+                "dropped": self.dropped}
+
+
+@attrs.frozen
+class Plan:
+    """What an import will write, in order, and why: the output of :func:`~upflow_import.plan`."""
+
+    operations: tuple[Operation, ...]
+    #: One entry per data row, in file order.
+    rows: tuple[RowPlan, ...]
+    #: Problems of the file or the mapping rather than of one row.
+    file_issues: tuple[Issue, ...]
+    clients: EntityCounts
+    contacts: EntityCounts
+    on_error: OnError = "skip"
+    #: Repository read calls made, per method name.
+    lookups: Mapping[str, int] = attrs.Factory(dict)
+
+    @property
+    def issues(self) -> tuple[Issue, ...]:
+        """File issues, then every row's issues in row order."""
+        return self.file_issues + tuple(issue for row in self.rows for issue in row.issues)
+
+    @property
+    def ok(self) -> bool:
+        """True when no error was found."""
+        return not any(issue.is_error for issue in self.issues)
+
+    @property
+    def aborted(self) -> bool:
+        """True when ``on_error="abort"`` discarded every operation because of an error."""
+        return self.on_error == "abort" and not self.ok
+
+
+class OperationStatus(str, enum.Enum):
+    """What became of one operation."""
+
+    APPLIED = "applied"
+    #: The repository raised while writing it (``apply.failed``).
+    FAILED = "failed"
+    #: Not written: it depended on a failed operation, or the transaction was rolled back
+    #: (``apply.not_attempted``).
+    NOT_ATTEMPTED = "not_attempted"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen
+class OperationResult:
+    """The fate of one operation of the plan, and the issues it caused on its rows."""
+
+    index: int
+    status: OperationStatus
+    #: The id of the client or contact written (the new id for a creation).
+    id: Id | None = None
+    issues: tuple[Issue, ...] = ()
+
+
+@attrs.frozen
+class ApplyResult:
+    """The outcome of :func:`~upflow_import.apply`: one result per operation of the plan, in plan order."""
+
+    results: tuple[OperationResult, ...]
+    #: True when the writes ran inside ``repository.transaction()``.
+    transactional: bool = False
+    #: True when a failure rolled the whole transaction back: nothing was written.
+    rolled_back: bool = False
+
+    @property
+    def issues(self) -> tuple[Issue, ...]:
+        return tuple(issue for result in self.results for issue in result.issues)
+
+    @property
+    def ok(self) -> bool:
+        """True when every operation was applied."""
+        return all(result.status is OperationStatus.APPLIED for result in self.results)
+
+    def count(self, status: OperationStatus) -> int:
+        """How many operations ended with ``status``."""
+        return sum(1 for result in self.results if result.status is status)

@@ -1,0 +1,274 @@
+"""The writing core: a plan's operations as :class:`Write` requests, in order, and the fate of each.
+
+Created ids are threaded into the operations that need them; a failed write fails its
+operation and keeps what depends on it from being attempted; with bulk writes, consecutive
+operations of one kind go in one request, and a refused batch is asked again one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+from upflow_import._stages import format_calls, logger
+from upflow_import.issues import Issue
+from upflow_import.planning.requests import Failed, RollBack, Write, Writing
+from upflow_import.planning.types import (
+    DEFAULT_BATCH_SIZE,
+    ApplyResult,
+    CreateClient,
+    CreateContact,
+    Operation,
+    OperationResult,
+    OperationStatus,
+    Plan,
+    Progress,
+    Target,
+    UpdateClient,
+    UpdateContact,
+)
+from upflow_import.repository import BULK_METHODS, ClientChanges, ContactChanges, Id
+
+__all__ = ["applying", "check_batch_size", "everything_lost"]
+
+_APPLIED = OperationStatus.APPLIED
+_BULK = frozenset(BULK_METHODS)
+
+
+def check_batch_size(batch_size: object) -> None:
+    """Refuse a batch size that cannot be, before any work."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+        raise TypeError(f"batch_size must be an int, not {type(batch_size).__name__}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+
+
+def applying(plan: Plan, *, offers: frozenset[str], batch_size: int = DEFAULT_BATCH_SIZE,
+             progress: Progress | None = None, transactional: bool) -> Writing[ApplyResult]:
+    """The writes of ``plan`` as :class:`~upflow_import.planning.steps.Write` requests; see
+    :mod:`upflow_import.planning.steps`."""
+    check_batch_size(batch_size)
+    return _applying(_Writer(plan, offers >= _BULK, progress, batch_size), transactional)
+
+
+def _applying(writer: _Writer, transactional: bool) -> Writing[ApplyResult]:
+    yield from writer.run()
+    if transactional and writer.first_failure is not None and writer.stop_at_first_failure:
+        writer.roll_back()
+        _log_writes(writer, rolled_back=True)
+        raise RollBack(ApplyResult(tuple(writer.results), transactional=True, rolled_back=True))
+    _log_writes(writer)
+    return ApplyResult(tuple(writer.results), transactional=transactional)
+
+
+def everything_lost(plan: Plan, result: ApplyResult | None, error: Exception) -> ApplyResult:
+    """The result once the transaction itself failed (entering it, or its commit) with ``error``:
+    no write survived. ``result`` is what the writes had come to (``None`` when they never
+    finished): what was applied is failed now, what failed or was not attempted stays so."""
+    detail = _describe_failure(error)
+    done = () if result is None else result.results
+    results = tuple(
+        _failed(operation, detail) if index >= len(done) or done[index].status is _APPLIED else done[index]
+        for index, operation in enumerate(plan.operations))
+    return ApplyResult(results, transactional=True, rolled_back=True)
+
+
+def _describe_failure(error: Exception) -> str:
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _failed(operation: Operation, detail: str) -> OperationResult:
+    """The result of an operation the repository refused."""
+    issues = tuple(Issue.make("apply.failed", row=row, value=operation.key, detail=detail)
+                   for row in operation.rows)
+    return OperationResult(operation.index, OperationStatus.FAILED, None, issues)
+
+
+def _not_attempted(operation: Operation, blocker: Operation) -> OperationResult:
+    """The result of an operation not written because ``blocker`` was not."""
+    issues = tuple(Issue.make("apply.not_attempted", row=row, value=operation.key,
+                              dependency=blocker.describe())
+                   for row in operation.rows)
+    return OperationResult(operation.index, OperationStatus.NOT_ATTEMPTED, None, issues)
+
+
+class _Writer:
+    """Runs the operations in order, threading created ids into the operations that need them."""
+
+    def __init__(self, plan: Plan, bulk: bool, progress: Progress | None, batch_size: int) -> None:
+        self.plan = plan
+        self.operations = plan.operations
+        self.bulk = bulk
+        self.batch_size = batch_size
+        #: With ``on_error="abort"``, the first failure stops the import.
+        self.stop_at_first_failure = plan.on_error == "abort"
+        self.progress = progress
+        self.results: list[OperationResult] = []
+        #: Write requests made, per method name.
+        self.calls: dict[str, int] = {}
+        self.first_failure: Operation | None = None
+
+    def _id(self, target: Target) -> Id:
+        if target.id is not None:
+            return target.id
+        assert target.op is not None
+        written = self.results[target.op].id
+        assert written is not None, "an operation runs only after the ones it depends on"
+        return written
+
+    def _parent_id(self, target: Target | None) -> Id | None:
+        return None if target is None else self._id(target)
+
+    def _write(self, method: str, *args: object) -> Writing[object]:
+        self.calls[method] = self.calls.get(method, 0) + 1
+        return (yield Write(method, args))
+
+    def _request(self, operation: Operation) -> tuple[str, tuple[object, ...]]:
+        """The repository method that writes ``operation``, and its arguments."""
+        if isinstance(operation, CreateClient):
+            return "create_client", (operation.record, self._parent_id(operation.parent))
+        if isinstance(operation, UpdateClient):
+            return "update_client", (
+                operation.client_id, ClientChanges(operation.values, self._parent_id(operation.parent)))
+        if isinstance(operation, CreateContact):
+            return "create_contact", (self._id(operation.client), operation.record)
+        if isinstance(operation, UpdateContact):
+            return "update_contact", (operation.contact_id, ContactChanges(operation.values))
+        raise TypeError(f"unknown operation {operation!r}")
+
+    def run(self) -> Writing[None]:
+        if self.bulk:
+            yield from self._run_batched()
+            return
+        for operation in self.operations:
+            self.results.append((yield from self._run_one(operation)))
+            self._report_progress()
+
+    def _blocker(self, operation: Operation) -> Operation | None:
+        """The operation whose failure keeps ``operation`` from being written, if any."""
+        blocker = self.first_failure if self.stop_at_first_failure else None
+        if blocker is None:
+            blocker = next((self.operations[i] for i in operation.depends_on
+                            if self.results[i].status is not _APPLIED), None)
+        return blocker
+
+    def _run_one(self, operation: Operation) -> Writing[OperationResult]:
+        blocker = self._blocker(operation)
+        if blocker is not None:
+            return _not_attempted(operation, blocker)
+        method, args = self._request(operation)
+        answer = yield from self._write(method, *args)
+        if isinstance(answer, Failed):  # the repository's own failure, whatever its type
+            if self.first_failure is None:
+                self.first_failure = operation
+            return _failed(operation, _describe_failure(answer.error))
+        written = _written_id(operation, answer)
+        return OperationResult(operation.index, _APPLIED, written)
+
+    def _report_progress(self) -> None:
+        if self.progress is not None:
+            self.progress(len(self.results), len(self.operations))
+
+    # -- bulk writes ----------------------------------------------------------------------------
+
+    def _run_batched(self) -> Writing[None]:
+        """The same writes in the same order as one by one, consecutive operations of one kind
+        grouped into bulk requests.
+
+        A batch ends before an operation of another kind, before one that needs an operation
+        of the batch (its new client, parent or demotion), at ``batch_size``, and before an
+        operation that is not attempted (so that results stay in plan order). Every operation
+        of a batch is therefore independent of the others, and its dependencies are already
+        written when the batch is.
+        """
+        batch: list[Operation] = []
+        in_batch: set[int] = set()
+        kind: type[Operation] | None = None
+        size = self.batch_size
+        results = self.results
+        for operation in self.operations:
+            depends_on = operation.depends_on
+            if batch and (type(operation) is not kind or len(batch) >= size
+                          or (depends_on and not in_batch.isdisjoint(depends_on))):
+                yield from self._flush(batch)
+                batch, in_batch = [], set()
+            # The usual case: nothing failed (or what failed blocks only its dependants), and
+            # what it needs is written.
+            if (self.first_failure is None or not self.stop_at_first_failure) and (
+                    not depends_on or all(results[i].status is _APPLIED for i in depends_on)):
+                batch.append(operation)
+                in_batch.add(operation.index)
+                kind = type(operation)
+                continue
+            if batch:  # not written: the batch before it goes first, to keep results in plan order
+                yield from self._flush(batch)
+                batch, in_batch = [], set()
+            blocker = self._blocker(operation)
+            assert blocker is not None
+            results.append(_not_attempted(operation, blocker))
+            self._report_progress()
+        if batch:
+            yield from self._flush(batch)
+
+    def _flush(self, batch: list[Operation]) -> Writing[None]:
+        method, items = self._batch_request(batch)
+        answer = yield from self._write(method, items)
+        if isinstance(answer, Failed):  # the call wrote nothing: one at a time, to find the one at fault
+            for operation in batch:
+                self.results.append((yield from self._run_one(operation)))
+            self._report_progress()
+            return
+        ids = ([_written_id(operation, None) for operation in batch] if method.startswith("update_")
+               else cast("Sequence[Id]", answer))
+        if len(ids) != len(batch):
+            raise RuntimeError(f"the repository returned {len(ids)} ids for {len(batch)} records")
+        self.results += [OperationResult(operation.index, _APPLIED, written)
+                         for operation, written in zip(batch, ids, strict=True)]
+        self._report_progress()
+
+    def _batch_request(self, batch: list[Operation]) -> tuple[str, list[object]]:
+        """The bulk method that writes ``batch`` (operations of one kind), and its items."""
+        first = batch[0]
+        if isinstance(first, CreateClient):
+            clients = cast("list[CreateClient]", batch)
+            return "create_clients", [(op.record, self._parent_id(op.parent)) for op in clients]
+        if isinstance(first, UpdateClient):
+            updates = cast("list[UpdateClient]", batch)
+            return "update_clients", [(op.client_id, ClientChanges(op.values, self._parent_id(op.parent)))
+                                      for op in updates]
+        if isinstance(first, CreateContact):
+            contacts = cast("list[CreateContact]", batch)
+            return "create_contacts", [(self._id(op.client), op.record) for op in contacts]
+        if isinstance(first, UpdateContact):
+            changes = cast("list[UpdateContact]", batch)
+            return "update_contacts", [(op.contact_id, ContactChanges(op.values)) for op in changes]
+        raise TypeError(f"unknown operation {first!r}")
+
+    # -- after a failed transaction -------------------------------------------------------------
+
+    def roll_back(self) -> None:
+        """Re-label everything once the transaction is undone: nothing was written."""
+        failure = self.first_failure
+        assert failure is not None
+        operations = self.operations
+        self.results = [
+            result if result.index == failure.index else _not_attempted(operations[result.index], failure)
+            for result in self.results
+        ]
+        self.results += [_not_attempted(op, failure) for op in self.operations[len(self.results):]]
+
+
+def _written_id(operation: Operation, answer: Id) -> Id:
+    """The id an operation wrote: the store's answer for a creation, the known id for an update."""
+    if isinstance(operation, UpdateClient):
+        return operation.client_id
+    if isinstance(operation, UpdateContact):
+        return operation.contact_id
+    return answer
+
+
+def _log_writes(writer: _Writer, *, rolled_back: bool = False) -> None:
+    applied = sum(result.status is _APPLIED for result in writer.results)
+    logger.debug("apply: %d operations, %d written%s; repository calls: %s", len(writer.operations),
+                 applied, " then rolled back" if rolled_back else "", format_calls(writer.calls))
