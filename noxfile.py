@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
@@ -21,7 +23,10 @@ SOURCES = ["src", "tests", "fuzz", "examples", "benchmarks", "noxfile.py", "docs
 def tests(session: nox.Session) -> None:
     """The test suite on each supported Python: the README's test command (what CI runs)."""
     session.install("-e", ".[test]")
-    session.run("python", "-m", "pytest", "-n", "auto", *session.posargs)
+    # CI starts one PostgreSQL server for every session (.ci/run); without it the tests start their own.
+    dsn = os.environ.get("UPFLOW_TEST_POSTGRES_DSN")
+    session.run("python", "-m", "pytest", "-n", "auto", *session.posargs,
+                env={"UPFLOW_TEST_POSTGRES_DSN": dsn} if dsn else {})
 
 
 @nox.session
@@ -34,7 +39,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the library."""
-    session.install("-e", ".", "mypy")
+    session.install("-e", ".[postgres]", "mypy")
     session.run("mypy", "--strict", "src")
 
 
@@ -65,3 +70,4 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/run.py", *session.posargs)
     session.run("python", "benchmarks/async_loop.py")
+    session.run("python", "benchmarks/postgres.py")
