@@ -13,6 +13,12 @@ For scale, the same heartbeat is run beside the synchronous
 :func:`upflow_import.import_file` called on the loop (what a service must not
 do): there the loop is held for each whole import.
 
+The gap also holds what the machine does to any loop (other processes on
+its cores): the same heartbeat alone, for as long, is measured alternately
+with the imports and shown beside them; and the longest single step of the
+loop (one callback, in CPU time of the loop's thread) shows the loop's own
+work apart from any waiting.
+
 Options: ``--files N`` (20), ``--rows N`` (200), ``--runs N`` (5: the worst
 run's gap is reported, with the median of the runs).
 """
@@ -21,11 +27,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import io
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from typing import NamedTuple
 
 from upflow_import import aio, import_file
 
@@ -68,31 +76,70 @@ def small_files(files: int, rows: int) -> list[bytes]:
     return [csv_file(rows, n) if n % 2 == 0 else xlsx_file(rows, n) for n in range(files)]
 
 
-async def _with_heartbeat(work: Callable[[], Awaitable[object]]) -> tuple[float, float, int]:
-    """Run ``work()`` beside a heartbeat; (longest gap in ms, wall time in s, heartbeats)."""
+class LoopSteps:
+    """The longest single step of the event loop (one callback or task step), in CPU time of the
+    loop's thread: the loop's own work, without the time the machine or another thread holding
+    the interpreter kept it waiting, which the heartbeat's gap includes."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        original = asyncio.events.Handle._run
+
+        def timed(handle: asyncio.events.Handle) -> None:
+            started = time.thread_time()
+            try:
+                original(handle)
+            finally:
+                self.longest = max(self.longest, time.thread_time() - started)
+
+        asyncio.events.Handle._run = timed  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            asyncio.events.Handle._run = original  # type: ignore[method-assign]
+
+
+class Measure(NamedTuple):
+    #: The heartbeat's longest lateness: how long the loop could not run it, in ms.
+    gap_ms: float
+    #: The loop's longest step in CPU time, in ms.
+    step_ms: float
+    wall_s: float
+
+
+async def _with_heartbeat(work: Callable[[], Awaitable[object]]) -> Measure:
+    """Run ``work()`` beside a heartbeat."""
     running = True
     longest = 0.0
-    beats = 0
 
     async def heartbeat() -> None:
-        nonlocal longest, beats
+        nonlocal longest
         while running:
             before = time.perf_counter()
             await asyncio.sleep(TICK)
             longest = max(longest, time.perf_counter() - before - TICK)
-            beats += 1
 
+    steps = LoopSteps()
     beating = asyncio.create_task(heartbeat())
     await asyncio.sleep(TICK)  # the heartbeat is running before the work starts
     started = time.perf_counter()
-    await work()
+    with steps.watching():
+        await work()
     wall = time.perf_counter() - started
     running = False
     await beating
-    return longest * 1000, wall, beats
+    return Measure(longest * 1000, steps.longest * 1000, wall)
 
 
-async def concurrent_imports(files: list[bytes]) -> tuple[float, float, int]:
+async def idle(seconds: float) -> Measure:
+    """The heartbeat alone: what the machine itself does to a loop that has nothing else to do."""
+    return await _with_heartbeat(lambda: asyncio.sleep(seconds))
+
+
+async def concurrent_imports(files: list[bytes]) -> Measure:
     async def work() -> None:
         reports = await asyncio.gather(*(aio.import_file(data, aio.AsyncInMemoryRepository())
                                          for data in files))
@@ -101,7 +148,7 @@ async def concurrent_imports(files: list[bytes]) -> tuple[float, float, int]:
     return await _with_heartbeat(work)
 
 
-async def blocking_imports(files: list[bytes]) -> tuple[float, float, int]:
+async def blocking_imports(files: list[bytes]) -> Measure:
     async def work() -> None:
         for data in files:
             import_file(data, aio.AsyncInMemoryRepository().sync)
@@ -111,20 +158,27 @@ async def blocking_imports(files: list[bytes]) -> tuple[float, float, int]:
 def measure(files: int, rows: int, runs: int) -> list[tuple[str, str, str]]:
     data = small_files(files, rows)
     asyncio.run(concurrent_imports(data[:2]))  # warm up: imports, and the isolated reader's worker
-    gaps, walls = [], []
-    for _ in range(runs):
-        gap, wall, _beats = asyncio.run(concurrent_imports(data))
-        gaps.append(gap)
-        walls.append(wall)
-    blocked, blocked_wall, _ = asyncio.run(blocking_imports(data))
+    ours, baseline = [], []
+    for _ in range(runs):  # alternately, so that both see the same machine
+        ours.append(asyncio.run(concurrent_imports(data)))
+        baseline.append(asyncio.run(idle(ours[-1].wall_s)))
+    blocked = asyncio.run(blocking_imports(data))
+    gaps = [m.gap_ms for m in ours]
     kinds = f"{files} files of {rows} rows, half CSV, half XLSX"
+    worst = max(gaps)
     return [
         (f"aio.import_file, {kinds}, concurrently: longest loop gap (worst of {runs} runs; median)",
-         f"{max(gaps):.1f} ms ({statistics.median(gaps):.1f} ms)",
-         f"≤ {TARGET_MS:.0f} ms: {'met' if max(gaps) <= TARGET_MS else 'MISSED'}"),
-        ("  wall time of the 20 imports (median)", f"{statistics.median(walls) * 1000:.0f} ms", ""),
+         f"{worst:.1f} ms ({statistics.median(gaps):.1f} ms)",
+         f"≤ {TARGET_MS:.0f} ms: {'met' if worst <= TARGET_MS else 'missed'}"),
+        ("  the same heartbeat on an idle loop, same duration (worst; median)",
+         f"{max(m.gap_ms for m in baseline):.1f} ms ({statistics.median(m.gap_ms for m in baseline):.1f} ms)",
+         "the machine's own share of the gap"),
+        ("  longest single step of the loop, CPU time (worst)", f"{max(m.step_ms for m in ours):.1f} ms",
+         "the loop's own work"),
+        ("  wall time of the imports (median)",
+         f"{statistics.median(m.wall_s for m in ours) * 1000:.0f} ms", ""),
         ("synchronous import_file on the loop, one after the other: longest loop gap",
-         f"{blocked:.1f} ms", f"wall {blocked_wall * 1000:.0f} ms"),
+         f"{blocked.gap_ms:.1f} ms", f"wall {blocked.wall_s * 1000:.0f} ms"),
     ]
 
 

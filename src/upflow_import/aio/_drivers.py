@@ -13,26 +13,27 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Generator
+from contextlib import AbstractAsyncContextManager
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
-from upflow_import._stages import stage
+from upflow_import._stages import logger, stage
 from upflow_import.aio._threads import off_loop
 from upflow_import.apply import DEFAULT_BATCH_SIZE, ApplyResult
 from upflow_import.model import ParsedImport
 from upflow_import.planner import DEFAULT_CHUNK_SIZE, OnError, Plan, Progress
+from upflow_import.planning.planner import check_planning
 from upflow_import.planning.steps import (
     Failed,
     Read,
     RollBack,
     Write,
     applying,
-    check_batch_size,
-    check_planning,
     everything_lost,
     offers_of,
     planning,
 )
+from upflow_import.planning.writer import check_batch_size
 from upflow_import.repository import check_repository, transaction_of
 
 __all__ = ["apply", "plan", "plan_and_apply"]
@@ -155,17 +156,17 @@ async def _write(repository: object, source: Plan | Callable[[], Awaitable[Plan]
                  progress: Progress | None, batch_size: int) -> tuple[Plan, ApplyResult]:
     transaction = transaction_of(repository)
     if transaction is None:
-        planned = source if isinstance(source, Plan) else await source()
-        return planned, await _apply(planned, repository, progress, batch_size, transactional=False)
+        direct = source if isinstance(source, Plan) else await source()
+        return direct, await _apply(direct, repository, progress, batch_size, transactional=False)
+    manager: object = transaction()
+    if not isinstance(manager, AbstractAsyncContextManager):
+        raise TypeError(
+            f"{type(repository).__name__}.transaction() returned a {type(manager).__name__}, not an "
+            f"asynchronous context manager: upflow_import.aio needs an AsyncRepository")
     # A plan given beforehand is reported as lost if the transaction cannot even be opened;
     # one made inside the transaction only exists once it is open.
     planned: Plan | None = source if isinstance(source, Plan) else None
     result: ApplyResult | None = None
-    manager = transaction()
-    if not hasattr(manager, "__aenter__"):
-        raise TypeError(
-            f"{type(repository).__name__}.transaction() returned a {type(manager).__name__}, not an "
-            f"asynchronous context manager: upflow_import.aio needs an AsyncRepository")
     try:
         async with manager:
             if planned is None:
@@ -178,6 +179,7 @@ async def _write(repository: object, source: Plan | Callable[[], Awaitable[Plan]
     except Exception as error:  # the transaction could not be opened or committed
         if planned is None:
             raise  # planning failed, or the transaction could not be opened: nothing was written
+        logger.debug("apply: the transaction failed (%s): no write survived", type(error).__name__)
         return planned, everything_lost(planned, result, error)
     assert planned is not None and result is not None
     return planned, result
