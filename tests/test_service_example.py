@@ -1,5 +1,5 @@
 """The service example (examples/service/) runs: uvicorn serves the real app on a loopback socket,
-and a real HTTP client posts real files to it and reads the store it wrote."""
+a real HTTP client (httpx) posts real files to it, and the PostgreSQL database it wrote is read."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import io
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,14 @@ import pytest
 
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
+pytest.importorskip("psycopg_pool")
+psycopg = pytest.importorskip("psycopg")
 httpx = pytest.importorskip("httpx")
 jsonschema = pytest.importorskip("jsonschema")
 xlsxwriter = pytest.importorskip("xlsxwriter")
 
 import upflow_import as ui  # noqa: E402
+from conftest import _fresh_database as fresh_database  # noqa: E402
 from upflow_import import report_json_schema  # noqa: E402
 
 SERVICE = Path(__file__).resolve().parents[1] / "examples" / "service"
@@ -35,44 +38,53 @@ MAX_UPLOAD = 200_000
 
 
 class Service:
-    """The example running in a child process, and the store it imports into."""
+    """The example running in a child process, and the database it imports into."""
 
-    def __init__(self, url: str, database: Path) -> None:
+    def __init__(self, url: str, dsn: str) -> None:
         self.url = url
-        self.database = database
+        self.dsn = dsn
 
     def post(self, name: str, content: bytes, **switches: str) -> httpx.Response:
         return httpx.post(f"{self.url}/imports", params=switches, files={"file": (name, content)},
                           timeout=30)
 
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            return connection.execute(sql).fetchall()
+
+    def execute(self, sql: str) -> None:
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            connection.execute(sql)
+
     def count(self, table: str) -> int:
-        with sqlite3.connect(self.database) as connection:
-            (count,) = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
-        return int(count)
+        return int(self.query(f"SELECT count(*) FROM {table}")[0][0])
 
     def empty(self) -> None:
-        with sqlite3.connect(self.database) as connection:
-            connection.execute("PRAGMA foreign_keys = OFF")
-            for table in ("contacts", "clients"):
-                connection.execute(f"DELETE FROM {table}")
+        self.execute("TRUNCATE contacts, clients")
 
     def external_ids(self) -> list[str]:
-        with sqlite3.connect(self.database) as connection:
-            return [row[0] for row in connection.execute(
-                "SELECT external_id FROM clients WHERE external_id IS NOT NULL ORDER BY external_id")]
+        return [row[0] for row in self.query(
+            "SELECT external_id FROM clients WHERE external_id IS NOT NULL ORDER BY external_id")]
 
 
 @pytest.fixture(scope="module")
-def running_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """The service, started once for the module: each test starts from an empty store (``service``)."""
+def running_service(postgres_server: str) -> Iterator[Service]:
+    """The service, started once for the module on a database of its own, without tables (the
+    service creates them as it starts); each test starts from an empty store (``service``)."""
+    with fresh_database(postgres_server, "template0") as dsn, serving(dsn) as url:
+        yield Service(url, dsn)
+
+
+@contextmanager
+def serving(dsn: str) -> Iterator[str]:
+    """Run the example with uvicorn, as its README says, on a loopback port; yield its URL."""
     # The socket is bound here and handed to uvicorn (--fd): no race for a free port, and a
     # connection made before the app is ready waits in the backlog instead of failing.
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    database = tmp_path_factory.mktemp("service") / "service.db"
-    env = {**os.environ, "UPFLOW_SQLITE_DB": str(database), "UPFLOW_MAX_UPLOAD_BYTES": str(MAX_UPLOAD)}
+    env = {**os.environ, "DATABASE_URL": dsn, "UPFLOW_MAX_UPLOAD_BYTES": str(MAX_UPLOAD)}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "app:create_app", "--app-dir", str(SERVICE),
          "--fd", str(listener.fileno()), "--log-level", "warning"],
@@ -80,10 +92,10 @@ def running_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servic
     listener.close()
     try:
         _wait_ready(url, process)
-        yield Service(url, database)
+        yield url
     finally:
         # SIGINT, as Ctrl-C: uvicorn finishes the requests in flight, runs the app's shutdown
-        # (closing the store) and exits 0.
+        # (closing the connection pool) and exits 0.
         process.send_signal(signal.SIGINT)
         try:
             _, stderr = process.communicate(timeout=15)

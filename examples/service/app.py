@@ -1,19 +1,20 @@
-"""An import service: ``POST /imports`` takes one spreadsheet and returns the import report as JSON.
+"""An import service: ``POST /imports`` takes one spreadsheet, imports it into PostgreSQL and
+returns the import report as JSON.
 
     DATABASE_URL=postgresql://... uvicorn --factory app:create_app
 
-See README.md beside this file for the switches, the status codes and the settings.
+See README.md beside this file for the switches, the status codes, the settings and the choices.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, get_args
 
 import attrs
+from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -24,8 +25,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import upflow_import as ui
+from upflow_import import aio
 from upflow_import.lang import LANGS, Lang
 from upflow_import.planner import OnError
+from upflow_import.postgres import AsyncPostgresRepository, create_schema_async
 
 MiB = 1024 * 1024
 
@@ -41,18 +44,20 @@ _FALSE = ("false", "0", "no", "off")
 class Settings:
     """What the service needs, read from the environment by :meth:`from_environ`."""
 
-    #: The SQLite store the imports write to.
-    database: str
+    #: The PostgreSQL connection string (``postgresql://…`` or ``host=… dbname=…``).
+    dsn: str
     #: The largest file accepted, in bytes (the library's ``Limits.max_bytes``).
     max_upload_bytes: int = 10 * MiB
+    #: The most database connections open at once, hence imports running at once.
+    pool_size: int = 4
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        database = environ.get("UPFLOW_SQLITE_DB")
-        if not database:
-            raise RuntimeError("set UPFLOW_SQLITE_DB to the SQLite store the service imports into")
-        return cls(database=database,
-                   max_upload_bytes=int(environ.get("UPFLOW_MAX_UPLOAD_BYTES", 10 * MiB)))
+        dsn = environ.get("DATABASE_URL")
+        if not dsn:
+            raise RuntimeError("set DATABASE_URL to the PostgreSQL database the service imports into")
+        return cls(dsn=dsn, max_upload_bytes=int(environ.get("UPFLOW_MAX_UPLOAD_BYTES", 10 * MiB)),
+                   pool_size=int(environ.get("UPFLOW_POOL_SIZE", 4)))
 
     @property
     def limits(self) -> ui.Limits:
@@ -143,21 +148,24 @@ def switches_of(values: Mapping[str, Any]) -> Switches:
     return Switches(dry_run=dry_run in _TRUE, lang=lang, on_error=on_error)
 
 
-async def run_import(settings: Settings, data: bytes, switches: Switches) -> ui.ImportReport:
-    """Import ``data`` into the store, in a worker thread: reading, parsing and the store's
-    calls are synchronous, and must not stop the event loop serving other requests."""
-
-    def import_in_thread() -> ui.ImportReport:
-        with ui.SqliteRepository(settings.database) as repository:
-            return ui.import_file(data, repository, dry_run=switches.dry_run, lang=switches.lang,
-                                  on_error=switches.on_error, limits=settings.limits)
-
-    return await asyncio.to_thread(import_in_thread)
+async def run_import(pool: AsyncConnectionPool, limits: ui.Limits, data: bytes,
+                     switches: Switches) -> ui.ImportReport:
+    """Import ``data`` on a connection of the pool. Reading and parsing run in worker threads
+    (a workbook in a capped child process): only the database calls are awaited here, so
+    the other requests go on meanwhile."""
+    async with pool.connection() as connection:
+        # Planning and writing share one transaction (the repository's transaction(), which
+        # takes the store's import lock): two uploads never create the same client twice.
+        return await aio.import_file(data, AsyncPostgresRepository(connection), dry_run=switches.dry_run,
+                                     lang=switches.lang, on_error=switches.on_error, limits=limits)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     """The service for ``settings`` (default: read from the environment)."""
     settings = Settings.from_environ() if settings is None else settings
+    # Autocommit: the repository's transaction() is then the transaction (see upflow_import.postgres).
+    pool = AsyncConnectionPool(settings.dsn, min_size=1, max_size=settings.pool_size, open=False,
+                               kwargs={"autocommit": True})
 
     async def post_import(request: Request) -> Response:
         lang: Lang = "en"
@@ -178,7 +186,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         except BadRequest as error:
             return error_response(400, None, error.message, None)
         try:
-            report = await run_import(settings, data, switches)
+            report = await run_import(pool, settings.limits, data, switches)
         except ui.UpflowImportError as error:
             return library_error_response(error, lang)
         return report_response(report, lang)
@@ -196,9 +204,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # Opening the store creates (or migrates) its tables before the first request.
-        await asyncio.to_thread(lambda: ui.SqliteRepository(settings.database).close())
-        yield
+        await pool.open(wait=True)
+        try:
+            async with pool.connection() as connection:
+                await create_schema_async(connection)  # what exists already is left as it is
+            yield
+        finally:
+            await pool.close()
 
     return Starlette(
         routes=[Route("/imports", post_import, methods=["POST"]), Route("/health", health)],
