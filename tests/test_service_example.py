@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import os
 import signal
 import socket
@@ -30,6 +31,7 @@ xlsxwriter = pytest.importorskip("xlsxwriter")
 import upflow_import as ui  # noqa: E402
 from conftest import _fresh_database as fresh_database  # noqa: E402
 from upflow_import import report_json_schema  # noqa: E402
+from upflow_import.postgres import LOCK_KEY  # noqa: E402
 
 SERVICE = Path(__file__).resolve().parents[1] / "examples" / "service"
 EXAMPLES = SERVICE.parent
@@ -76,15 +78,16 @@ def running_service(postgres_server: str) -> Iterator[Service]:
 
 
 @contextmanager
-def serving(dsn: str) -> Iterator[str]:
-    """Run the example with uvicorn, as its README says, on a loopback port; yield its URL."""
+def serving(dsn: str, **settings: str) -> Iterator[str]:
+    """Run the example with uvicorn, as its README says, on a loopback port; yield its URL.
+    ``settings`` are more environment variables."""
     # The socket is bound here and handed to uvicorn (--fd): no race for a free port, and a
     # connection made before the app is ready waits in the backlog instead of failing.
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    env = {**os.environ, "DATABASE_URL": dsn, "UPFLOW_MAX_UPLOAD_BYTES": str(MAX_UPLOAD)}
+    env = {**os.environ, "DATABASE_URL": dsn, "UPFLOW_MAX_UPLOAD_BYTES": str(MAX_UPLOAD), **settings}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "app:create_app", "--app-dir", str(SERVICE),
          "--fd", str(listener.fileno()), "--log-level", "warning"],
@@ -166,6 +169,16 @@ def test_a_post_is_a_dry_run_by_default_and_writes_nothing(service: Service) -> 
     assert document["summary"]["contacts"]["create"] == 7
     assert len(document["operations"]) == 13
     assert service.count("clients") == 0 and service.count("contacts") == 0
+
+
+@pytest.mark.parametrize(("name", "lang"), [("clients_fr.csv", "en"), ("clients_with_errors.csv", "fr")])
+def test_the_document_is_the_command_lines_json_document(service: Service, name: str, lang: str) -> None:
+    path = EXAMPLES / name
+    response = service.post(name, path.read_bytes(), lang=lang)
+    # `check` plans against an empty store, as this dry run does against the empty database.
+    command_line = subprocess.run([sys.executable, "-m", "upflow_import", "check", str(path), "--json",
+                                   "--lang", lang], capture_output=True, check=False)
+    assert json.loads(command_line.stdout) == response.json()
 
 
 def test_dry_run_false_applies_and_a_second_upload_changes_nothing(service: Service) -> None:
@@ -255,6 +268,14 @@ def test_a_bad_switch_is_400_naming_it(service: Service, switches: dict[str, str
     assert name in response.json()["error"]["message"]
 
 
+def test_the_services_own_messages_speak_the_requests_language(service: Service) -> None:
+    response = service.post("clients.csv", csv_bytes([HEADERS, ["C1", "Acme", "Paris", "", "30"]]),
+                            lang="fr", on_error="ignorer")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "Le paramètre on_error doit valoir skip, abort, et non 'ignorer'.")
+
+
 def test_a_request_without_a_file_is_400(service: Service) -> None:
     response = httpx.post(f"{service.url}/imports", data={"dry_run": "false"}, timeout=30)
     assert response.status_code == 400
@@ -282,3 +303,36 @@ def test_two_concurrent_uploads_of_overlapping_files_create_each_client_once(ser
     assert sum(created) == 450  # every client created by exactly one of the two
     assert service.external_ids() == sorted(f"C{n}" for n in range(450))
     assert service.count("contacts") == 450
+
+
+def test_an_import_waits_for_the_store_lock_and_a_request_finding_no_connection_is_503(
+        postgres_dsn: str) -> None:
+    content = csv_bytes([HEADERS, ["C1", "Acme", "Paris", "", "30"]])
+    with serving(postgres_dsn, UPFLOW_POOL_SIZE="1", UPFLOW_POOL_TIMEOUT="0.5") as url, \
+            psycopg.connect(postgres_dsn, autocommit=True) as holder, \
+            psycopg.connect(postgres_dsn, autocommit=True) as other:
+
+        def waiting_for_the_lock() -> bool:
+            return bool(other.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                      "AND NOT granted").fetchone()[0])  # type: ignore[index]
+
+        async def scenario() -> tuple[httpx.Response, httpx.Response]:
+            async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+                with holder.transaction():
+                    # Another import of the same store holds its lock: this one waits for it,
+                    # on the service's only connection.
+                    holder.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+                    applying = asyncio.create_task(client.post(
+                        "/imports", params={"dry_run": "false"}, files={"file": ("a.csv", content)}))
+                    deadline = time.monotonic() + 10
+                    while not waiting_for_the_lock():
+                        assert time.monotonic() < deadline and not applying.done()
+                        await asyncio.sleep(0.02)
+                    busy = await client.post("/imports", files={"file": ("b.csv", content)})
+                    assert not applying.done()
+                return await applying, busy
+
+        applied, busy = asyncio.run(scenario())
+        assert busy.status_code == 503 and busy.json()["error"]["code"] is None
+        assert applied.status_code == 200
+        assert assert_report(applied.json())["summary"]["clients"]["create"] == 1

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any, get_args
 
 import attrs
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -39,6 +39,18 @@ ENVELOPE_BYTES = 64 * 1024
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 
+#: The service's own messages, in each language (the library's come from its issue catalogue).
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "switch": {"en": "The switch {name} must be one of {allowed}, not {value!r}.",
+               "fr": "Le paramètre {name} doit valoir {allowed}, et non {value!r}."},
+    "no_file": {"en": "Send the file as the field 'file' of a multipart/form-data body.",
+                "fr": "Envoyez le fichier dans le champ 'file' d'un corps multipart/form-data."},
+    "not_multipart": {"en": "The body is not a readable multipart/form-data form.",
+                      "fr": "Le corps de la requête n'est pas un formulaire multipart/form-data lisible."},
+    "busy": {"en": "Every database connection is in use; try again in a moment.",
+             "fr": "Toutes les connexions à la base de données sont occupées ; réessayez dans un instant."},
+}
+
 
 @attrs.frozen
 class Settings:
@@ -50,6 +62,8 @@ class Settings:
     max_upload_bytes: int = 10 * MiB
     #: The most database connections open at once, hence imports running at once.
     pool_size: int = 4
+    #: Seconds a request waits for a free connection before the service answers 503.
+    pool_timeout: float = 30.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -57,7 +71,8 @@ class Settings:
         if not dsn:
             raise RuntimeError("set DATABASE_URL to the PostgreSQL database the service imports into")
         return cls(dsn=dsn, max_upload_bytes=int(environ.get("UPFLOW_MAX_UPLOAD_BYTES", 10 * MiB)),
-                   pool_size=int(environ.get("UPFLOW_POOL_SIZE", 4)))
+                   pool_size=int(environ.get("UPFLOW_POOL_SIZE", 4)),
+                   pool_timeout=float(environ.get("UPFLOW_POOL_TIMEOUT", 30.0)))
 
     @property
     def limits(self) -> ui.Limits:
@@ -74,11 +89,15 @@ class Switches:
 
 
 class BadRequest(Exception):
-    """The request cannot be served as sent (400), in the caller's language where known."""
+    """The request cannot be served as sent (400): one of :data:`MESSAGES`."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def message_in(self, lang: Lang) -> str:
+        return MESSAGES[self.key][lang].format(**self.params)
 
 
 class UploadTooLarge(Exception):
@@ -124,27 +143,34 @@ def report_response(report: ui.ImportReport, lang: Lang) -> JSONResponse:
     return JSONResponse(report.to_dict(lang=lang), status_code=200 if report.ok else 422)
 
 
-def error_response(status: int, code: str | None, message: str, hint: str | None) -> JSONResponse:
+def error_response(status: int, code: str | None, message: str, hint: str | None = None) -> JSONResponse:
     """The command line's error document: ``{"error": {"code", "message", "hint"}}``."""
     return JSONResponse({"error": {"code": code, "message": message, "hint": hint}}, status_code=status)
 
 
 def library_error_response(error: ui.UpflowImportError, lang: Lang) -> JSONResponse:
+    """A file the library refused: 413 past a limit, else 400, with the issue's code and words."""
     status = 413 if isinstance(error, ui.FileTooLargeError) else 400
     return error_response(status, error.code, error.message_in(lang), error.issue.hint_in(lang))
+
+
+def lang_of(values: Mapping[str, Any]) -> Lang:
+    """The language asked for, when it is one (else English, for the message saying it is not)."""
+    lang = values.get("lang")
+    return lang if lang in LANGS else "en"
 
 
 def switches_of(values: Mapping[str, Any]) -> Switches:
     """The switches named in ``values`` (``dry_run``, ``lang``, ``on_error``), checked."""
     lang = values.get("lang", "en")
     if lang not in LANGS:
-        raise BadRequest(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+        raise BadRequest("switch", name="lang", allowed=", ".join(LANGS), value=lang)
     on_error = values.get("on_error", "skip")
     if on_error not in get_args(OnError):
-        raise BadRequest(f"on_error must be one of {', '.join(get_args(OnError))}, not {on_error!r}")
+        raise BadRequest("switch", name="on_error", allowed=", ".join(get_args(OnError)), value=on_error)
     dry_run = str(values.get("dry_run", "true")).lower()
     if dry_run not in _TRUE + _FALSE:
-        raise BadRequest(f"dry_run must be true or false, not {dry_run!r}")
+        raise BadRequest("switch", name="dry_run", allowed="true, false", value=dry_run)
     return Switches(dry_run=dry_run in _TRUE, lang=lang, on_error=on_error)
 
 
@@ -164,40 +190,40 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """The service for ``settings`` (default: read from the environment)."""
     settings = Settings.from_environ() if settings is None else settings
     # Autocommit: the repository's transaction() is then the transaction (see upflow_import.postgres).
-    pool = AsyncConnectionPool(settings.dsn, min_size=1, max_size=settings.pool_size, open=False,
-                               kwargs={"autocommit": True})
+    pool = AsyncConnectionPool(settings.dsn, min_size=1, max_size=settings.pool_size,
+                               timeout=settings.pool_timeout, open=False, kwargs={"autocommit": True})
 
     async def post_import(request: Request) -> Response:
-        lang: Lang = "en"
+        lang = lang_of(request.query_params)
         try:
-            # The file's bytes are bounded by UploadLimit; a multipart request carries one
-            # file and the few switches, nothing else.
+            # The body is bounded by UploadLimit; a multipart request carries one file and
+            # the few switches, nothing else.
             async with request.form(max_files=1, max_fields=8) as form:
                 values = {**request.query_params, **{k: v for k, v in form.items() if isinstance(v, str)}}
-                if values.get("lang") in LANGS:
-                    lang = values["lang"]
+                lang = lang_of(values)
                 switches = switches_of(values)
                 upload = form.get("file")
                 if not isinstance(upload, UploadFile):
-                    raise BadRequest("send the file as the multipart/form-data field 'file'")
+                    raise BadRequest("no_file")
                 data = await upload.read()
-        except HTTPException as error:  # a body that is not multipart/form-data as declared
-            return error_response(400, None, str(error.detail), None)
+        except HTTPException:  # Starlette's word for a body that is not the form it says it is
+            return error_response(400, None, MESSAGES["not_multipart"][lang])
         except BadRequest as error:
-            return error_response(400, None, error.message, None)
+            return error_response(400, None, error.message_in(lang))
         try:
             report = await run_import(pool, settings.limits, data, switches)
         except ui.UpflowImportError as error:
             return library_error_response(error, lang)
+        except PoolTimeout:
+            return error_response(503, None, MESSAGES["busy"][lang])
         return report_response(report, lang)
 
     async def upload_too_large(request: Request, error: Exception) -> Response:
         assert isinstance(error, UploadTooLarge)
+        # ``actual`` is the body's length, the file's and its multipart envelope's.
         too_large = ui.FileTooLargeError.of("file.too_large", limit="max_bytes", actual=error.received,
                                             maximum=settings.max_upload_bytes)
-        lang: Lang = request.query_params.get("lang", "en") if (
-            request.query_params.get("lang") in LANGS) else "en"  # type: ignore[assignment]
-        return library_error_response(too_large, lang)
+        return library_error_response(too_large, lang_of(request.query_params))
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
