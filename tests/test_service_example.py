@@ -245,6 +245,31 @@ def test_a_body_far_past_the_limit_is_refused_before_it_is_read(service: Service
     assert service.count("clients") == 0
 
 
+def test_a_streamed_body_without_a_length_is_refused_past_the_limit(service: Service) -> None:
+    sent = 0
+
+    def chunked_upload() -> Iterator[bytes]:  # no Content-Length: sent in chunks, as a stream
+        nonlocal sent
+        yield (b'--cut\r\nContent-Disposition: form-data; name="file"; filename="huge.csv"\r\n'
+               b"Content-Type: text/csv\r\n\r\n")
+        for _ in range(200):
+            chunk = b"a;b\n" * 4096
+            sent += len(chunk)
+            yield chunk
+        yield b"\r\n--cut--\r\n"
+
+    try:
+        response = httpx.post(f"{service.url}/imports", content=chunked_upload(), timeout=30,
+                              headers={"content-type": "multipart/form-data; boundary=cut"})
+    except httpx.TransportError:
+        # The server answered and closed the connection while the client was still sending.
+        assert sent < 200 * 4 * 4096
+    else:
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "file.too_large"
+    assert service.count("clients") == 0
+
+
 @pytest.mark.parametrize(("content", "code"), [
     (b"", "file.empty"),
     (b"PK\x03\x04 not really a workbook", None),
