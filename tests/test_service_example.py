@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 import os
 import signal
 import socket
@@ -172,13 +171,13 @@ def test_a_post_is_a_dry_run_by_default_and_writes_nothing(service: Service) -> 
 
 
 @pytest.mark.parametrize(("name", "lang"), [("clients_fr.csv", "en"), ("clients_with_errors.csv", "fr")])
-def test_the_document_is_the_command_lines_json_document(service: Service, name: str, lang: str) -> None:
+def test_the_document_is_the_command_lines_json_byte_for_byte(service: Service, name: str, lang: str) -> None:
     path = EXAMPLES / name
     response = service.post(name, path.read_bytes(), lang=lang)
     # `check` plans against an empty store, as this dry run does against the empty database.
     command_line = subprocess.run([sys.executable, "-m", "upflow_import", "check", str(path), "--json",
                                    "--lang", lang], capture_output=True, check=False)
-    assert json.loads(command_line.stdout) == response.json()
+    assert command_line.stdout == response.content + b"\n"
 
 
 def test_dry_run_false_applies_and_a_second_upload_changes_nothing(service: Service) -> None:

@@ -8,6 +8,8 @@ See README.md beside this file for the switches, the status codes, the settings 
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -138,9 +140,15 @@ class UploadLimit:
         await self.app(scope, bounded_receive, send)
 
 
-def report_response(report: ui.ImportReport, lang: Lang) -> JSONResponse:
+async def report_response(report: ui.ImportReport, lang: Lang) -> Response:
     """The report as the command line's ``--json`` document: 200 without errors, else 422."""
-    return JSONResponse(report.to_dict(lang=lang), status_code=200 if report.ok else 422)
+
+    def render() -> bytes:  # as ``upflow-import --json`` prints it
+        return json.dumps(report.to_dict(lang=lang), ensure_ascii=False).encode()
+
+    # The document of a large file takes a while to build: not on the event loop.
+    body = await asyncio.to_thread(render)
+    return Response(body, status_code=200 if report.ok else 422, media_type="application/json")
 
 
 def error_response(status: int, code: str | None, message: str, hint: str | None = None) -> JSONResponse:
@@ -216,7 +224,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return library_error_response(error, lang)
         except PoolTimeout:
             return error_response(503, None, MESSAGES["busy"][lang])
-        return report_response(report, lang)
+        return await report_response(report, lang)
 
     async def upload_too_large(request: Request, error: Exception) -> Response:
         assert isinstance(error, UploadTooLarge)
