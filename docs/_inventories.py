@@ -25,7 +25,8 @@ INVENTORIES: dict[str, tuple[str, str, str, list[tuple[str, str, str]]]] = {
         ("None", "py:data", "library/constants.html#$"),
         ("FileNotFoundError", "py:exception", "library/exceptions.html#$"),
         *((f"collections.abc.{name}", "py:class", "library/collections.abc.html#$")
-          for name in ("Callable", "Collection", "Hashable", "Iterable", "Iterator", "Mapping", "Sequence")),
+          for name in ("AsyncIterator", "Callable", "Collection", "Hashable", "Iterable", "Iterator",
+                       "Mapping", "Sequence")),
         ("contextlib.AbstractContextManager", "py:class", "library/contextlib.html#$"),
         ("os.PathLike", "py:class", "library/os.html#$"),
         ("subprocess", "py:module", "library/subprocess.html#module-subprocess"),
@@ -36,6 +37,10 @@ INVENTORIES: dict[str, tuple[str, str, str, list[tuple[str, str, str]]]] = {
         ("logging.DEBUG", "py:data", "library/logging.html#$"),
         ("logging.NullHandler", "py:class", "library/logging.handlers.html#$"),
         ("str.format", "py:method", "library/stdtypes.html#$"),
+    ]),
+    "psycopg": ("psycopg", "3", "https://www.psycopg.org/psycopg3/docs/", [
+        *((f"psycopg.{name}", "py:class", "api/connections.html#$")
+          for name in ("Connection", "AsyncConnection")),
     ]),
     "hypothesis": ("Hypothesis", "latest", "https://hypothesis.readthedocs.io/en/latest/", [
         ("hypothesis.strategies.SearchStrategy", "py:class", "reference/api.html#$"),

@@ -24,7 +24,7 @@ Design notes:
 - :func:`create_schema` makes the tables. The unique indexes make a
   duplicate impossible whatever the callers do: a client's external id; the
   normalised name of a client without external id (such a client is
-  identified by its name, DESIGN §6); a contact's normalised email; a
+  identified by its name); a contact's normalised email; a
   contact's external id; one main contact per client.
 - ``transaction()`` is ``connection.transaction()`` (a real transaction,
   or a savepoint when one is already open, so it nests), and the outermost
@@ -197,9 +197,9 @@ def _insert_many(table: str, fields: Sequence[Field], extra: Sequence[tuple[str,
         for name, sql_type in zip(names, types, strict=True))
     return (
         f"WITH input AS (SELECT nextval('{table}_id_seq') AS id, arrays.* "
-        f"FROM unnest({arrays}) WITH ORDINALITY AS arrays ({', '.join(names)}, position)), "
+        f"FROM unnest({arrays}) WITH ORDINALITY AS arrays ({', '.join(names)}, item_order)), "
         f"inserted AS (INSERT INTO {table} (id, {', '.join(names)}) SELECT input.id, {values} FROM input) "
-        "SELECT id FROM input ORDER BY position")
+        "SELECT id FROM input ORDER BY item_order")
 
 
 _INSERT_CLIENT = _insert_one("clients", _CLIENT_FIELDS, _CLIENT_EXTRA)
