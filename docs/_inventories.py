@@ -28,6 +28,12 @@ INVENTORIES: dict[str, tuple[str, str, str, list[tuple[str, str, str]]]] = {
           for name in ("AsyncIterator", "Callable", "Collection", "Hashable", "Iterable", "Iterator",
                        "Mapping", "Sequence")),
         ("contextlib.AbstractContextManager", "py:class", "library/contextlib.html#$"),
+        ("contextlib.AbstractAsyncContextManager", "py:class", "library/contextlib.html#$"),
+        *((f"collections.abc.{name}", "py:class", "library/collections.abc.html#$")
+          for name in ("Awaitable", "Coroutine")),
+        ("asyncio.Runner", "py:class", "library/asyncio-runner.html#$"),
+        # What autodoc makes of asyncio.Runner in a signature: the same page.
+        ("asyncio.runners.Runner", "py:class", "library/asyncio-runner.html#asyncio.Runner"),
         ("os.PathLike", "py:class", "library/os.html#$"),
         ("subprocess", "py:module", "library/subprocess.html#module-subprocess"),
         *((f"typing.{name}", "py:data", "library/typing.html#$") for name in ("Any", "ClassVar", "Literal")),

@@ -159,7 +159,7 @@ class SqlAlchemyRepository:
         for client in clients:
             main = mains.get(client.id)
             stored.append(StoredClient(
-                id=client.id, external_id=client.external_id, name=client.name, values=_load(client.data),
+                id=client.id, values=_load(client.data),
                 parent_id=client.parent_id, main_contact_id=None if main is None else main.id,
                 main_contact_email=None if main is None else main.email))
         return stored

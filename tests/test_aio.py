@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -20,6 +21,7 @@ from test_bulk_writes import BulkMemory, PoisonedMemory
 from test_pipeline_properties import csv_files
 from upflow_import import aio
 from upflow_import.apply import OperationStatus
+from upflow_import.fields import Field
 from upflow_import.testing.strategies import import_files
 
 T = TypeVar("T")
@@ -241,3 +243,32 @@ def test_a_sync_repository_is_refused_with_a_clear_error() -> None:
 def test_a_repository_missing_a_method_is_refused_before_reading() -> None:
     with pytest.raises(TypeError, match="lacks"):
         run(aio.import_file(b"not even read", object()))
+
+
+def test_a_typed_use_passes_mypy_strict_and_a_sync_repository_does_not(tmp_path: Path) -> None:
+    api = pytest.importorskip("mypy.api")
+    typed = Path(__file__).parent / "typed" / "test_typed_aio.py"
+    out, err, status = api.run(["--strict", "--no-error-summary", str(typed)])
+    assert status == 0, out + err
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(typed.read_text("utf-8").replace(
+        "repository = aio.AsyncInMemoryRepository(transactional=True, bulk_writes=True)",
+        "repository = aio.AsyncInMemoryRepository(transactional=True, bulk_writes=True).sync"),
+        encoding="utf-8")
+    out, err, status = api.run(["--strict", "--no-error-summary", str(wrong)])
+    assert status == 1 and '"InMemoryRepository"' in out and "AsyncRepository[int]" in out, out + err
+
+
+def test_mappings_are_remembered_and_recalled_as_by_the_synchronous_import() -> None:
+    first = "Société;Secteur\nAcme;Nord\n".encode()
+    again = "Secteur;Société\nSud;Globex\n".encode()
+    sync = ui.InMemoryRepository()
+    asynchronous = aio.AsyncInMemoryRepository()
+    expected = [report_json(ui.import_file(first, sync, mapping={"Secteur": "client.state"})),
+                report_json(ui.import_file(again, sync, dry_run=True))]
+    reports = [run(aio.import_file(first, asynchronous, mapping={"Secteur": "client.state"})),
+               run(aio.import_file(again, asynchronous, dry_run=True))]
+    assert [report_json(report) for report in reports] == expected
+    assert [issue.code for issue in reports[1].issues] == ["mapping.remembered"]
+    assert asynchronous.sync.clients()[0].values[Field.CLIENT_STATE] == "Nord"
+

@@ -65,6 +65,22 @@ def test_a_cancelled_import_stops_its_worker_thread_before_the_coroutine_ends() 
     assert SlowRows.PAUSE_AT <= rows.taken <= SlowRows.PAUSE_AT + 512 < ROWS
 
 
+def test_a_table_given_to_a_cancelled_import_reads_as_before() -> None:
+    async def scenario() -> ui.Table:
+        rows = SlowRows(asyncio.get_running_loop())
+        table = ui.Table(format="csv", headers=["Code client", "Nom du client"], rows=rows)
+        task = asyncio.create_task(aio.import_file(table, aio.AsyncInMemoryRepository()))
+        await asyncio.wait_for(rows.paused.wait(), 30)
+        task.cancel()
+        rows.release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return table
+
+    table = asyncio.run(scenario())
+    assert sum(1 for _ in table.rows) == ROWS
+
+
 def test_a_cancelled_import_writes_nothing() -> None:
     async def scenario() -> aio.AsyncInMemoryRepository:
         rows = SlowRows(asyncio.get_running_loop())
@@ -130,3 +146,39 @@ def test_a_cancelled_isolated_read_kills_the_readers_child() -> None:
     while _alive(child):
         assert time.monotonic() < deadline, f"the reader's child {child} still runs after the cancellation"
         time.sleep(0.01)
+
+
+def test_an_import_cancelled_while_writing_in_a_transaction_is_rolled_back() -> None:
+    class Stalling(aio.AsyncInMemoryRepository):
+        """Its third write waits until the test says so."""
+
+        def __init__(self) -> None:
+            super().__init__(transactional=True)
+            self.writes = 0
+            self.stalled = asyncio.Event()
+
+        async def create_client(self, record: ui.ClientRecord, parent_id: object) -> int:
+            self.writes += 1
+            if self.writes == 3:
+                self.stalled.set()
+                await asyncio.Event().wait()  # never set: only a cancellation ends it
+            return await super().create_client(record, parent_id)
+
+    data = "Identifiant Client;Nom du client\n" + "".join(f"C{n};Client {n}\n" for n in range(5))
+
+    async def scenario() -> Stalling:
+        repository = Stalling()
+        task = asyncio.create_task(aio.import_file(data.encode(), repository))
+        await asyncio.wait_for(repository.stalled.wait(), 30)
+        assert len(repository.sync.clients()) == 2  # written inside the transaction, not committed
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert repository.sync.clients() == []
+        # The transaction is over: the next import of the same store is not kept waiting.
+        repository.writes = 10
+        report = await asyncio.wait_for(aio.import_file(data.encode(), repository), 30)
+        assert report.ok and report.summary.clients.create == 5
+        return repository
+
+    assert len(asyncio.run(scenario()).sync.clients()) == 5

@@ -175,7 +175,8 @@ def test_the_plugin_is_registered_through_a_pytest11_entry_point() -> None:
 def test_a_typed_subclass_passes_mypy_strict_and_a_wrong_one_does_not(tmp_path: Path) -> None:
     api = pytest.importorskip("mypy.api")
     typed = Path(__file__).parent / "typed" / "test_typed_contract.py"
-    out, err, status = api.run(["--strict", "--no-error-summary", str(typed)])
+    # Every typed use in tests/typed (the contract kit; a repository keyed by int) passes.
+    out, err, status = api.run(["--strict", "--no-error-summary", str(typed.parent)])
     assert status == 0, out + err
     wrong = tmp_path / "wrong.py"
     wrong.write_text(typed.read_text("utf-8").replace(

@@ -161,6 +161,21 @@ def test_the_sqlalchemy_example_imports_a_file_into_a_database(
     assert "clients: created 0, updated 0, unchanged 6" in capsys.readouterr().out
 
 
+def test_the_async_example_imports_files_at_once_and_skips_the_one_with_errors(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = [EXAMPLES / name for name in ("clients_fr.csv", "clients_en.xlsx", "clients_with_errors.csv")]
+    done = run(EXAMPLES / "async_import.py", *files, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "clients_fr.csv: 8 rows; clients created 6, updated 0; contacts created 7" in done.stdout
+    assert "clients_en.xlsx: 5 rows; clients created 4, updated 0; contacts created 5" in done.stdout
+    assert "clients_with_errors.csv: value.invalid_email at row 7" in done.stdout
+    assert "clients_with_errors.csv: not imported (errors above)" in done.stdout
+    assert "store: 10 clients, 12 contacts" in done.stdout
+    async_example = load_example("async_import")
+    assert async_example.main([str(EXAMPLES / "clients_fr.csv")]) == 0
+    assert "store: 6 clients, 7 contacts" in capsys.readouterr().out
+
+
 # -- the SQLAlchemy repository under the contract test-kit -----------------------------------------
 
 sqlalchemy_example = load_example("sqlalchemy_repository")

@@ -31,9 +31,8 @@ NOTHING = frozenset[str]()
 
 
 def stored_acme() -> ui.StoredClient:
-    return ui.StoredClient(id=41, external_id="C1", name="Acme",
-                           values={Field.CLIENT_EXTERNAL_ID: "C1", Field.CLIENT_NAME: "Acme",
-                                   Field.CLIENT_CITY: "Lyon"})
+    return ui.StoredClient(id=41, values={Field.CLIENT_EXTERNAL_ID: "C1", Field.CLIENT_NAME: "Acme",
+                                          Field.CLIENT_CITY: "Lyon"})
 
 
 def finish(steps: Generator[Any, object, Any], answer: object) -> Any:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import upflow_import as ui
 from planner_helpers import parsed_import, plan_rows, seed_client
+from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name
 from upflow_import.resolution import external_ids_to_find, index_rows, names_to_find, suggest
 
@@ -85,7 +86,7 @@ def test_only_the_names_the_file_cannot_resolve_are_looked_up() -> None:
     assert external_ids_to_find(index) == ["C1", "C2", "C3", "C9"]
     # C1..C3 are new here, so their names are asked too (to warn about a stored namesake).
     assert sorted(names_to_find(index, {})) == ["acme", "globex", "hooli", "initech", "umbrella"]
-    stored = ui.StoredClient(1, "C1", "Acme")
+    stored = ui.StoredClient(1, {Field.CLIENT_EXTERNAL_ID: "C1", Field.CLIENT_NAME: "Acme"})
     assert "acme" not in names_to_find(index, {"C1": stored})
 
 

@@ -16,15 +16,15 @@ from upflow_import.planning.types import (
     Progress,
 )
 from upflow_import.planning.writer import check_batch_size
-from upflow_import.repository import Repository, check_repository, transaction_of
+from upflow_import.repository import IdT, Repository, check_repository, transaction_of
 
 __all__ = [
     "DEFAULT_BATCH_SIZE", "ApplyResult", "OperationResult", "OperationStatus", "apply", "plan_and_apply",
 ]
 
 
-def apply(plan: Plan, repository: Repository, *, progress: Progress | None = None,
-          batch_size: int = DEFAULT_BATCH_SIZE) -> ApplyResult:
+def apply(plan: Plan[IdT], repository: Repository[IdT], *, progress: Progress | None = None,
+          batch_size: int = DEFAULT_BATCH_SIZE) -> ApplyResult[IdT]:
     """Write the operations of ``plan`` to ``repository``, in order.
 
     When the repository offers ``transaction()``, every write runs inside
@@ -53,9 +53,9 @@ def apply(plan: Plan, repository: Repository, *, progress: Progress | None = Non
     return _write(repository, progress, batch_size, plan)[1]
 
 
-def plan_and_apply(repository: Repository, make_plan: Callable[[], Plan], *,
+def plan_and_apply(repository: Repository[IdT], make_plan: Callable[[], Plan[IdT]], *,
                    progress: Progress | None = None,
-                   batch_size: int = DEFAULT_BATCH_SIZE) -> tuple[Plan, ApplyResult]:
+                   batch_size: int = DEFAULT_BATCH_SIZE) -> tuple[Plan[IdT], ApplyResult[IdT]]:
     """Plan with ``make_plan()`` and write the plan, both inside one ``transaction()`` of the
     repository when it offers one (as :func:`apply` alone, otherwise).
 
@@ -70,14 +70,14 @@ def plan_and_apply(repository: Repository, make_plan: Callable[[], Plan], *,
     return _write(repository, progress, batch_size, make_plan)
 
 
-def _write(repository: Repository, progress: Progress | None, batch_size: int,
-           source: Plan | Callable[[], Plan]) -> tuple[Plan, ApplyResult]:
+def _write(repository: Repository[IdT], progress: Progress | None, batch_size: int,
+           source: Plan[IdT] | Callable[[], Plan[IdT]]) -> tuple[Plan[IdT], ApplyResult[IdT]]:
     offers = offers_of(repository)
 
     def call(method: str, args: tuple[object, ...]) -> object:
         return getattr(repository, method)(*args)
 
-    def written(planned: Plan, *, transactional: bool) -> ApplyResult:
+    def written(planned: Plan[IdT], *, transactional: bool) -> ApplyResult[IdT]:
         steps = applying(planned, offers=offers, batch_size=batch_size, progress=progress,
                          transactional=transactional)
         with stage("apply", progress):
@@ -90,8 +90,8 @@ def _write(repository: Repository, progress: Progress | None, batch_size: int,
     # A plan given beforehand is reported as lost if the transaction cannot even be opened;
     # one made inside the transaction only exists once it is open.
     planned_before = source if isinstance(source, Plan) else None
-    planned_inside: Plan | None = None
-    result: ApplyResult | None = None
+    planned_inside: Plan[IdT] | None = None
+    result: ApplyResult[IdT] | None = None
     try:
         with transaction():
             planned_inside = source if isinstance(source, Plan) else source()

@@ -10,7 +10,7 @@ import attrs
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name, normalize_reference
 from upflow_import.model import ClientRecord, ContactRecord, FieldValue
-from upflow_import.repository import ClientChanges, ContactChanges, Id, StoredClient, StoredContact
+from upflow_import.repository import ClientChanges, ContactChanges, StoredClient, StoredContact
 
 __all__ = ["InMemoryRepository"]
 
@@ -41,12 +41,12 @@ class InMemoryRepository:
         dunning_plans: Iterable[str] | None = None,
     ) -> None:
         self._transactional = transactional
-        self._clients: dict[Id, StoredClient] = {}
-        self._contacts: dict[Id, StoredContact] = {}
-        self._by_external_id: dict[str, Id] = {}
-        self._by_name: dict[str, dict[Id, None]] = {}
-        self._by_email: dict[str, Id] = {}
-        self._by_contact_external_id: dict[str, Id] = {}
+        self._clients: dict[int, StoredClient[int]] = {}
+        self._contacts: dict[int, StoredContact[int]] = {}
+        self._by_external_id: dict[str, int] = {}
+        self._by_name: dict[str, dict[int, None]] = {}
+        self._by_email: dict[str, int] = {}
+        self._by_contact_external_id: dict[str, int] = {}
         self._account_managers: dict[str, str] | None = None
         self._dunning_plans: dict[str, None] | None = None
         self._next_id = 1
@@ -120,53 +120,53 @@ class InMemoryRepository:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    def find_clients_by_external_ids(self, external_ids: Sequence[str]) -> list[StoredClient]:
+    def find_clients_by_external_ids(self, external_ids: Sequence[str]) -> list[StoredClient[int]]:
         """Stored clients whose external id is one of ``external_ids`` (exact match)."""
         found = (self._by_external_id.get(external_id) for external_id in dict.fromkeys(external_ids))
         return [self._clients[client_id] for client_id in found if client_id is not None]
 
-    def find_clients_by_ids(self, ids: Sequence[Id]) -> list[StoredClient]:
+    def find_clients_by_ids(self, ids: Sequence[int]) -> list[StoredClient[int]]:
         """Stored clients whose store id is one of ``ids``."""
         return [self._clients[client_id] for client_id in dict.fromkeys(ids) if client_id in self._clients]
 
-    def find_clients_by_names(self, names: Sequence[str]) -> list[StoredClient]:
+    def find_clients_by_names(self, names: Sequence[str]) -> list[StoredClient[int]]:
         """Stored clients whose normalised name is one of ``names``."""
         return [self._clients[client_id]
                 for name in dict.fromkeys(names) for client_id in self._by_name.get(name, ())]
 
-    def find_contacts_by_emails(self, emails: Sequence[str]) -> list[StoredContact]:
+    def find_contacts_by_emails(self, emails: Sequence[str]) -> list[StoredContact[int]]:
         """Stored contacts whose normalised email is one of ``emails``."""
         found = (self._by_email.get(email) for email in dict.fromkeys(emails))
         return [self._contacts[contact_id] for contact_id in found if contact_id is not None]
 
-    def find_contacts_by_external_ids(self, external_ids: Sequence[str]) -> list[StoredContact]:
+    def find_contacts_by_external_ids(self, external_ids: Sequence[str]) -> list[StoredContact[int]]:
         """Stored contacts whose ``contact.external_id`` is one of ``external_ids``."""
         found = (self._by_contact_external_id.get(external_id) for external_id in dict.fromkeys(external_ids))
         return [self._contacts[contact_id] for contact_id in found if contact_id is not None]
 
     # -- read-back helpers for tests ----------------------------------------------------------
 
-    def clients(self) -> list[StoredClient]:
+    def clients(self) -> list[StoredClient[int]]:
         """Every stored client, in creation order."""
         return list(self._clients.values())
 
-    def contacts(self) -> list[StoredContact]:
+    def contacts(self) -> list[StoredContact[int]]:
         """Every stored contact, in creation order."""
         return list(self._contacts.values())
 
-    def client(self, client_id: Id) -> StoredClient:
+    def client(self, client_id: int) -> StoredClient[int]:
         """The stored client ``client_id`` (``KeyError`` if unknown)."""
         return self._clients[client_id]
 
-    def contact(self, contact_id: Id) -> StoredContact:
+    def contact(self, contact_id: int) -> StoredContact[int]:
         """The stored contact ``contact_id`` (``KeyError`` if unknown)."""
         return self._contacts[contact_id]
 
-    def client_by_external_id(self, external_id: str) -> StoredClient:
+    def client_by_external_id(self, external_id: str) -> StoredClient[int]:
         """The stored client with this external id (``KeyError`` if none)."""
         return self._clients[self._by_external_id[external_id]]
 
-    def contacts_of(self, client_id: Id) -> list[StoredContact]:
+    def contacts_of(self, client_id: int) -> list[StoredContact[int]]:
         """The contacts of ``client_id``, in creation order."""
         return [contact for contact in self._contacts.values() if contact.client_id == client_id]
 
@@ -177,13 +177,13 @@ class InMemoryRepository:
         self._next_id += 1
         return new_id
 
-    def _check_client(self, client_id: Id) -> StoredClient:
+    def _check_client(self, client_id: int) -> StoredClient[int]:
         client = self._clients.get(client_id)
         if client is None:
             raise KeyError(f"no client has id {client_id!r}")
         return client
 
-    def create_client(self, record: ClientRecord, parent_id: Id | None) -> int:
+    def create_client(self, record: ClientRecord, parent_id: int | None) -> int:
         """Store a new client and return its id."""
         if record.name is None:
             raise ValueError("a client needs a name to be created")
@@ -192,15 +192,12 @@ class InMemoryRepository:
         if parent_id is not None:
             self._check_client(parent_id)
         client_id = self._new_id()
-        self._clients[client_id] = StoredClient(
-            id=client_id, external_id=record.external_id, name=record.name, values=record.values(),
-            parent_id=parent_id,
-        )
+        self._clients[client_id] = StoredClient(id=client_id, values=record.values(), parent_id=parent_id)
         self._index_client(self._clients[client_id])
         self.writes += 1
         return client_id
 
-    def update_client(self, client_id: Id, changes: ClientChanges) -> None:
+    def update_client(self, client_id: int, changes: ClientChanges[int]) -> None:
         """Change only the fields in ``changes``, and the parent when one is given."""
         client = self._check_client(client_id)
         values = dict(client.values)
@@ -215,34 +212,29 @@ class InMemoryRepository:
         if changes.parent_id is not None:
             self._check_client(changes.parent_id)
             parent_id = changes.parent_id
-        updated = attrs.evolve(
-            client,
-            external_id=None if external_id is None else str(external_id),
-            name=str(values.get(Field.CLIENT_NAME, client.name)),
-            values=values,
-            parent_id=parent_id,
-        )
+        updated = attrs.evolve(client, values=values, parent_id=parent_id)
         self._unindex_client(client)
         self._clients[client.id] = updated
         self._index_client(updated)
         self.writes += 1
 
-    def _index_client(self, client: StoredClient) -> None:
+    def _index_client(self, client: StoredClient[int]) -> None:
         if client.external_id is not None:
             self._by_external_id[client.external_id] = client.id
         self._by_name.setdefault(normalize_name(client.name), {})[client.id] = None
 
-    def _unindex_client(self, client: StoredClient) -> None:
+    def _unindex_client(self, client: StoredClient[int]) -> None:
         if client.external_id is not None:
             del self._by_external_id[client.external_id]
         self._by_name[normalize_name(client.name)].pop(client.id, None)
 
-    def _check_main(self, client: StoredClient, contact_id: Id | None, is_main: FieldValue | None) -> None:
+    def _check_main(self, client: StoredClient[int], contact_id: int | None,
+                    is_main: FieldValue | None) -> None:
         # One main contact per client: promoting another one without demoting first is a caller bug.
         if is_main is True and client.main_contact_id not in (None, contact_id):
             raise ValueError(f"client {client.id!r} already has the main contact {client.main_contact_id!r}")
 
-    def _set_main(self, client_id: Id, contact: StoredContact, is_main: FieldValue | None) -> None:
+    def _set_main(self, client_id: int, contact: StoredContact[int], is_main: FieldValue | None) -> None:
         client = self._clients[client_id]
         if is_main is True:
             self._clients[client_id] = attrs.evolve(
@@ -252,7 +244,7 @@ class InMemoryRepository:
                 client, main_contact_id=None if is_main is False else contact.id,
                 main_contact_email=None if is_main is False else contact.email)
 
-    def create_contact(self, client_id: Id, record: ContactRecord) -> int:
+    def create_contact(self, client_id: int, record: ContactRecord) -> int:
         """Store a new contact of ``client_id`` and return its id."""
         client = self._check_client(client_id)
         key = record.key
@@ -274,7 +266,7 @@ class InMemoryRepository:
         self.writes += 1
         return contact_id
 
-    def update_contact(self, contact_id: Id, changes: ContactChanges) -> None:
+    def update_contact(self, contact_id: int, changes: ContactChanges) -> None:
         """Change only the fields in ``changes``; ``contact.is_main`` ``False`` demotes."""
         contact = self._contacts.get(contact_id)
         if contact is None:

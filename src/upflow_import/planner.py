@@ -22,7 +22,7 @@ from upflow_import.planning.types import (
     UpdateClient,
     UpdateContact,
 )
-from upflow_import.repository import Repository, check_repository
+from upflow_import.repository import IdT, Repository, check_repository
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -45,12 +45,12 @@ __all__ = [
 
 def plan(
     parsed: ParsedImport,
-    repository: Repository,
+    repository: Repository[IdT],
     *,
     on_error: OnError = "skip",
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Progress | None = None,
-) -> Plan:
+) -> Plan[IdT]:
     """Plan the import of ``parsed`` into ``repository``, reading it but never writing.
 
     The repository is read in batches of at most ``chunk_size`` keys per call

@@ -470,8 +470,6 @@ class SqliteRepository:
         client_id, parent_id, *cells, main_contact_id, main_contact_email = row
         return StoredClient(
             id=client_id,
-            external_id=cells[0],
-            name=cells[1],
             values=_read(_CLIENT_READERS, cells),
             parent_id=parent_id,
             main_contact_id=main_contact_id,

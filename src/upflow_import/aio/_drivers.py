@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
 from upflow_import._stages import logger, stage
+from upflow_import.aio._protocols import AsyncRepository
 from upflow_import.aio._threads import off_loop
 from upflow_import.apply import DEFAULT_BATCH_SIZE, ApplyResult
 from upflow_import.model import ParsedImport
@@ -108,7 +109,7 @@ async def _apply(planned: Plan, repository: object, progress: Progress | None, b
         return await _drive(steps, repository, threaded=False)
 
 
-async def plan(parsed: ParsedImport, repository: object, *, on_error: OnError = "skip",
+async def plan(parsed: ParsedImport, repository: AsyncRepository[Any], *, on_error: OnError = "skip",
                chunk_size: int = DEFAULT_CHUNK_SIZE, progress: Progress | None = None) -> Plan:
     """:func:`upflow_import.plan` for an :class:`~upflow_import.aio.AsyncRepository`: the same
     reads (batched, ``chunk_size`` keys per call), awaited, and the same plan.
@@ -121,7 +122,7 @@ async def plan(parsed: ParsedImport, repository: object, *, on_error: OnError = 
     return await _plan(parsed, repository, on_error, chunk_size, progress)
 
 
-async def apply(plan: Plan, repository: object, *, progress: Progress | None = None,
+async def apply(plan: Plan, repository: AsyncRepository[Any], *, progress: Progress | None = None,
                 batch_size: int = DEFAULT_BATCH_SIZE) -> ApplyResult:
     """:func:`upflow_import.apply` for an :class:`~upflow_import.aio.AsyncRepository`: the same
     writes in the same order, awaited, with the same outcome.
@@ -136,19 +137,16 @@ async def apply(plan: Plan, repository: object, *, progress: Progress | None = N
     return (await _write(repository, plan, progress, batch_size))[1]
 
 
-async def plan_and_apply(repository: object, parsed: ParsedImport, *, on_error: OnError = "skip",
-                         chunk_size: int = DEFAULT_CHUNK_SIZE, progress: Progress | None = None,
+async def plan_and_apply(repository: AsyncRepository[Any], make_plan: Callable[[], Awaitable[Plan]], *,
+                         progress: Progress | None = None,
                          batch_size: int = DEFAULT_BATCH_SIZE) -> tuple[Plan, ApplyResult]:
-    """Plan ``parsed`` and write the plan, both inside one ``async with repository.transaction()``
-    when the repository offers it (as :func:`upflow_import.import_file` does)."""
+    """Plan with ``await make_plan()`` (which calls :func:`plan`) and write the plan, both inside
+    one ``async with repository.transaction()`` when the repository offers it (as :func:`apply`
+    alone, otherwise), as :func:`import_file` does: another import of the same store then
+    cannot plan against the state this one is about to change. If ``make_plan()`` raises,
+    nothing was written and the exception propagates."""
     check_repository(repository)
-    check_planning(on_error, chunk_size)
     check_batch_size(batch_size)
-
-    async def make_plan() -> Plan:
-        with stage("plan", progress):
-            return await _plan(parsed, repository, on_error, chunk_size, progress)
-
     return await _write(repository, make_plan, progress, batch_size)
 
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import inspect
+
+# SourceLike spells "os.PathLike[str]" as a string: the documentation's reading of this
+# module's annotations resolves it here, as it does in upflow_import.api.
+import os  # noqa: F401
 from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 from upflow_import._cancel import checked_rows, current
 from upflow_import._stages import logger, stage
 from upflow_import.aio._drivers import plan as plan_async
 from upflow_import.aio._drivers import plan_and_apply
+from upflow_import.aio._protocols import AsyncRepository
 from upflow_import.aio._threads import off_loop
 from upflow_import.api import ImportSource, _check_arguments, _table_of
 from upflow_import.fields import Field
@@ -25,7 +31,7 @@ from upflow_import.mapping_memory import (
 )
 from upflow_import.model import ParsedImport
 from upflow_import.parsing import parse
-from upflow_import.planner import OnError, Progress
+from upflow_import.planner import OnError, Plan, Progress
 from upflow_import.report import ImportReport
 from upflow_import.repository import check_repository
 from upflow_import.table import Table
@@ -35,7 +41,7 @@ __all__ = ["import_file"]
 
 async def import_file(
     source: ImportSource,
-    repository: object,
+    repository: AsyncRepository[Any],
     *,
     mapping: ColumnMapping | Mapping[str, str | Field | None] | None = None,
     sheet: str | None = None,
@@ -87,7 +93,12 @@ async def import_file(
         with stage("plan", progress):
             planned = await plan_async(parsed, repository, on_error=on_error, progress=progress)
         return await off_loop(partial(ImportReport.build, parsed, planned, None, lang=lang))
-    planned, result = await plan_and_apply(repository, parsed, on_error=on_error, progress=progress)
+
+    async def make_plan() -> Plan:
+        with stage("plan", progress):
+            return await plan_async(parsed, repository, on_error=on_error, progress=progress)
+
+    planned, result = await plan_and_apply(repository, make_plan, progress=progress)
     if mapping is not None and remember_mapping:
         await _remember(repository, parsed)
     return await off_loop(partial(ImportReport.build, parsed, planned, result, lang=lang))
@@ -107,14 +118,17 @@ def _read(source: ImportSource, *, sheet: str | None, encoding: str | None, deli
 def _map_and_parse(table: Table, mapping: ColumnMapping | Mapping[str, str | Field | None] | None, *,
                    limits: Limits | None, progress: Progress | None, recalled: bool) -> ParsedImport:
     cancellation = current()
+    rows = table._rows_factory
     if cancellation is not None:
         # The rows of a CSV file are decoded as they are parsed: the longest loop of the thread.
-        rows = table._rows_factory
         table._rows_factory = lambda: checked_rows(rows(), cancellation)
-    with stage("map", progress):
-        column_mapping = auto_map(table, overrides=mapping)
-    with stage("parse", progress):
-        parsed = parse(table, column_mapping, limits=limits)
+    try:
+        with stage("map", progress):
+            column_mapping = auto_map(table, overrides=mapping)
+        with stage("parse", progress):
+            parsed = parse(table, column_mapping, limits=limits)
+    finally:
+        table._rows_factory = rows  # the caller's own Table is given back as it came
     logger.debug("parse: %d rows", len(parsed.rows))
     return with_recall_notice(parsed) if recalled else parsed
 

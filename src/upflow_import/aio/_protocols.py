@@ -3,12 +3,12 @@ protocols, each method a coroutine."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from upflow_import.model import ClientRecord, ContactRecord
-from upflow_import.repository import ClientChanges, ContactChanges, StoredClient, StoredContact
+from upflow_import.repository import ClientChanges, ContactChanges, IdT, StoredClient, StoredContact
 
 __all__ = [
     "AsyncMappingMemory",
@@ -19,10 +19,6 @@ __all__ = [
     "AsyncSupportsReferenceListing",
     "AsyncSupportsTransaction",
 ]
-
-#: The caller's id type: whatever its ``create_*`` coroutines return.
-IdT = TypeVar("IdT", bound=Hashable)
-IdT_contra = TypeVar("IdT_contra", bound=Hashable, contravariant=True)
 
 
 @runtime_checkable
@@ -38,15 +34,15 @@ class AsyncRepository(Protocol[IdT]):
     used when the repository has it, as with the synchronous API.
     """
 
-    async def find_clients_by_external_ids(self, external_ids: Sequence[str]) -> Iterable[StoredClient]:
+    async def find_clients_by_external_ids(self, external_ids: Sequence[str]) -> Iterable[StoredClient[IdT]]:
         """Stored clients whose external id is one of ``external_ids`` (exact match)."""
         ...
 
-    async def find_clients_by_names(self, names: Sequence[str]) -> Iterable[StoredClient]:
+    async def find_clients_by_names(self, names: Sequence[str]) -> Iterable[StoredClient[IdT]]:
         """Stored clients whose ``normalize_name(name)`` is one of ``names``."""
         ...
 
-    async def find_contacts_by_emails(self, emails: Sequence[str]) -> Iterable[StoredContact]:
+    async def find_contacts_by_emails(self, emails: Sequence[str]) -> Iterable[StoredContact[IdT]]:
         """Stored contacts whose ``normalize_email(email)`` is one of ``emails``."""
         ...
 
@@ -62,7 +58,7 @@ class AsyncRepository(Protocol[IdT]):
         """Store a new client and return its id."""
         ...
 
-    async def update_client(self, client_id: IdT, changes: ClientChanges) -> None:
+    async def update_client(self, client_id: IdT, changes: ClientChanges[IdT]) -> None:
         """Change only the fields in ``changes``."""
         ...
 
@@ -84,19 +80,20 @@ class AsyncSupportsTransaction(Protocol):
 
 
 @runtime_checkable
-class AsyncSupportsContactExternalIds(Protocol):
+class AsyncSupportsContactExternalIds(Protocol[IdT]):
     """Optional: lets the planner report a contact id already used by another stored contact."""
 
-    async def find_contacts_by_external_ids(self, external_ids: Sequence[str]) -> Iterable[StoredContact]:
+    async def find_contacts_by_external_ids(self, external_ids: Sequence[str],
+                                            ) -> Iterable[StoredContact[IdT]]:
         """Stored contacts whose ``contact.external_id`` is one of ``external_ids`` (exact match)."""
         ...
 
 
 @runtime_checkable
-class AsyncSupportsClientIds(Protocol[IdT_contra]):
+class AsyncSupportsClientIds(Protocol[IdT]):
     """Optional: lets reports name a stored client the file does not mention by its own keys."""
 
-    async def find_clients_by_ids(self, ids: Sequence[IdT_contra]) -> Iterable[StoredClient]:
+    async def find_clients_by_ids(self, ids: Sequence[IdT]) -> Iterable[StoredClient[IdT]]:
         """Stored clients whose store id is one of ``ids``."""
         ...
 
@@ -124,7 +121,7 @@ class AsyncSupportsBulkWrites(Protocol[IdT]):
         """``create_client(record, parent_id)`` for each item; the new ids, in order."""
         ...
 
-    async def update_clients(self, items: Sequence[tuple[IdT, ClientChanges]]) -> None:
+    async def update_clients(self, items: Sequence[tuple[IdT, ClientChanges[IdT]]]) -> None:
         """``update_client(client_id, changes)`` for each item."""
         ...
 

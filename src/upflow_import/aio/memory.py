@@ -12,7 +12,6 @@ from upflow_import.model import ClientRecord, ContactRecord
 from upflow_import.repository import (
     ClientChanges,
     ContactChanges,
-    Id,
     StoredClient,
     StoredContact,
     transaction_of,
@@ -80,23 +79,23 @@ class AsyncInMemoryRepository:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    async def find_clients_by_external_ids(self, external_ids: Sequence[str]) -> list[StoredClient]:
+    async def find_clients_by_external_ids(self, external_ids: Sequence[str]) -> list[StoredClient[int]]:
         """Stored clients whose external id is one of ``external_ids`` (exact match)."""
         return await self._answer(lambda: self.sync.find_clients_by_external_ids(external_ids))
 
-    async def find_clients_by_names(self, names: Sequence[str]) -> list[StoredClient]:
+    async def find_clients_by_names(self, names: Sequence[str]) -> list[StoredClient[int]]:
         """Stored clients whose normalised name is one of ``names``."""
         return await self._answer(lambda: self.sync.find_clients_by_names(names))
 
-    async def find_clients_by_ids(self, ids: Sequence[Id]) -> list[StoredClient]:
+    async def find_clients_by_ids(self, ids: Sequence[int]) -> list[StoredClient[int]]:
         """Stored clients whose store id is one of ``ids``."""
         return await self._answer(lambda: self.sync.find_clients_by_ids(ids))
 
-    async def find_contacts_by_emails(self, emails: Sequence[str]) -> list[StoredContact]:
+    async def find_contacts_by_emails(self, emails: Sequence[str]) -> list[StoredContact[int]]:
         """Stored contacts whose normalised email is one of ``emails``."""
         return await self._answer(lambda: self.sync.find_contacts_by_emails(emails))
 
-    async def find_contacts_by_external_ids(self, external_ids: Sequence[str]) -> list[StoredContact]:
+    async def find_contacts_by_external_ids(self, external_ids: Sequence[str]) -> list[StoredContact[int]]:
         """Stored contacts whose ``contact.external_id`` is one of ``external_ids``."""
         return await self._answer(lambda: self.sync.find_contacts_by_external_ids(external_ids))
 
@@ -128,19 +127,19 @@ class AsyncInMemoryRepository:
 
     # -- writes ---------------------------------------------------------------------------------
 
-    async def create_client(self, record: ClientRecord, parent_id: Id | None) -> int:
+    async def create_client(self, record: ClientRecord, parent_id: int | None) -> int:
         """Store a new client and return its id."""
         return await self._answer(lambda: self.sync.create_client(record, parent_id))
 
-    async def update_client(self, client_id: Id, changes: ClientChanges) -> None:
+    async def update_client(self, client_id: int, changes: ClientChanges[int]) -> None:
         """Change only the fields in ``changes``, and the parent when one is given."""
         await self._answer(lambda: self.sync.update_client(client_id, changes))
 
-    async def create_contact(self, client_id: Id, record: ContactRecord) -> int:
+    async def create_contact(self, client_id: int, record: ContactRecord) -> int:
         """Store a new contact of ``client_id`` and return its id."""
         return await self._answer(lambda: self.sync.create_contact(client_id, record))
 
-    async def update_contact(self, contact_id: Id, changes: ContactChanges) -> None:
+    async def update_contact(self, contact_id: int, changes: ContactChanges) -> None:
         """Change only the fields in ``changes``; ``contact.is_main`` ``False`` demotes."""
         await self._answer(lambda: self.sync.update_contact(contact_id, changes))
 
@@ -158,21 +157,21 @@ class AsyncInMemoryRepository:
         return await self._answer(written)
 
     @property
-    def create_clients(self) -> Callable[[Sequence[tuple[ClientRecord, Id | None]]], _Coroutine[list[int]]]:
+    def create_clients(self) -> Callable[[Sequence[tuple[ClientRecord, int | None]]], _Coroutine[list[int]]]:
         """``create_client`` for each ``(record, parent_id)``, all or nothing; the new ids, in order."""
         self._bulk("create_clients")
 
-        async def create_clients(items: Sequence[tuple[ClientRecord, Id | None]]) -> list[int]:
+        async def create_clients(items: Sequence[tuple[ClientRecord, int | None]]) -> list[int]:
             return await self._all_or_nothing(
                 lambda: [self.sync.create_client(record, parent) for record, parent in items])
         return create_clients
 
     @property
-    def update_clients(self) -> Callable[[Sequence[tuple[Id, ClientChanges]]], _Coroutine[None]]:
+    def update_clients(self) -> Callable[[Sequence[tuple[int, ClientChanges[int]]]], _Coroutine[None]]:
         """``update_client`` for each ``(client_id, changes)``, all or nothing."""
         self._bulk("update_clients")
 
-        async def update_clients(items: Sequence[tuple[Id, ClientChanges]]) -> None:
+        async def update_clients(items: Sequence[tuple[int, ClientChanges[int]]]) -> None:
             def update_each() -> list[None]:
                 for client_id, changes in items:
                     self.sync.update_client(client_id, changes)
@@ -181,21 +180,21 @@ class AsyncInMemoryRepository:
         return update_clients
 
     @property
-    def create_contacts(self) -> Callable[[Sequence[tuple[Id, ContactRecord]]], _Coroutine[list[int]]]:
+    def create_contacts(self) -> Callable[[Sequence[tuple[int, ContactRecord]]], _Coroutine[list[int]]]:
         """``create_contact`` for each ``(client_id, record)``, all or nothing; the new ids, in order."""
         self._bulk("create_contacts")
 
-        async def create_contacts(items: Sequence[tuple[Id, ContactRecord]]) -> list[int]:
+        async def create_contacts(items: Sequence[tuple[int, ContactRecord]]) -> list[int]:
             return await self._all_or_nothing(
                 lambda: [self.sync.create_contact(client_id, record) for client_id, record in items])
         return create_contacts
 
     @property
-    def update_contacts(self) -> Callable[[Sequence[tuple[Id, ContactChanges]]], _Coroutine[None]]:
+    def update_contacts(self) -> Callable[[Sequence[tuple[int, ContactChanges]]], _Coroutine[None]]:
         """``update_contact`` for each ``(contact_id, changes)``, all or nothing."""
         self._bulk("update_contacts")
 
-        async def update_contacts(items: Sequence[tuple[Id, ContactChanges]]) -> None:
+        async def update_contacts(items: Sequence[tuple[int, ContactChanges]]) -> None:
             def update_each() -> list[None]:
                 for contact_id, changes in items:
                     self.sync.update_contact(contact_id, changes)

@@ -127,15 +127,12 @@ class Builder:
                 source, entity.source_by_name_only, stored):
             return Outcome.UNCHANGED  # the usual re-import, checked on the record: no dictionary made
         merged = entity.current_values()
-        if not parent_change and merged.items() <= stored_values.items() and (
-                _NAME not in merged or merged[_NAME] == stored.name) and (
-                _EXTERNAL_ID not in merged or merged[_EXTERNAL_ID] == stored.external_id):
+        if not parent_change and merged.items() <= stored_values.items():
             return Outcome.UNCHANGED  # the usual re-import: every value as stored, one comparison
         values: dict[Field, FieldValue] = {}
         old: dict[Field, FieldValue | None] = {}
         for field, value in merged.items():
-            before = (stored.name if field is _NAME else stored.external_id if field is _EXTERNAL_ID
-                      else stored_values.get(field))
+            before = stored_values.get(field)
             if before != value:
                 values[field], old[field] = value, before
         if not values and not parent_change:
@@ -237,8 +234,8 @@ def client_as_stored(record: ClientRecord, by_name_only: bool, stored: StoredCli
     get = stored.values.get
     a = record.address
     external_id, name, managers = record.external_id, record.name, record.account_manager_emails
-    return ((external_id is None or (get(_EXTERNAL_ID) == external_id and external_id == stored.external_id))
-            and (by_name_only or name is None or (get(_NAME) == name and name == stored.name))
+    return ((external_id is None or get(_EXTERNAL_ID) == external_id)
+            and (by_name_only or name is None or get(_NAME) == name)
             and (record.accounting_code is None or get(_ACCOUNTING_CODE) == record.accounting_code)
             and (record.vat_number is None or get(_VAT_NUMBER) == record.vat_number)
             and (a.street is None or get(_ADDRESS) == a.street)

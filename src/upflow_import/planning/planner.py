@@ -8,6 +8,7 @@ never calls the store itself: see :mod:`upflow_import.planning.steps`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from upflow_import._stages import format_calls, logger
 from upflow_import.model import ParsedImport
@@ -43,15 +44,16 @@ def check_planning(on_error: object, chunk_size: int) -> None:
 
 
 def planning(parsed: ParsedImport, *, on_error: OnError = "skip", chunk_size: int = DEFAULT_CHUNK_SIZE,
-             offers: frozenset[str], progress: Progress | None = None) -> Reading[Plan]:
+             offers: frozenset[str], progress: Progress | None = None) -> Reading[Plan[Any]]:
     """The plan of ``parsed``, asking the store with :class:`~upflow_import.planning.steps.Read`
-    requests; ``offers`` names the optional read methods the store has."""
+    requests; ``offers`` names the optional read methods the store has. The ids in the plan are
+    the store's own, of whatever type its answers have: the driver knows it."""
     check_planning(on_error, chunk_size)
     return _planning(parsed, on_error, chunk_size, offers, progress)
 
 
 def _planning(parsed: ParsedImport, on_error: OnError, chunk_size: int, offers: frozenset[str],
-              progress: Progress | None) -> Reading[Plan]:
+              progress: Progress | None) -> Reading[Plan[Any]]:
     total = len(parsed.rows)
     if parsed.has_file_errors:
         if progress is not None:
@@ -73,7 +75,7 @@ def _advance(progress: Progress | None, total: int) -> Callable[[float], None]:
 
 
 def _plan(parsed: ParsedImport, lookups: Lookups, on_error: OnError,
-          advance: Callable[[float], None]) -> Reading[Plan]:
+          advance: Callable[[float], None]) -> Reading[Plan[Any]]:
     total = len(parsed.rows)
     index = index_rows(parsed, lambda done: advance(done / total / 4))
     by_external_id = yield from lookups.clients_by_external_ids(external_ids_to_find(index))

@@ -6,14 +6,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import ClassVar, Literal
+from typing import ClassVar, Generic, Literal
 
 import attrs
 
 from upflow_import.fields import Field
 from upflow_import.issues import Issue
 from upflow_import.model import ClientRecord, ContactRecord, FieldValue, fast_constructor
-from upflow_import.repository import Id
+from upflow_import.repository import IdT
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -71,11 +71,11 @@ class Outcome(str, enum.Enum):
 
 
 @attrs.frozen
-class Target:
+class Target(Generic[IdT]):
     """The client or contact an operation concerns: an ``id`` the store already
     has, or the one that operation number ``op`` of the plan creates."""
 
-    id: Id | None = None
+    id: IdT | None = None
     op: int | None = None
 
 
@@ -89,7 +89,7 @@ def _json_changes(changes: Mapping[str, Change]) -> dict[str, list[object]]:
 
 
 @attrs.frozen(kw_only=True)
-class Operation:
+class Operation(Generic[IdT]):
     """One write of the plan. Subclasses carry what the repository method needs."""
 
     #: The operation kind as the JSON report names it.
@@ -120,12 +120,12 @@ class Operation:
 
 
 @attrs.frozen(kw_only=True)
-class CreateClient(Operation):
+class CreateClient(Operation[IdT]):
     """``repository.create_client(record, parent_id)``."""
 
     op: ClassVar[str] = "create_client"
     record: ClientRecord
-    parent: Target | None = None
+    parent: Target[IdT] | None = None
     #: How the report shows the parent link (a group field of the parent's id or name).
     parent_change: Mapping[str, Change] = NO_CHANGES
 
@@ -137,17 +137,17 @@ class CreateClient(Operation):
 
 
 @attrs.frozen(kw_only=True)
-class UpdateClient(Operation):
+class UpdateClient(Operation[IdT]):
     """``repository.update_client(client_id, ClientChanges(values, parent_id))``."""
 
     op: ClassVar[str] = "update_client"
-    client_id: Id
+    client_id: IdT
     #: The new values of the changed fields only.
     values: Mapping[Field, FieldValue]
     #: The stored values they replace.
     old: Mapping[Field, FieldValue | None] = attrs.Factory(dict)
     #: The new parent, when the file changes it.
-    parent: Target | None = None
+    parent: Target[IdT] | None = None
     parent_change: Mapping[str, Change] = NO_CHANGES
 
     @property
@@ -159,11 +159,11 @@ class UpdateClient(Operation):
 
 
 @attrs.frozen(kw_only=True)
-class CreateContact(Operation):
+class CreateContact(Operation[IdT]):
     """``repository.create_contact(client_id, record)``."""
 
     op: ClassVar[str] = "create_contact"
-    client: Target
+    client: Target[IdT]
     record: ContactRecord
 
     @property
@@ -172,11 +172,11 @@ class CreateContact(Operation):
 
 
 @attrs.frozen(kw_only=True)
-class UpdateContact(Operation):
+class UpdateContact(Operation[IdT]):
     """``repository.update_contact(contact_id, ContactChanges(values))``."""
 
     op: ClassVar[str] = "update_contact"
-    contact_id: Id
+    contact_id: IdT
     values: Mapping[Field, FieldValue]
     old: Mapping[Field, FieldValue | None] = attrs.Factory(dict)
 
@@ -232,10 +232,10 @@ class EntityCounts:
 
 
 @attrs.frozen
-class Plan:
+class Plan(Generic[IdT]):
     """What an import will write, in order, and why: the output of :func:`~upflow_import.plan`."""
 
-    operations: tuple[Operation, ...]
+    operations: tuple[Operation[IdT], ...]
     #: One entry per data row, in file order.
     rows: tuple[RowPlan, ...]
     #: Problems of the file or the mapping rather than of one row.
@@ -277,21 +277,21 @@ class OperationStatus(str, enum.Enum):
 
 
 @attrs.frozen
-class OperationResult:
+class OperationResult(Generic[IdT]):
     """The fate of one operation of the plan, and the issues it caused on its rows."""
 
     index: int
     status: OperationStatus
     #: The id of the client or contact written (the new id for a creation).
-    id: Id | None = None
+    id: IdT | None = None
     issues: tuple[Issue, ...] = ()
 
 
 @attrs.frozen
-class ApplyResult:
+class ApplyResult(Generic[IdT]):
     """The outcome of :func:`~upflow_import.apply`: one result per operation of the plan, in plan order."""
 
-    results: tuple[OperationResult, ...]
+    results: tuple[OperationResult[IdT], ...]
     #: True when the writes ran inside ``repository.transaction()``.
     transactional: bool = False
     #: True when a failure rolled the whole transaction back: nothing was written.

@@ -8,7 +8,7 @@ operations of one kind go in one request, and a refused batch is asked again one
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 from upflow_import._stages import format_calls, logger
 from upflow_import.issues import Issue
@@ -27,11 +27,13 @@ from upflow_import.planning.types import (
     UpdateClient,
     UpdateContact,
 )
-from upflow_import.repository import BULK_METHODS, ClientChanges, ContactChanges, Id
+from upflow_import.repository import BULK_METHODS, ClientChanges, ContactChanges, IdT
 
 __all__ = ["applying", "check_batch_size", "everything_lost"]
 
 _APPLIED = OperationStatus.APPLIED
+#: An id of the store: the core only passes them from the answers to the requests.
+_StoreId = Any
 _BULK = frozenset(BULK_METHODS)
 
 
@@ -43,15 +45,15 @@ def check_batch_size(batch_size: object) -> None:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
 
 
-def applying(plan: Plan, *, offers: frozenset[str], batch_size: int = DEFAULT_BATCH_SIZE,
-             progress: Progress | None = None, transactional: bool) -> Writing[ApplyResult]:
+def applying(plan: Plan[IdT], *, offers: frozenset[str], batch_size: int = DEFAULT_BATCH_SIZE,
+             progress: Progress | None = None, transactional: bool) -> Writing[ApplyResult[IdT]]:
     """The writes of ``plan`` as :class:`~upflow_import.planning.steps.Write` requests; see
     :mod:`upflow_import.planning.steps`."""
     check_batch_size(batch_size)
     return _applying(_Writer(plan, offers >= _BULK, progress, batch_size), transactional)
 
 
-def _applying(writer: _Writer, transactional: bool) -> Writing[ApplyResult]:
+def _applying(writer: _Writer, transactional: bool) -> Writing[ApplyResult[Any]]:
     yield from writer.run()
     if transactional and writer.first_failure is not None and writer.stop_at_first_failure:
         writer.roll_back()
@@ -61,7 +63,7 @@ def _applying(writer: _Writer, transactional: bool) -> Writing[ApplyResult]:
     return ApplyResult(tuple(writer.results), transactional=transactional)
 
 
-def everything_lost(plan: Plan, result: ApplyResult | None, error: Exception) -> ApplyResult:
+def everything_lost(plan: Plan[IdT], result: ApplyResult[IdT] | None, error: Exception) -> ApplyResult[IdT]:
     """The result once the transaction itself failed (entering it, or its commit) with ``error``:
     no write survived. ``result`` is what the writes had come to (``None`` when they never
     finished): what was applied is failed now, what failed or was not attempted stays so."""
@@ -109,7 +111,7 @@ class _Writer:
         self.calls: dict[str, int] = {}
         self.first_failure: Operation | None = None
 
-    def _id(self, target: Target) -> Id:
+    def _id(self, target: Target) -> _StoreId:
         if target.id is not None:
             return target.id
         assert target.op is not None
@@ -117,7 +119,7 @@ class _Writer:
         assert written is not None, "an operation runs only after the ones it depends on"
         return written
 
-    def _parent_id(self, target: Target | None) -> Id | None:
+    def _parent_id(self, target: Target | None) -> _StoreId | None:
         return None if target is None else self._id(target)
 
     def _write(self, method: str, *args: object) -> Writing[object]:
@@ -220,7 +222,7 @@ class _Writer:
             self._report_progress()
             return
         ids = ([_written_id(operation, None) for operation in batch] if method.startswith("update_")
-               else cast("Sequence[Id]", answer))
+               else cast("Sequence[_StoreId]", answer))
         if len(ids) != len(batch):
             raise RuntimeError(f"the repository returned {len(ids)} ids for {len(batch)} records")
         self.results += [OperationResult(operation.index, _APPLIED, written)
@@ -259,7 +261,7 @@ class _Writer:
         self.results += [_not_attempted(op, failure) for op in self.operations[len(self.results):]]
 
 
-def _written_id(operation: Operation, answer: Id) -> Id:
+def _written_id(operation: Operation, answer: _StoreId) -> _StoreId:
     """The id an operation wrote: the store's answer for a creation, the known id for an update."""
     if isinstance(operation, UpdateClient):
         return operation.client_id
