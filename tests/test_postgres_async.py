@@ -152,8 +152,10 @@ def outcome(call: Callable[[], Any]) -> Any:
         return ("raised", type(error).__name__)
 
 
-def test_every_method_answers_as_the_synchronous_repository(postgres_dsn: str,
-                                                            async_repository: Blocking) -> None:
+@pytest.mark.parametrize("copy_from", [1, 1000], ids=["copy", "unnest"])
+def test_every_method_answers_as_the_synchronous_repository(postgres_dsn: str, async_repository: Blocking,
+                                                            copy_from: int) -> None:
+    async_repository._repository.copy_from = copy_from
     with psycopg.connect(postgres_dsn, autocommit=True) as connection:
         connection.execute("TRUNCATE clients, contacts, account_managers, dunning_plans, mappings "
                            "RESTART IDENTITY CASCADE")
@@ -161,6 +163,7 @@ def test_every_method_answers_as_the_synchronous_repository(postgres_dsn: str,
     answers: dict[str, list[Any]] = {}
     with psycopg.connect(postgres_dsn, autocommit=True) as connection:
         repository = PostgresRepository(connection)
+        repository.copy_from = copy_from
         answers["sync"] = [outcome(lambda m=method, a=args: getattr(repository, m)(*a))
                            for method, args in STEPS]
         connection.execute("TRUNCATE clients, contacts, account_managers, dunning_plans, mappings "

@@ -240,14 +240,17 @@ def poisoned_dsn(postgres_dsn: str) -> str:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(first=FILES, second=FILES, poison=POISON, on_error=st.sampled_from(["skip", "abort"]),
        batch_size=st.integers(1, 5))
+@pytest.mark.parametrize("copy_from", [1, 1000], ids=["copy", "unnest"])
 def test_bulk_writes_end_as_one_by_one_writes(
-    poisoned_dsn: str, *, first: Rows, second: Rows, poison: set[str], on_error: str, batch_size: int
+    poisoned_dsn: str, copy_from: int, *, first: Rows, second: Rows, poison: set[str], on_error: str,
+    batch_size: int
 ) -> None:
     seen = []
     with psycopg.connect(poisoned_dsn, autocommit=True) as connection:
         for bulk in (False, True):
             connection.execute("TRUNCATE clients, contacts, poison RESTART IDENTITY")
             store = Watched(connection)
+            store.copy_from = copy_from
             Watched.refused = 0
             repository: Any = store if bulk else OneByOne(store)
             ui.apply(plan_rows(first, repository), repository)
@@ -260,10 +263,12 @@ def test_bulk_writes_end_as_one_by_one_writes(
     assert seen[0] == seen[1]
 
 
+@pytest.mark.parametrize("copy_from", [1, 1000], ids=["copy", "unnest"])
 def test_bulk_creations_return_the_ids_in_order_and_a_refused_batch_writes_nothing(
-        poisoned_dsn: str) -> None:
+        poisoned_dsn: str, copy_from: int) -> None:
     with psycopg.connect(poisoned_dsn, autocommit=True) as connection:
         repository = PostgresRepository(connection)
+        repository.copy_from = copy_from
         items = [(record(f"C{n}", f"Client {n}", account_manager_email=(f"am{n}@x.fr", "b@x.fr"),
                          payment_term_days=n), None) for n in range(5)]
         ids = repository.create_clients(items)
@@ -284,6 +289,10 @@ def test_bulk_creations_return_the_ids_in_order_and_a_refused_batch_writes_nothi
         assert repository.count()["clients"] == 5
         assert Field.CLIENT_CITY not in repository.find_clients_by_ids([ids[0]])[0].values
         assert repository.create_clients([]) == [] and repository.create_contacts([]) == []
+        # After a refused batch, the next one is written whole (a staging table rolled back with
+        # the batch is made again).
+        assert len(repository.create_clients([(record(f"D{n}", f"Autre {n}"), None) for n in range(3)])) == 3
+        assert repository.count()["clients"] == 8
 
 
 def test_bulk_updates_change_only_the_given_columns_in_order(postgres_repository: PostgresRepository) -> None:
