@@ -384,8 +384,7 @@ def _staged(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> list[tuple[A
 
 def _stored_client(row: Sequence[Any]) -> StoredClient:
     client_id, parent_id, *cells, main_contact_id, main_contact_email = row
-    return StoredClient(id=client_id, external_id=cells[0], name=cells[1],
-                        values=_read(_CLIENT_FIELDS, cells), parent_id=parent_id,
+    return StoredClient(id=client_id, values=_read(_CLIENT_FIELDS, cells), parent_id=parent_id,
                         main_contact_id=main_contact_id, main_contact_email=main_contact_email)
 
 
