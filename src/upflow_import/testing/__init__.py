@@ -23,6 +23,10 @@ says what was expected and what the repository returned. Installing
 ``upflow-import[testing]`` (pytest) registers the package's pytest plugin,
 which has pytest rewrite the suite's assertions; the library itself never
 imports pytest.
+
+An asynchronous repository (:class:`~upflow_import.aio.AsyncRepository`) is
+checked the same way with :class:`AsyncRepositoryContract`, whose
+``new_repository`` coroutine makes the repository on the test's own event loop.
 """
 
 from __future__ import annotations
