@@ -25,8 +25,8 @@ INVENTORIES: dict[str, tuple[str, str, str, list[tuple[str, str, str]]]] = {
         ("None", "py:data", "library/constants.html#$"),
         ("FileNotFoundError", "py:exception", "library/exceptions.html#$"),
         *((f"collections.abc.{name}", "py:class", "library/collections.abc.html#$")
-          for name in ("AsyncIterator", "Callable", "Collection", "Hashable", "Iterable", "Iterator",
-                       "Mapping", "Sequence")),
+          for name in ("AsyncIterator", "Callable", "Collection", "Generator", "Hashable", "Iterable",
+                       "Iterator", "Mapping", "Sequence")),
         ("contextlib.AbstractContextManager", "py:class", "library/contextlib.html#$"),
         ("contextlib.AbstractAsyncContextManager", "py:class", "library/contextlib.html#$"),
         *((f"collections.abc.{name}", "py:class", "library/collections.abc.html#$")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -272,3 +273,22 @@ def test_mappings_are_remembered_and_recalled_as_by_the_synchronous_import() -> 
     assert [issue.code for issue in reports[1].issues] == ["mapping.remembered"]
     assert asynchronous.sync.clients()[0].values[Field.CLIENT_STATE] == "Nord"
 
+
+
+def test_a_store_answering_with_iterators_is_read_on_the_loop() -> None:
+    threads: list[bool] = []
+
+    class Lazy(aio.AsyncInMemoryRepository):
+        async def find_clients_by_external_ids(self, external_ids: Any) -> Any:
+            found = await super().find_clients_by_external_ids(external_ids)
+
+            def lazily() -> Any:
+                threads.append(threading.current_thread() is threading.main_thread())
+                yield from found
+            return lazily()
+
+    repository = Lazy()
+    first = run(aio.import_file(b"Identifiant Client;Nom du client\nC1;Acme\n", repository))
+    again = run(aio.import_file(b"Identifiant Client;Nom du client\nC1;Acme\n", repository))
+    assert first.summary.clients.create == 1 and again.summary.clients.unchanged == 1
+    assert threads == [True, True]

@@ -25,7 +25,7 @@ from upflow_import.cli import main
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_name, normalize_reference
 from upflow_import.issues import CATALOGUE, FRENCH_THOUSANDS, HINTS, Issue, Text
-from upflow_import.resolution import suggest
+from upflow_import.planning.suggestions import suggest
 
 
 def write(directory: Path, rows: Sequence[Cells], fmt: str = "csv") -> Path:

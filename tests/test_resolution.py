@@ -11,7 +11,8 @@ import upflow_import as ui
 from planner_helpers import parsed_import, plan_rows, seed_client
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name
-from upflow_import.resolution import external_ids_to_find, index_rows, names_to_find, suggest
+from upflow_import.planning.index import external_ids_to_find, index_rows, names_to_find
+from upflow_import.planning.suggestions import suggest
 
 WORDS = st.lists(st.text(string.ascii_letters + "éèàçÉ", min_size=1, max_size=8), min_size=1, max_size=4)
 SPACES = st.sampled_from([" ", "  ", "\u00a0", "\u202f", "\t", " \u00a0 "])

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-__all__ = ["Cancellation", "Cancelled", "checked_rows", "current"]
+__all__ = ["Cancellation", "Cancelled", "checked_rows", "current", "run_cancellable"]
 
 T = TypeVar("T")
 

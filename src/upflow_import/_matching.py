@@ -251,9 +251,9 @@ def _edit_distance(a: str, b: str, bound: int) -> int:
     return previous[-1]
 
 
-@functools.lru_cache(maxsize=4096)
 def _similar_words(token: str) -> frozenset[str]:
-    """The catalogue's words that ``token`` may be, typos included."""
+    """The catalogue's words that ``token`` may be, typos included (a header's words are the
+    file's: not kept in a cache beyond the call)."""
     candidates = _catalogue().words_by_initial.get(token[:1], ())
     return frozenset(word for word in candidates if _within_one_typo(token, word))
 

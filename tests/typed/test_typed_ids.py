@@ -95,6 +95,7 @@ def test_the_ids_the_importer_hands_back_are_the_repositorys_own_type() -> None:
     names: dict[int, str] = {client_id: client.name for client_id, client in repository.clients.items()}
     created = [r.id for r in result.results if r.id is not None]
     assert [names[i] for i in created if i in names] == ["Acme", "Globex"]
-    update = ui.plan(parsed_import([{"client.name": "Acme", "client.city": "Lyon"}]), repository).operations[0]
+    renamed = parsed_import([{"client.name": "Acme", "client.city": "Lyon"}])
+    update = ui.plan(renamed, repository).operations[0]
     assert isinstance(update, ui.UpdateClient)
     assert names[update.client_id] == "Acme"

@@ -12,7 +12,7 @@ writes is a few dictionary lookups and runs on the loop.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Iterator
 from contextlib import AbstractAsyncContextManager
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
@@ -69,7 +69,10 @@ async def _answer(repository: object, request: Request) -> object:
             f"awaitable: upflow_import.aio needs an AsyncRepository (coroutine methods); a synchronous "
             f"repository goes to upflow_import.plan, apply and import_file")
     try:
-        return await pending
+        answer = await pending
+        # The core consumes what it is sent, in a worker thread for the planner: an iterator
+        # is read here, on the loop, where the store made it.
+        return list(answer) if isinstance(answer, Iterator) else answer
     except Exception as error:
         return Failed(error)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from upflow_import.model import ParsedImport, ParsedRow
+from upflow_import.planning.entities import Resolution
 from upflow_import.planning.operations import Builder
 from upflow_import.planning.types import (
     EntityCounts,
@@ -16,7 +17,6 @@ from upflow_import.planning.types import (
     RowPlan,
     new_row_plan,
 )
-from upflow_import.resolution import Resolution
 
 __all__ = ["Accounts", "account", "unusable_file_plan"]
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from upflow_import.fields import Field
 from upflow_import.model import ClientRecord, ContactRecord, FieldValue, new_client_record
+from upflow_import.planning.entities import ClientEntity, ContactEntity, Resolution
 from upflow_import.planning.types import (
     NO_CHANGES,
     Change,
@@ -21,7 +23,6 @@ from upflow_import.planning.types import (
     UpdateContact,
 )
 from upflow_import.repository import StoredClient
-from upflow_import.resolution import ClientEntity, ContactEntity, Resolution
 
 __all__ = ["Builder", "client_as_stored", "contact_as_stored"]
 
@@ -36,6 +37,23 @@ _POSTAL_CODE, _CITY, _STATE, _COUNTRY = (Field.CLIENT_POSTAL_CODE, Field.CLIENT_
 _MANAGERS, _DUNNING_PLAN = Field.CLIENT_ACCOUNT_MANAGER_EMAIL, Field.CLIENT_DUNNING_PLAN
 _PAYMENT_TERM = Field.CLIENT_PAYMENT_TERM_DAYS
 _DEMOTED = operator.attrgetter("demoted")
+
+
+class ParentLink(NamedTuple):
+    """The parent an operation sets (``None``: none, or the stored one), and how the report shows it."""
+
+    target: Target | None
+    change: Mapping[str, Change]
+
+
+_NO_PARENT = ParentLink(None, NO_CHANGES)
+
+
+class ContactOutcome(NamedTuple):
+    """What happens to a contact, and the operation that does it (``None``: none)."""
+
+    outcome: Outcome
+    operation: int | None
 
 
 class Builder:
@@ -63,10 +81,10 @@ class Builder:
 
     # clients -------------------------------------------------------------------------------------
 
-    def _parent(self, entity: ClientEntity) -> tuple[Target | None, Mapping[str, Change]]:
+    def _parent(self, entity: ClientEntity) -> ParentLink:
         parent: ClientEntity | StoredClient | None = entity.parent_entity or entity.parent_stored
         if parent is None:
-            return None, NO_CHANGES
+            return _NO_PARENT
         if isinstance(parent, ClientEntity):
             target = (Target(id=parent.stored.id) if parent.stored is not None
                       else self.created[id(parent)])
@@ -76,7 +94,7 @@ class Builder:
             external_id, name = parent.external_id, parent.name
         stored = entity.stored
         if stored is not None and target.id is not None and target.id == stored.parent_id:
-            return None, NO_CHANGES
+            return _NO_PARENT
         field = Field.GROUP_EXTERNAL_ID if external_id is not None else Field.GROUP_NAME
         new = external_id if external_id is not None else name
         old: str | None = None
@@ -85,17 +103,15 @@ class Builder:
             # The former parent as the user knows it: its external id, else its name (a
             # repository that cannot read clients by store id leaves it unknown: "?").
             old = "?" if previous is None else previous.external_id or previous.name
-        return target, {field.value: (old, new)}
+        return ParentLink(target, {field.value: (old, new)})
 
     def _client(self, entity: ClientEntity) -> Outcome:
         if entity.dropped:
             return Outcome.DROPPED
-        parent: Target | None
-        parent_change: Mapping[str, Change]
-        if entity.parent_entity is None and entity.parent_stored is None:  # no parent: no call
-            parent, parent_change = None, NO_CHANGES
-        else:
-            parent, parent_change = self._parent(entity)
+        # No parent: no call.
+        link = _NO_PARENT if entity.parent_entity is None and entity.parent_stored is None else self._parent(
+            entity)
+        parent, parent_change = link.target, link.change
         depends_on = () if parent is None or parent.op is None else (parent.op,)
         key = entity.external_id or entity.name or "?"
         stored = entity.stored
@@ -176,13 +192,13 @@ class Builder:
                 assert stored is not None
                 client = Target(id=stored.id)
             promotes = demotions and contact.is_main and not contact.stored_is_main
-            outcome, index = self._contact(contact, client, on_client, tuple(demotions) if promotes else ())
-            contact.outcome = outcome
-            if contact.demoted and index is not None:
-                demotions.append(index)
+            written = self._contact(contact, client, on_client, tuple(demotions) if promotes else ())
+            contact.outcome = written.outcome
+            if contact.demoted and written.operation is not None:
+                demotions.append(written.operation)
 
     def _contact(self, contact: ContactEntity, client: Target | None, on_client: tuple[int, ...],
-                 after: tuple[int, ...]) -> tuple[Outcome, int | None]:
+                 after: tuple[int, ...]) -> ContactOutcome:
         stored = contact.stored
         if stored is None:
             assert client is not None
@@ -193,7 +209,7 @@ class Builder:
                 index=len(self.operations), key=contact.email, rows=contact.numbers,
                 depends_on=(*on_client, *after) if after else on_client, client=client, record=record,
             ))
-            return Outcome.CREATE, index
+            return ContactOutcome(Outcome.CREATE, index)
         stored_values = stored.values
         merged = contact.merged
         if merged is None:
@@ -202,11 +218,11 @@ class Builder:
             assert row_record is not None
             if contact_as_stored(row_record, stored_values) and (
                     row_record.is_main is None or row_record.is_main == contact.stored_is_main):
-                return Outcome.UNCHANGED, None
+                return ContactOutcome(Outcome.UNCHANGED, None)
             merged = row_record.values()
         elif merged.items() <= stored_values.items() and (
                 _IS_MAIN not in merged or merged[_IS_MAIN] == contact.stored_is_main):
-            return Outcome.UNCHANGED, None  # every value as stored, one comparison
+            return ContactOutcome(Outcome.UNCHANGED, None)  # every value as stored, one comparison
         values: dict[Field, FieldValue] = {}
         old: dict[Field, FieldValue | None] = {}
         for field, value in merged.items():
@@ -220,12 +236,12 @@ class Builder:
             if before != value:
                 values[field], old[field] = value, before
         if not values:
-            return Outcome.UNCHANGED, None
+            return ContactOutcome(Outcome.UNCHANGED, None)
         index = self._add(UpdateContact(
             index=len(self.operations), key=contact.email, rows=contact.numbers, depends_on=after,
             contact_id=stored.id, values=values, old=old,
         ))
-        return Outcome.UPDATE, index
+        return ContactOutcome(Outcome.UPDATE, index)
 
 
 def client_as_stored(record: ClientRecord, by_name_only: bool, stored: StoredClient) -> bool:

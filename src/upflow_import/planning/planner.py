@@ -13,24 +13,15 @@ from typing import Any
 from upflow_import._stages import format_calls, logger
 from upflow_import.model import ParsedImport
 from upflow_import.planning.accounting import account, unusable_file_plan
+from upflow_import.planning.clients import resolve_clients
+from upflow_import.planning.contacts import contact_keys_to_find, resolve_contacts
+from upflow_import.planning.entities import References, Resolution, StoredClients, StoredContacts
+from upflow_import.planning.index import external_ids_to_find, index_rows, names_to_find, reference_values
 from upflow_import.planning.lookups import Lookups
 from upflow_import.planning.operations import Builder
 from upflow_import.planning.requests import Reading
 from upflow_import.planning.types import DEFAULT_CHUNK_SIZE, OnError, Operation, Plan, Progress
 from upflow_import.repository import Id
-from upflow_import.resolution import (
-    References,
-    Resolution,
-    StoredClients,
-    StoredContacts,
-    contact_keys_to_find,
-    external_ids_to_find,
-    index_rows,
-    names_to_find,
-    reference_values,
-    resolve_clients,
-    resolve_contacts,
-)
 
 __all__ = ["check_planning", "planning"]
 
@@ -79,14 +70,14 @@ def _plan(parsed: ParsedImport, lookups: Lookups, on_error: OnError,
     total = len(parsed.rows)
     index = index_rows(parsed, lambda done: advance(done / total / 4))
     by_external_id = yield from lookups.clients_by_external_ids(external_ids_to_find(index))
-    managers, plans = reference_values(index)
-    references = yield from _references(lookups, managers, plans)
+    used = reference_values(index)
+    references = yield from _references(lookups, used.account_managers, used.dunning_plans)
     by_name = yield from lookups.clients_by_names(names_to_find(index, by_external_id))
     resolution = resolve_clients(index, StoredClients(by_external_id, by_name), references)
     advance(0.5)
-    emails, contact_ids = contact_keys_to_find(resolution)
-    by_email = yield from lookups.contacts_by_emails(emails)
-    by_contact_id = yield from lookups.contacts_by_external_ids(contact_ids)
+    contact_keys = contact_keys_to_find(resolution)
+    by_email = yield from lookups.contacts_by_emails(contact_keys.emails)
+    by_contact_id = yield from lookups.contacts_by_external_ids(contact_keys.external_ids)
     yield from _read_named_clients(lookups, resolution, [c.client_id for c in by_email.values()])
     resolve_contacts(resolution, StoredContacts(by_email, by_contact_id))
     advance(0.6)

@@ -122,21 +122,21 @@ class _Writer:
     def _parent_id(self, target: Target | None) -> _StoreId | None:
         return None if target is None else self._id(target)
 
-    def _write(self, method: str, *args: object) -> Writing[object]:
-        self.calls[method] = self.calls.get(method, 0) + 1
-        return (yield Write(method, args))
+    def _write(self, request: Write) -> Writing[object]:
+        self.calls[request.method] = self.calls.get(request.method, 0) + 1
+        return (yield request)
 
-    def _request(self, operation: Operation) -> tuple[str, tuple[object, ...]]:
-        """The repository method that writes ``operation``, and its arguments."""
+    def _request(self, operation: Operation) -> Write:
+        """The repository call that writes ``operation``."""
         if isinstance(operation, CreateClient):
-            return "create_client", (operation.record, self._parent_id(operation.parent))
+            return Write("create_client", (operation.record, self._parent_id(operation.parent)))
         if isinstance(operation, UpdateClient):
-            return "update_client", (
-                operation.client_id, ClientChanges(operation.values, self._parent_id(operation.parent)))
+            return Write("update_client", (
+                operation.client_id, ClientChanges(operation.values, self._parent_id(operation.parent))))
         if isinstance(operation, CreateContact):
-            return "create_contact", (self._id(operation.client), operation.record)
+            return Write("create_contact", (self._id(operation.client), operation.record))
         if isinstance(operation, UpdateContact):
-            return "update_contact", (operation.contact_id, ContactChanges(operation.values))
+            return Write("update_contact", (operation.contact_id, ContactChanges(operation.values)))
         raise TypeError(f"unknown operation {operation!r}")
 
     def run(self) -> Writing[None]:
@@ -159,8 +159,7 @@ class _Writer:
         blocker = self._blocker(operation)
         if blocker is not None:
             return _not_attempted(operation, blocker)
-        method, args = self._request(operation)
-        answer = yield from self._write(method, *args)
+        answer = yield from self._write(self._request(operation))
         if isinstance(answer, Failed):  # the repository's own failure, whatever its type
             if self.first_failure is None:
                 self.first_failure = operation
@@ -214,14 +213,14 @@ class _Writer:
             yield from self._flush(batch)
 
     def _flush(self, batch: list[Operation]) -> Writing[None]:
-        method, items = self._batch_request(batch)
-        answer = yield from self._write(method, items)
+        request = self._batch_request(batch)
+        answer = yield from self._write(request)
         if isinstance(answer, Failed):  # the call wrote nothing: one at a time, to find the one at fault
             for operation in batch:
                 self.results.append((yield from self._run_one(operation)))
             self._report_progress()
             return
-        ids = ([_written_id(operation, None) for operation in batch] if method.startswith("update_")
+        ids = ([_written_id(operation, None) for operation in batch] if request.method.startswith("update_")
                else cast("Sequence[_StoreId]", answer))
         if len(ids) != len(batch):
             raise RuntimeError(f"the repository returned {len(ids)} ids for {len(batch)} records")
@@ -229,22 +228,22 @@ class _Writer:
                          for operation, written in zip(batch, ids, strict=True)]
         self._report_progress()
 
-    def _batch_request(self, batch: list[Operation]) -> tuple[str, list[object]]:
-        """The bulk method that writes ``batch`` (operations of one kind), and its items."""
+    def _batch_request(self, batch: list[Operation]) -> Write:
+        """The bulk call that writes ``batch`` (operations of one kind)."""
         first = batch[0]
         if isinstance(first, CreateClient):
             clients = cast("list[CreateClient]", batch)
-            return "create_clients", [(op.record, self._parent_id(op.parent)) for op in clients]
+            return Write("create_clients", ([(op.record, self._parent_id(op.parent)) for op in clients],))
         if isinstance(first, UpdateClient):
             updates = cast("list[UpdateClient]", batch)
-            return "update_clients", [(op.client_id, ClientChanges(op.values, self._parent_id(op.parent)))
-                                      for op in updates]
+            items = [(op.client_id, ClientChanges(op.values, self._parent_id(op.parent))) for op in updates]
+            return Write("update_clients", (items,))
         if isinstance(first, CreateContact):
             contacts = cast("list[CreateContact]", batch)
-            return "create_contacts", [(self._id(op.client), op.record) for op in contacts]
+            return Write("create_contacts", ([(self._id(op.client), op.record) for op in contacts],))
         if isinstance(first, UpdateContact):
             changes = cast("list[UpdateContact]", batch)
-            return "update_contacts", [(op.contact_id, ContactChanges(op.values)) for op in changes]
+            return Write("update_contacts", ([(op.contact_id, ContactChanges(op.values)) for op in changes],))
         raise TypeError(f"unknown operation {first!r}")
 
     # -- after a failed transaction -------------------------------------------------------------

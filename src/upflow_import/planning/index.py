@@ -1,0 +1,194 @@
+"""The file's rows grouped by raw client identity, and the keys the planner asks the store for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+
+import attrs
+
+from upflow_import.fields import Field
+from upflow_import.identity import normalize_name
+from upflow_import.model import ParsedImport, ParsedRow
+from upflow_import.planning.issue_log import RowIssues
+from upflow_import.planning.keys import KEY_ID, KEY_NAME, ClientKey, NormalizedKeys
+from upflow_import.repository import StoredClient
+
+__all__ = [
+    "FileIndex",
+    "RawGroup",
+    "ReferenceValues",
+    "external_ids_by_name",
+    "external_ids_to_find",
+    "index_rows",
+    "names_to_find",
+    "reference_values",
+]
+
+@attrs.define(eq=False)
+class RawGroup:
+    """The rows that share one raw identity (external id, or normalised name)."""
+
+    key: ClientKey
+    rows: list[ParsedRow] = attrs.Factory(list)
+    #: The last non-empty name the file gives this group.
+    name: str | None = None
+
+    def last_name(self) -> str | None:
+        """The last non-empty name the file gives this group."""
+        return self.name
+
+
+class ExternalIdsByName(NamedTuple):
+    """:func:`external_ids_by_name`'s answer, and the stored clients it was worked out from."""
+
+    stored: Mapping[str, StoredClient]
+    names: dict[str, str | list[str]]
+
+
+@attrs.define(eq=False)
+class FileIndex:
+    """The file's rows grouped by raw client identity, and the issue log."""
+
+    rows: tuple[ParsedRow, ...]
+    log: RowIssues
+    columns: Mapping[Field, str]
+    groups: dict[ClientKey, RawGroup]
+    #: Rows that refer to no client at all (unreadable, or neither id nor name): dropped.
+    orphans: list[ParsedRow]
+    #: The last :func:`external_ids_by_name` computed, with the stored clients it was computed from.
+    id_names: ExternalIdsByName | None = None
+    #: Names and emails normalised once for the whole run.
+    keys: NormalizedKeys = attrs.Factory(NormalizedKeys)
+
+
+def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = None) -> FileIndex:
+    """Group the rows of ``parsed`` by raw client identity.
+
+    A row with a client record but neither external id nor name gets
+    ``value.required`` on the name (unless parsing already reported the
+    problem), and is dropped with its contact.
+    """
+    columns = parsed.mapping.fields()
+    log = RowIssues(parsed.rows, columns)
+    groups: dict[ClientKey, RawGroup] = {}
+    orphans: list[ParsedRow] = []
+    identity_fields = (Field.CLIENT_NAME.value, Field.CLIENT_EXTERNAL_ID.value)
+    for done, row in enumerate(parsed.rows, 1):
+        if progress is not None and done % 1000 == 0:
+            progress(done)
+        client = row.client
+        if client is None or (client.external_id is None and client.name is None):
+            # Parsing explains an unreadable row itself; a row naming no client is the name's fault.
+            unexplained = not row.has_errors if client is None else not log.has_error_on(
+                row.number, identity_fields)
+            if unexplained:
+                log.add("value.required", row.number, Field.CLIENT_NAME)
+            orphans.append(row)
+            continue
+        key: ClientKey
+        if client.external_id is not None:
+            key = (KEY_ID, client.external_id)
+        else:
+            assert client.name is not None
+            key = (KEY_NAME, normalize_name(client.name))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = RawGroup(key)
+        group.rows.append(row)
+        if client.name is not None:
+            group.name = client.name
+    return FileIndex(parsed.rows, log, columns, groups, orphans)
+
+
+def external_ids_to_find(index: FileIndex) -> list[str]:
+    """Client external ids to look up: the rows' own and their parents'."""
+    wanted: dict[str, None] = {}
+    for key, group in index.groups.items():
+        if key[0] == KEY_ID:
+            wanted[str(key[1])] = None
+        for row in group.rows:
+            assert row.client is not None
+            parent = row.client.parent
+            if parent is not None and parent.external_id is not None:
+                wanted[parent.external_id] = None
+    return list(wanted)
+
+
+def external_ids_by_name(index: FileIndex,
+                         by_external_id: Mapping[str, StoredClient]) -> dict[str, str | list[str]]:
+    """Normalised name → external id of the file's client known by that name (the last name the
+    file gives it, else its stored name), or the list of them when several clients bear it."""
+    if index.id_names is not None and index.id_names.stored is by_external_id:
+        return index.id_names.names
+    # A name is almost always one client's: a list only for the others (each external id comes
+    # once: no set, which costs 4× more).
+    names: dict[str, str | list[str]] = {}
+    for key, group in index.groups.items():
+        if key[0] != KEY_ID:
+            continue
+        external_id = str(key[1])
+        name = group.last_name()
+        if name is None and external_id in by_external_id:
+            name = by_external_id[external_id].name
+        if name is not None:
+            name_key = index.keys.name(name)
+            found = names.get(name_key)
+            if found is None:
+                names[name_key] = external_id
+            elif isinstance(found, str):
+                names[name_key] = [found, external_id]
+            else:
+                found.append(external_id)
+    index.id_names = ExternalIdsByName(by_external_id, names)
+    return names
+
+
+def names_to_find(index: FileIndex, by_external_id: Mapping[str, StoredClient]) -> list[str]:
+    """Normalised names to look up, once the external ids have been read.
+
+    Only the names the file cannot resolve by itself: name-only clients and
+    parents that no client of the file bears, and the names of new clients
+    with an id (to warn when the name already exists under another id).
+    """
+    id_names = external_ids_by_name(index, by_external_id)
+    wanted: dict[str, None] = {}
+    for key, group in index.groups.items():
+        if key[0] == KEY_NAME:
+            if key[1] not in id_names:
+                wanted[str(key[1])] = None
+        elif str(key[1]) not in by_external_id:
+            name = group.last_name()
+            if name is not None:
+                wanted[index.keys.name(name)] = None
+        for row in group.rows:
+            assert row.client is not None
+            parent = row.client.parent
+            if parent is not None and parent.external_id is None and parent.name is not None:
+                name_key = index.keys.name(parent.name)
+                if name_key not in id_names and (KEY_NAME, name_key) not in index.groups:
+                    wanted[name_key] = None
+    return list(wanted)
+
+
+class ReferenceValues(NamedTuple):
+    """The references the file uses, to check against the store."""
+
+    #: Normalised emails.
+    account_managers: list[str]
+    #: As written.
+    dunning_plans: list[str]
+
+
+def reference_values(index: FileIndex) -> ReferenceValues:
+    """The account-manager emails (normalised) and dunning-plan names (as written) the file uses."""
+    managers: dict[str, None] = {}
+    plans: dict[str, None] = {}
+    for group in index.groups.values():
+        for row in group.rows:
+            assert row.client is not None
+            for email in row.client.account_manager_emails:
+                managers[index.keys.email(email)] = None
+            if row.client.dunning_plan is not None:
+                plans[row.client.dunning_plan] = None
+    return ReferenceValues(list(managers), list(plans))
