@@ -5,7 +5,8 @@ The guarantee comes from the stores' ``transaction()``, which :func:`~upflow_imp
 holds across planning and writing: SQLite takes its write lock at ``BEGIN IMMEDIATE``, PostgreSQL
 an advisory lock (``pg_advisory_xact_lock``). The second import waits, then plans against what
 the first wrote. Each round starts both imports at a barrier, and checks that they ran at the
-same time; 20 rounds, each with its own files (shuffled rows, different overlaps).
+same time (most rounds must have; a busy machine may hold one back); 20 rounds, each with its own
+files (shuffled rows, different overlaps).
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def race(kind: str, targets: list[str], folder: Path) -> None:
     ]
     for worker in workers:
         worker.start()
+    overlapping = 0
     try:
         for seed, (first, second, expected) in enumerate(rounds):
             reports = {Path(report["file"]).name: report
@@ -98,20 +100,24 @@ def race(kind: str, targets: list[str], folder: Path) -> None:
             assert not [r["error"] for r in reports.values() if "error" in r], reports
             check_round(seed, reports[first.name], reports[second.name], expected,
                         stored(kind, targets[seed]))
+            # Both imports under way at the same time: one of them had to wait for the other.
+            (start_a, end_a), (start_b, end_b) = reports[first.name]["span"], reports[second.name]["span"]
+            overlapping += start_a < end_b and start_b < end_a
     finally:
         for worker in workers:
             worker.join(timeout=60)
             if worker.is_alive():
                 worker.kill()
     assert [worker.exitcode for worker in workers] == [0, 0]
+    # Both start at a barrier, but a busy machine may hold one back until the other is done:
+    # most rounds, not every one, are sure to overlap.
+    print(f"{kind}: {ROUNDS} rounds, the two imports overlapped in {overlapping}")
+    assert overlapping >= ROUNDS // 2, f"only {overlapping} of {ROUNDS} rounds had the imports overlap"
 
 
 def check_round(seed: int, first: dict[str, Any], second: dict[str, Any], expected: dict[str, Any],
                 store: dict[str, list[str]]) -> None:
     where = f"round {seed}"
-    # Both imports were under way at the same time: one of them had to wait for the other.
-    (start_a, end_a), (start_b, end_b) = first["span"], second["span"]
-    assert start_a < end_b and start_b < end_a, f"{where}: the imports did not overlap"
     # No duplicate, nothing missing.
     assert store == {key: expected[key] for key in ("external_ids", "names", "emails")}, where
     for report, side in ((first, "A"), (second, "B")):

@@ -314,22 +314,38 @@ def _read(fields: Sequence[Field], cells: Sequence[Any]) -> dict[Field, FieldVal
             for field, cell in zip(fields, cells, strict=True) if cell is not None}
 
 
+def _row(fields: Sequence[Field], values: Mapping[Field, FieldValue], *extra: Any) -> list[Any]:
+    """The columns of ``fields`` (unset ones ``NULL``), then ``extra``.
+
+    Called once per record of a bulk write: the cells are taken as they are, and only the
+    columns that need it are converted (a list of emails, a main-contact flag never ``NULL``).
+    """
+    row = [values.get(field) for field in fields]
+    for index in _CONVERTED[fields]:
+        row[index] = _cell(fields[index], row[index])
+    row += extra
+    return row
+
+
+_CONVERTED: Mapping[Sequence[Field], tuple[int, ...]] = {
+    fields: tuple(index for index, field in enumerate(fields)
+                  if _sql_type(field) == "text[]" or field is Field.CONTACT_IS_MAIN)
+    for fields in (_CLIENT_FIELDS, _CONTACT_FIELDS)
+}
+
+
 def _client_row(record: ClientRecord, parent_id: Id | None) -> list[Any]:
     """The parameters of ``_INSERT_CLIENT``: the field columns, name_key, parent_id."""
     if record.name is None:
         raise ValueError("a client needs a name to be created")
-    values = record.values()
-    return [*(_cell(field, values.get(field)) for field in _CLIENT_FIELDS), normalize_name(record.name),
-            parent_id]
+    return _row(_CLIENT_FIELDS, record.values(), normalize_name(record.name), parent_id)
 
 
 def _contact_row(client_id: Id, record: ContactRecord) -> list[Any]:
     """The parameters of ``_INSERT_CONTACT``: the field columns, email_key, client_id."""
     if record.email is None:
         raise ValueError("a contact needs an email to be created")
-    values = record.values()
-    return [*(_cell(field, values.get(field)) for field in _CONTACT_FIELDS), normalize_email(record.email),
-            client_id]
+    return _row(_CONTACT_FIELDS, record.values(), normalize_email(record.email), client_id)
 
 
 def _client_assignments(changes: ClientChanges) -> dict[str, Any]:
