@@ -291,8 +291,8 @@ class Plan(Generic[IdT]):
     """What an import will write, in order, and why: the output of :func:`~upflow_import.plan`."""
 
     operations: tuple[Operation[IdT], ...]
-    #: One entry per data row, in file order (a tuple, or :class:`RowPlans` as the planner
-    #: gives them: equal to the tuple of the same row plans).
+    #: One entry per data row, in file order. The planner holds them as columns and builds
+    #: each row's plan when read; they compare equal to the tuple of the same row plans.
     rows: Sequence[RowPlan]
     #: Problems of the file or the mapping rather than of one row.
     file_issues: tuple[Issue, ...]
