@@ -15,7 +15,7 @@ from upflow_import.planning.types import (
     Outcome,
     Plan,
     RowPlan,
-    new_row_plan,
+    RowPlans,
 )
 
 __all__ = ["Accounts", "account", "unusable_file_plan"]
@@ -24,7 +24,7 @@ __all__ = ["Accounts", "account", "unusable_file_plan"]
 class Accounts(NamedTuple):
     """Every row's plan, and the totals of clients and contacts."""
 
-    rows: tuple[RowPlan, ...]
+    rows: RowPlans
     clients: EntityCounts
     contacts: EntityCounts
 
@@ -80,9 +80,14 @@ def _aborted(outcome: Outcome) -> Outcome:
     return Outcome.DROPPED if outcome in (Outcome.CREATE, Outcome.UPDATE) else outcome
 
 
-def _row_plans(parsed: ParsedImport, resolution: Resolution, operations: Sequence[Operation],
-               final: Callable[[Outcome], Outcome]) -> tuple[RowPlan, ...]:
-    """One row plan per data row, in file order."""
+class _RowOutcomes(NamedTuple):
+    """What happens to each row's client and contact, by row number, as the entities say."""
+
+    clients: dict[int, Outcome]
+    contacts: dict[int, Outcome]
+
+
+def _row_outcomes(resolution: Resolution) -> _RowOutcomes:
     client_of_row: dict[int, Outcome] = {}
     for entity in resolution.entities:
         outcome = entity.outcome or Outcome.DROPPED  # every entity has one once built
@@ -93,21 +98,50 @@ def _row_plans(parsed: ParsedImport, resolution: Resolution, operations: Sequenc
         outcome = contact.outcome or Outcome.DROPPED
         for number in contact.numbers:
             contact_of_row[number] = outcome
+    return _RowOutcomes(client_of_row, contact_of_row)
+
+
+def _row_plans(parsed: ParsedImport, resolution: Resolution, operations: Sequence[Operation],
+               final: Callable[[Outcome], Outcome]) -> RowPlans:
+    """One row plan per data row, in file order, held as columns (see
+    :func:`_row_plans_reference`, which it must equal)."""
+    outcomes = _row_outcomes(resolution)
+    client_of_row, contact_of_row = outcomes.clients, outcomes.contacts
     operations_of_row = _operations_of_rows(operations)
     log = resolution.log
     added = log.added()
     dropped = Outcome.DROPPED
     aborted = final is _aborted
+    rows = parsed.rows
+    numbers = [row.number for row in rows]
+    issues = [log.of(number) if number in added else row.issues
+              for number, row in zip(numbers, rows, strict=True)]
+    no_operations: tuple[int, ...] = ()
+    row_operations = [operations_of_row.get(number, no_operations) for number in numbers]
+    clients = [client_of_row.get(number, dropped) for number in numbers]
+    contacts: list[Outcome | None] = [None if row.contact is None else contact_of_row.get(number, dropped)
+                                      for number, row in zip(numbers, rows, strict=True)]
+    if aborted:
+        clients = [final(outcome) for outcome in clients]
+        contacts = [None if outcome is None else final(outcome) for outcome in contacts]
+    return RowPlans(numbers, issues, row_operations, clients, contacts)
+
+
+def _row_plans_reference(parsed: ParsedImport, resolution: Resolution, operations: Sequence[Operation],
+                         final: Callable[[Outcome], Outcome]) -> tuple[RowPlan, ...]:
+    """The plain version of :func:`_row_plans`: one :class:`RowPlan` object per row."""
+    outcomes = _row_outcomes(resolution)
+    operations_of_row = _operations_of_rows(operations)
+    log = resolution.log
     plans: list[RowPlan] = []
     for row in resolution.index.rows:  # the rows made once from the parsed file
         number = row.number
-        client_outcome = client_of_row.get(number, dropped)
-        contact_outcome = None if row.contact is None else contact_of_row.get(number, dropped)
-        if aborted:
-            client_outcome = final(client_outcome)
-            contact_outcome = None if contact_outcome is None else final(contact_outcome)
-        plans.append(new_row_plan(number, log.of(number) if number in added else row.issues,
-                                  operations_of_row.get(number, ()), client_outcome, contact_outcome))
+        client_outcome = final(outcomes.clients.get(number, Outcome.DROPPED))
+        contact_outcome = None if row.contact is None else final(
+            outcomes.contacts.get(number, Outcome.DROPPED))
+        issues = log.of(number) if number in log.added() else row.issues
+        plans.append(RowPlan(number, issues, operations_of_row.get(number, ()), client_outcome,
+                             contact_outcome))
     return tuple(plans)
 
 

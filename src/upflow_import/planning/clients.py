@@ -151,7 +151,10 @@ class _ClientResolver(GroupRules):
         entities = self.entities
         for key, group in self.index.groups.items():
             if key[0] == KEY_ID:  # the first entities made: one per key, each new
-                entities[key] = ClientEntity(key, group.rows.copy(), by_external_id.get(str(key[1])))
+                # The entity takes its group's list over rather than a copy of it (one list
+                # less per client for the collector to walk): nothing reads a group's rows
+                # once the entities are made (the entity may grow and reorder the list).
+                entities[key] = ClientEntity(key, group.rows, by_external_id.get(str(key[1])))
         for key, group in self.index.groups.items():
             if key[0] != KEY_NAME:
                 continue

@@ -75,9 +75,9 @@ def _group_contacts(resolution: Resolution) -> _GroupedContacts:
             key = normalize_email(email)  # ContactRecord.key, without the property's call
             found = by_key.get(key)
             if found is None:
-                by_key[key] = ContactEntity(key, entity, [row])
+                by_key[key] = ContactEntity(key, entity, row)
                 continue
-            found.rows.append(row)
+            found.add_row(row)
             if found.client is not entity:
                 clients = conflicts.setdefault(key, [found.client])
                 if entity not in clients:
@@ -105,7 +105,8 @@ def _settle_single_row(found: ContactEntity, client_dropped: bool) -> None:
 def _settle_rows(log: RowIssues, found: ContactEntity, conflicting: list[ClientEntity] | None,
                  client_dropped: bool) -> None:
     """A contact on several rows: ordered, its conflicts reported, its rows merged."""
-    rows = found.rows
+    rows = found.held_rows
+    assert type(rows) is list, "a contact of several rows holds them in a list"
     rows.sort(key=lambda row: row.number)
     found.numbers = row_numbers(rows)
     if conflicting:

@@ -211,7 +211,9 @@ class ContactEntity(_Entity):
 
     key: str
     client: ClientEntity
-    rows: list[ParsedRow] = attrs.Factory(list)
+    #: Its row, or the list of its rows once it has several: no list for the usual contact of
+    #: one row (one object less per contact for the collector to walk). Read :attr:`rows`.
+    held_rows: ParsedRow | list[ParsedRow]
     stored: StoredContact | None = None
     #: The merged values of its rows, once built: see :attr:`values`.
     merged: dict[Field, FieldValue] | None = None
@@ -231,6 +233,19 @@ class ContactEntity(_Entity):
     numbers: tuple[int, ...] = ()
     #: What the plan does with it (set by the planner).
     outcome: Outcome | None = None
+
+    @property
+    def rows(self) -> Sequence[ParsedRow]:
+        """Its rows (in row order once settled)."""
+        held = self.held_rows
+        return held if type(held) is list else (held,)  # type: ignore[return-value]
+
+    def add_row(self, row: ParsedRow) -> None:
+        held = self.held_rows
+        if type(held) is list:
+            held.append(row)
+        else:
+            self.held_rows = [held, row]  # type: ignore[list-item]
 
     def current_values(self) -> dict[Field, FieldValue]:
         """:attr:`values`, without keeping them when they are read from the row's record

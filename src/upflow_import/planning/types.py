@@ -4,9 +4,9 @@ report reads. Values only; the rules that make them live in the other modules of
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import ClassVar, Generic, Literal
+from typing import ClassVar, Generic, Literal, overload
 
 import attrs
 
@@ -32,6 +32,7 @@ __all__ = [
     "Plan",
     "Progress",
     "RowPlan",
+    "RowPlans",
     "Target",
     "UpdateClient",
     "UpdateContact",
@@ -217,6 +218,60 @@ class _RowPlanSlots:
 new_row_plan = fast_constructor(RowPlan, _RowPlanSlots)
 
 
+class RowPlans(Sequence[RowPlan]):
+    """Every row's plan, held as one column per :class:`RowPlan` attribute; a row's plan is
+    built when read. It compares equal to the tuple of the same row plans.
+
+    A plan of a million rows would otherwise keep a million row-plan objects, each one the
+    cyclic garbage collector walks on every full collection while the host runs.
+    """
+
+    __slots__ = ("_clients", "_contacts", "_issues", "_numbers", "_operations")
+
+    def __init__(self, numbers: Sequence[int], issues: Sequence[tuple[Issue, ...]],
+                 operations: Sequence[tuple[int, ...]], clients: Sequence[Outcome],
+                 contacts: Sequence[Outcome | None]) -> None:
+        if not len(numbers) == len(issues) == len(operations) == len(clients) == len(contacts):
+            raise ValueError("every column of the row plans must have one entry per row")
+        self._numbers = numbers
+        self._issues = issues
+        self._operations = operations
+        self._clients = clients
+        self._contacts = contacts
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    @overload
+    def __getitem__(self, index: int) -> RowPlan: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[RowPlan, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> RowPlan | tuple[RowPlan, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(len(self))[index])
+        return new_row_plan(self._numbers[index], self._issues[index], self._operations[index],
+                            self._clients[index], self._contacts[index])
+
+    def __iter__(self) -> Iterator[RowPlan]:
+        return map(new_row_plan, self._numbers, self._issues, self._operations, self._clients,
+                   self._contacts)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal to the same row plans held as a tuple, as Plan.rows was (and as a plan built by
+        # hand holds them); never to a list, as a tuple is not.
+        if not isinstance(other, (tuple, RowPlans)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"RowPlans({tuple(self)!r})"
+
+
 @attrs.frozen
 class EntityCounts:
     """How many clients (or contacts) are created, updated, unchanged and dropped."""
@@ -236,8 +291,9 @@ class Plan(Generic[IdT]):
     """What an import will write, in order, and why: the output of :func:`~upflow_import.plan`."""
 
     operations: tuple[Operation[IdT], ...]
-    #: One entry per data row, in file order.
-    rows: tuple[RowPlan, ...]
+    #: One entry per data row, in file order. The planner holds them as columns and builds
+    #: each row's plan when read; they compare equal to the tuple of the same row plans.
+    rows: Sequence[RowPlan]
     #: Problems of the file or the mapping rather than of one row.
     file_issues: tuple[Issue, ...]
     clients: EntityCounts
