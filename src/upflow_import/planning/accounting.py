@@ -112,7 +112,7 @@ def _row_plans(parsed: ParsedImport, resolution: Resolution, operations: Sequenc
     added = log.added()
     dropped = Outcome.DROPPED
     aborted = final is _aborted
-    rows = parsed.rows
+    rows = resolution.index.rows  # the rows made once from the parsed file
     numbers = [row.number for row in rows]
     issues = [log.of(number) if number in added else row.issues
               for number, row in zip(numbers, rows, strict=True)]
