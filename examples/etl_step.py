@@ -43,7 +43,7 @@ def run(path: Path, db: str, mapping_path: Path | None, failed_rows: Path | None
         # "skip" (the default) so that the dry run counts what the valid rows would do;
         # this step applies nothing at all when there is an error.
         planned = ui.plan(parsed, repository)
-        dry_run = ui.ImportReport.build(parsed, planned)
+        dry_run = ui.ImportReport.from_plan(parsed, planned)
         summary = dry_run.summary
         log(f"dry run: {summary.rows} rows, {summary.errors} errors, {summary.warnings} warnings; "
             f"clients to create {summary.clients.create}, to update {summary.clients.update}; "
@@ -61,7 +61,7 @@ def run(path: Path, db: str, mapping_path: Path | None, failed_rows: Path | None
             log("stopped: nothing was written")
             return 1
         result = ui.apply(planned, repository)
-        report = ui.ImportReport.build(parsed, planned, result)
+        report = ui.ImportReport.from_plan(parsed, planned, result)
     applied = report.summary
     log(f"applied to {db}: clients created {applied.clients.create}, updated {applied.clients.update}, "
         f"unchanged {applied.clients.unchanged}; contacts created {applied.contacts.create}, "

@@ -125,7 +125,7 @@ def test_a_failed_write_is_contained_and_a_rerun_finishes_the_job(transactional:
             if operation is not failed_op:
                 assert status is (NOT_ATTEMPTED if blocked else APPLIED), (k, operation)
         # Every operation's rows carry what happened to it.
-        report = ui.ImportReport.build(parsed_import(FILE), plan, result)
+        report = ui.ImportReport.from_plan(parsed_import(FILE), plan, result)
         for operation, status in zip(plan.operations, statuses, strict=True):
             if status is not APPLIED:
                 code = "apply.failed" if status is FAILED else "apply.not_attempted"

@@ -50,7 +50,7 @@ def test_both_languages_use_the_same_placeholders(where: str, text: Text) -> Non
 def test_a_corrupt_file_is_told_in_french_without_the_english_diagnosis() -> None:
     from upflow_import import Issue
 
-    issue = Issue.make("file.corrupt", detail="the sheet's XML has a duplicate attribute")
+    issue = Issue.from_code("file.corrupt", detail="the sheet's XML has a duplicate attribute")
     assert "duplicate attribute" in issue.message_in("en")
     assert issue.message_in("fr") == ("Ce fichier est endommagé, ou construit d'une façon qui ne peut "
                                       "pas être lue sans risque.")
@@ -63,7 +63,7 @@ def test_codes_follow_the_family_dot_name_pattern() -> None:
         assert isinstance(info.severity, Severity)
 
 
-_REPORTED = re.compile(r"""(?:Issue\.make|\.of|Problem|_issue)\(\s*["']([a-z]+\.[a-z_]+)["']""")
+_REPORTED = re.compile(r"""(?:Issue\.from_code|\.from_code|Problem|_issue)\(\s*["']([a-z]+\.[a-z_]+)["']""")
 
 
 def test_every_code_the_library_reports_is_in_the_catalogue() -> None:
@@ -75,8 +75,8 @@ def test_every_code_the_library_reports_is_in_the_catalogue() -> None:
 
 
 def test_text_params_render_in_the_language_of_the_message() -> None:
-    issue = Issue.make("value.invalid_choice", row=3, field="contact.position", value="Boss",
-                       choices=PHRASES["positions"])
+    issue = Issue.from_code("value.invalid_choice", row=3, field="contact.position", value="Boss",
+                            choices=PHRASES["positions"])
     assert issue.message_in("en") == (
         "'Boss' is not an accepted value for Contact position; accepted: ACCOUNTING, SALES, "
         "PURCHASER or PAYER (or the French Comptable, Commercial, Acheteur, Payeur).")

@@ -378,7 +378,7 @@ def test_the_answer_carries_any_table_unchanged(width: int, data: st.DataObject)
     # Cells made of the separator candidates themselves, lone surrogates, empty text and None.
     rows = data.draw(st.lists(st.tuples(*[_CELL] * width), max_size=5))
     headers = [f"Colonne {index}" for index in range(width)]
-    issue = ui.Issue.make("csv.inconsistent_columns", row=2, actual=3, expected=2)
+    issue = ui.Issue.from_code("csv.inconsistent_columns", row=2, actual=3, expected=2)
     table = ui.Table(format="xlsx", headers=headers, sheet="Feuil1", name="clients.xlsx", issues=[issue],
                      rows=[ui.Row(number, values) for number, values in enumerate(rows, start=2)])
 

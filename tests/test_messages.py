@@ -380,9 +380,9 @@ def test_plural_placeholders_agree_with_their_count(where: str, text: Text) -> N
 
 
 def test_field_labels_as_subjects_carry_an_article_in_french() -> None:
-    issue = Issue.make("value.too_long", row=2, field="client.name", length=300, maximum=255)
+    issue = Issue.from_code("value.too_long", row=2, field="client.name", length=300, maximum=255)
     assert issue.message_in("fr") == "Le champ « Nom du client » fait 300 caractères ; le maximum est 255."
-    assert Issue.make("csv.inconsistent_columns", row=3, actual=1, expected=2).message_in("fr") == (
+    assert Issue.from_code("csv.inconsistent_columns", row=3, actual=1, expected=2).message_in("fr") == (
         "La ligne 3 a 1 cellule mais l'en-tête en a 2.")
 
 

@@ -209,13 +209,13 @@ def _table_with_a_broken_line() -> Table:
     def rows() -> Iterator[Row]:
         yield Row(2, ("Acme", "Paris"))
         # What a CSV reader does with a line it could not align: report it, skip it.
-        table.add_row_issue(Issue.make("csv.inconsistent_columns", row=3, actual=3, expected=2))
+        table.add_row_issue(Issue.from_code("csv.inconsistent_columns", row=3, actual=3, expected=2))
         yield Row(4, ("Globex", "Lyon", "extra"))
-        table.add_row_issue(Issue.make("csv.inconsistent_columns", row=4, actual=3, expected=2))
+        table.add_row_issue(Issue.from_code("csv.inconsistent_columns", row=4, actual=3, expected=2))
         yield Row(5, ("Initech", "Nice"))
 
     table = Table(format="csv", headers=headers, rows=rows, encoding="utf-8", delimiter=";",
-                  issues=[Issue.make("header.title_row", value="Clients")])
+                  issues=[Issue.from_code("header.title_row", value="Clients")])
     return table
 
 

@@ -142,7 +142,7 @@ def test_a_row_naming_no_client_requires_a_name() -> None:
 def test_value_required_is_not_repeated_when_parsing_reported_it() -> None:
     parsed = with_issues(
         parsed_import([{"client.city": "Paris"}]),
-        {2: [ui.Issue.make("value.required", row=2, field="client.name")]},
+        {2: [ui.Issue.from_code("value.required", row=2, field="client.name")]},
     )
     plan = ui.plan(parsed, ui.InMemoryRepository())
     assert codes(plan) == ["value.required"]
@@ -304,7 +304,8 @@ def test_a_client_error_drops_its_rows_contacts_and_subsidiaries() -> None:
                 {"client.external_id": "X1", "client.name": "Other", "contact.email": "d@x.fr"},
             ]
         ),
-        {3: [ui.Issue.make("value.invalid_integer", row=3, field="client.payment_term_days", value="x")]},
+        {3: [ui.Issue.from_code("value.invalid_integer", row=3, field="client.payment_term_days",
+                                value="x")]},
     )
     plan = ui.plan(parsed, ui.InMemoryRepository())
     assert ops(plan) == [("create_client", "X1"), ("create_contact", "d@x.fr")]
@@ -330,7 +331,7 @@ def test_a_contact_error_drops_only_that_contact() -> None:
                 {"client.external_id": "C1", "contact.email": "a@acme.fr", "contact.first_name": "Jean"},
             ]
         ),
-        {2: [ui.Issue.make("value.invalid_choice", row=2, field="contact.position", value="Boss")]},
+        {2: [ui.Issue.from_code("value.invalid_choice", row=2, field="contact.position", value="Boss")]},
     )
     plan = ui.plan(parsed, ui.InMemoryRepository())
     assert ops(plan) == [("create_client", "C1"), ("create_contact", "b@acme.fr")]
@@ -361,7 +362,7 @@ def test_warnings_never_drop_anything_even_with_abort() -> None:
 def test_a_file_level_error_plans_nothing_and_keeps_every_row() -> None:
 
     parsed = parsed_import([{"client.name": "Acme"}, {"client.name": "Globex"}])
-    parsed = parsed.with_file_issues((ui.Issue.make("header.duplicate", column="Nom"),))
+    parsed = parsed.with_file_issues((ui.Issue.from_code("header.duplicate", column="Nom"),))
     plan = ui.plan(parsed, ui.InMemoryRepository())
     assert plan.operations == () and not plan.ok
     assert [row.client for row in plan.rows] == [ui.Outcome.DROPPED, ui.Outcome.DROPPED]
@@ -386,7 +387,7 @@ def test_contact_details_without_email_are_reported_once() -> None:
     assert ops(plan) == [("create_client", "Acme")]
     parsed = with_issues(
         parsed_import([{"client.name": "Acme", "contact.first_name": "Jean"}]),
-        {2: [ui.Issue.make("contact.email_required", row=2, field="contact.email")]},
+        {2: [ui.Issue.from_code("contact.email_required", row=2, field="contact.email")]},
     )
     assert codes(ui.plan(parsed, ui.InMemoryRepository())) == ["contact.email_required"]
 
@@ -611,8 +612,9 @@ def test_a_row_is_told_once_why_it_is_dropped() -> None:
             ]
         ),
         {
-            2: [ui.Issue.make("value.invalid_integer", row=2, field="client.payment_term_days", value="x")],
-            3: [ui.Issue.make("value.invalid_choice", row=3, field="contact.position", value="Boss")],
+            2: [ui.Issue.from_code("value.invalid_integer", row=2, field="client.payment_term_days",
+                                   value="x")],
+            3: [ui.Issue.from_code("value.invalid_choice", row=3, field="contact.position", value="Boss")],
         },
     )
     plan = ui.plan(parsed, ui.InMemoryRepository())

@@ -113,7 +113,7 @@ def test_a_failed_write_moves_its_entity_to_dropped_and_out_of_operations() -> N
     ]
     parsed = parsed_import(rows)
     plan = ui.plan(parsed, repository)
-    report = ui.ImportReport.build(parsed, plan, ui.apply(plan, repository))
+    report = ui.ImportReport.from_plan(parsed, plan, ui.apply(plan, repository))
     summary = report.summary.to_dict()
     assert summary["clients"] == {"create": 0, "update": 1, "unchanged": 0, "dropped": 1}
     assert summary["contacts"] == {"create": 0, "update": 0, "unchanged": 0, "dropped": 1}
@@ -128,5 +128,5 @@ def test_a_clean_import_is_ok() -> None:
     parsed = parsed_import([{"client.name": "Acme"}])
     repository = ui.InMemoryRepository()
     plan = plan_rows([{"client.name": "Acme"}], repository)
-    report = ui.ImportReport.build(parsed, plan, ui.apply(plan, repository))
+    report = ui.ImportReport.from_plan(parsed, plan, ui.apply(plan, repository))
     assert report.ok and report.summary.errors == 0 and len(report.operations) == 1

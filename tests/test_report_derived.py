@@ -40,7 +40,7 @@ def test_everything_the_report_derives_equals_the_rows_made_the_plain_way(
     plan = ui.plan(parsed, repository)
     repository.fail_at = failing
     result = None if dry_run else ui.apply(plan, repository)
-    report = ui.ImportReport.build(parsed, plan, result, lang=lang)
+    report = ui.ImportReport.from_plan(parsed, plan, result, lang=lang)
     expected = reference_rows(parsed, plan, result, lang)
 
     assert tuple(report.rows) == expected

@@ -17,7 +17,7 @@ from upflow_import.planning import accounting
 from upflow_import.planning.entities import Resolution
 from upflow_import.planning.types import Operation, Outcome, RowPlan, RowPlans
 
-ISSUES = st.sampled_from([(), (Issue.make("value.required", row=2, field=Field.CLIENT_NAME),)])
+ISSUES = st.sampled_from([(), (Issue.from_code("value.required", row=2, field=Field.CLIENT_NAME),)])
 OUTCOMES = st.sampled_from(list(Outcome))
 ROW = st.tuples(st.integers(2, 10**6), ISSUES, st.lists(st.integers(0, 50), max_size=3).map(tuple),
                 OUTCOMES, st.one_of(st.none(), OUTCOMES))

@@ -229,7 +229,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def upload_too_large(request: Request, error: Exception) -> Response:
         assert isinstance(error, UploadTooLarge)
         # ``actual`` is the body's length, the file's and its multipart envelope's.
-        too_large = ui.FileTooLargeError.of("file.too_large", limit="max_bytes", actual=error.received,
+        too_large = ui.FileTooLargeError.from_code("file.too_large", limit="max_bytes", actual=error.received,
                                             maximum=settings.max_upload_bytes)
         return library_error_response(too_large, lang_of(request.query_params))
 

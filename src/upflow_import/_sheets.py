@@ -106,13 +106,13 @@ def sheet_format(destination: Destination, format: str | None = None) -> SheetFo
     if format is not None:
         if format.lower() in ("csv", "xlsx"):
             return "csv" if format.lower() == "csv" else "xlsx"
-        raise UpflowImportError.of("export.unsupported_format", value=format)
+        raise UpflowImportError.from_code("export.unsupported_format", value=format)
     if isinstance(destination, (str, os.PathLike)):
         suffix = Path(destination).suffix.lower()
         if suffix in _SUFFIXES:
             return _SUFFIXES[suffix]
-        raise UpflowImportError.of("export.unsupported_format", value=os.fspath(destination))
-    raise UpflowImportError.of("export.unsupported_format", value=repr(destination))
+        raise UpflowImportError.from_code("export.unsupported_format", value=os.fspath(destination))
+    raise UpflowImportError.from_code("export.unsupported_format", value=repr(destination))
 
 
 def require_xlsxwriter() -> Any:
@@ -124,7 +124,7 @@ def require_xlsxwriter() -> Any:
     try:
         import xlsxwriter  # noqa: PLC0415 (optional dependency, imported when used)
     except ImportError:
-        raise UpflowImportError.of("export.xlsx_unavailable") from None
+        raise UpflowImportError.from_code("export.xlsx_unavailable") from None
     return xlsxwriter
 
 

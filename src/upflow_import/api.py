@@ -122,7 +122,7 @@ def import_file(
     if dry_run:
         with stage("plan", progress):
             planned = plan(parsed, repository, on_error=on_error, progress=progress)
-        return ImportReport.build(parsed, planned, None, lang=lang)
+        return ImportReport.from_plan(parsed, planned, None, lang=lang)
     # Planning and writing share one transaction when the store offers it: another import
     # of the same store then waits, and plans against what this one wrote, instead of
     # planning against the same snapshot and creating the same clients twice.
@@ -133,7 +133,7 @@ def import_file(
     planned, result = plan_and_apply(repository, make_plan, progress=progress)
     if mapping is not None and remember_mapping:
         _remember(repository, parsed)
-    return ImportReport.build(parsed, planned, result, lang=lang)
+    return ImportReport.from_plan(parsed, planned, result, lang=lang)
 
 
 def _table_of(source: ImportSource, *, sheet: str | None, encoding: str | None, delimiter: str | None,

@@ -145,8 +145,8 @@ def _check_lengths(texts: list[tuple[str | None, ...]], filled: list[bool], firs
 def _check_length(texts: Sequence[str | None], number: int, max_cell_chars: int) -> None:
     longest = max(map(len, filter(None, texts)))
     if longest > max_cell_chars:
-        raise FileTooLargeError.of("file.too_large", row=number, limit="max_cell_chars", actual=longest,
-                                   maximum=max_cell_chars)
+        raise FileTooLargeError.from_code("file.too_large", row=number, limit="max_cell_chars",
+                                          actual=longest, maximum=max_cell_chars)
 
 
 def _float_text(number: float) -> str:

@@ -209,7 +209,7 @@ def _encoding(value: str | None) -> str | None:
         try:
             codecs.lookup(value)
         except LookupError:
-            raise UpflowImportError.of("file.encoding", encoding=value) from None
+            raise UpflowImportError.from_code("file.encoding", encoding=value) from None
     return value
 
 
@@ -231,7 +231,7 @@ def _source(path: str) -> str | BinaryIO:
         # bytes and refuses the file past the limit; the format is sniffed from them.
         return sys.stdin.buffer
     if not os.path.exists(path):
-        raise UnreadableFileError.of("file.not_found", path=path)
+        raise UnreadableFileError.from_code("file.not_found", path=path)
     return path
 
 
@@ -257,7 +257,7 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
             remember_mapping=not args.no_mapping_memory, isolate=False if args.no_isolate else None)
     except OSError as error:
         # The path exists (checked above) but is a folder, or is not ours to read.
-        raise UnreadableFileError.of("file.unreadable", path=args.file) from error
+        raise UnreadableFileError.from_code("file.unreadable", path=args.file) from error
     finally:
         if bar is not None:
             bar.close()

@@ -15,9 +15,9 @@ class UpflowImportError(Exception):
         self.issue = issue
 
     @classmethod
-    def of(cls, code: str, **params: object) -> UpflowImportError:
+    def from_code(cls, code: str, **params: object) -> UpflowImportError:
         """Build the exception for ``code`` with the issue's fields and params."""
-        return cls(Issue.make(code, **params))  # type: ignore[arg-type]
+        return cls(Issue.from_code(code, **params))  # type: ignore[arg-type]
 
     @property
     def code(self) -> str:

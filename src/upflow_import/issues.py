@@ -646,7 +646,7 @@ _ENTRIES: tuple[CodeInfo, ...] = (
 CATALOGUE: Mapping[str, CodeInfo] = {entry.code: entry for entry in _ENTRIES}
 
 
-#: Specific hints that replace a code's generic fix, passed as ``Issue.make(..., hint=HINTS[...])``
+#: Specific hints that replace a code's generic fix, passed as ``Issue.from_code(..., hint=HINTS[...])``
 #: with their ``{placeholders}`` as issue params. Kept here so that both languages stay complete.
 HINTS: Mapping[str, Text] = {
     # An unknown reference that a close known value resembles (a typo).
@@ -733,7 +733,7 @@ class Issue:
     lang: Lang = attrs.field(default="en", eq=False, kw_only=True)
 
     @classmethod
-    def make(
+    def from_code(
         cls,
         code: str,
         *,

@@ -156,8 +156,8 @@ class ColumnMapping:
             if match.field is not None:
                 columns_by_field.setdefault(match.field, []).append(match.column)
         return [
-            Issue.make("mapping.field_mapped_twice", column=columns[1], field=field,
-                       columns=quoted_list(columns))
+            Issue.from_code("mapping.field_mapped_twice", column=columns[1], field=field,
+                            columns=quoted_list(columns))
             for field, columns in columns_by_field.items() if len(columns) > 1
         ]
 
@@ -166,7 +166,7 @@ class ColumnMapping:
         issues = []
         if Field.CLIENT_NAME not in mapped and Field.CLIENT_EXTERNAL_ID not in mapped:
             name, ident = SPECS[Field.CLIENT_NAME], SPECS[Field.CLIENT_EXTERNAL_ID]
-            issues.append(Issue.make(
+            issues.append(Issue.from_code(
                 "mapping.required_field_missing", field=Field.CLIENT_NAME,
                 field_label=Text(f"{name.label_en} or {ident.label_en}",
                                  f"{name.label_fr} ou {ident.label_fr}"),
@@ -176,7 +176,7 @@ class ColumnMapping:
         contact_columns = [column for field, column in mapped.items() if field.is_contact]
         if contact_columns and Field.CONTACT_EMAIL not in mapped:
             listed = quoted_list(contact_columns)
-            issues.append(Issue.make(
+            issues.append(Issue.from_code(
                 "mapping.required_field_missing", field=Field.CONTACT_EMAIL,
                 reason=Text(f"the columns {listed.en} describe contacts, and a contact is imported only "
                             "with its email",
@@ -194,12 +194,12 @@ class ColumnMapping:
             close = next(((field, score) for field, score in match.alternatives
                           if field not in fed and score >= SUGGESTION_FLOOR), None)
             if close is None:
-                issues.append(Issue.make("mapping.unmapped_column", column=match.column))
+                issues.append(Issue.from_code("mapping.unmapped_column", column=match.column))
             else:
                 percent = round(close[1] * 100)
-                issues.append(Issue.make("mapping.unmapped_column_suggestion", column=match.column,
-                                         field=close[0],
-                                         confidence=Text(f"{percent}%", f"{percent} %")))
+                issues.append(Issue.from_code("mapping.unmapped_column_suggestion", column=match.column,
+                                              field=close[0],
+                                              confidence=Text(f"{percent}%", f"{percent} %")))
         return issues
 
     def to_document(self) -> dict[str, Any]:
@@ -233,7 +233,7 @@ class ColumnMapping:
             try:
                 parsed = _CONVERTER.structure(document, _MappingDocument)
             except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as error:
-                raise MappingError.of("mapping.invalid", detail=_describe(error)) from None
+                raise MappingError.from_code("mapping.invalid", detail=_describe(error)) from None
             return cls(tuple(
                 ColumnMatch(m.column, _field(m.column, m.field), m.confidence,
                             tuple((_known_field(m.column, a.field), a.confidence) for a in m.alternatives))
@@ -243,7 +243,7 @@ class ColumnMapping:
                 isinstance(column, str) and (key is None or isinstance(key, str))
                 for column, key in document.items()):
             return cls.from_dict(document)
-        raise MappingError.of("mapping.invalid",
+        raise MappingError.from_code("mapping.invalid",
                               detail="expected an object of column names to field keys or null")
 
     @classmethod
@@ -252,7 +252,7 @@ class ColumnMapping:
         try:
             document = json.loads(text)
         except (ValueError, UnicodeDecodeError) as error:
-            raise MappingError.of("mapping.invalid", detail=f"not JSON ({error})") from None
+            raise MappingError.from_code("mapping.invalid", detail=f"not JSON ({error})") from None
         return cls.from_document(document)
 
 
@@ -262,13 +262,13 @@ def _field(column: str, key: str | Field | None) -> Field | None:
     try:
         return Field(key)
     except ValueError:
-        raise MappingError.of("mapping.unknown_field", column=column, value=str(key)) from None
+        raise MappingError.from_code("mapping.unknown_field", column=column, value=str(key)) from None
 
 
 def _known_field(column: str, key: str) -> Field:
     field = _field(column, key)
     if field is None:
-        raise MappingError.of("mapping.unknown_field", column=column, value=key)
+        raise MappingError.from_code("mapping.unknown_field", column=column, value=key)
     return field
 
 

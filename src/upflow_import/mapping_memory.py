@@ -126,4 +126,4 @@ def mapping_to_remember(parsed: ParsedImport) -> tuple[str, dict[str, str | None
 
 def with_recall_notice(parsed: ParsedImport) -> ParsedImport:
     """``parsed`` with the ``mapping.remembered`` warning first among its file issues."""
-    return parsed.with_file_issues((Issue.make("mapping.remembered"), *parsed.file_issues))
+    return parsed.with_file_issues((Issue.from_code("mapping.remembered"), *parsed.file_issues))

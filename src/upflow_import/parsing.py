@@ -98,7 +98,7 @@ def _columns(headers: Sequence[str], mapping: ColumnMapping) -> tuple[
 def _mapping_issues(headers: Sequence[str], mapping: ColumnMapping) -> list[Issue]:
     issues = list(mapping.validate())
     mapped = set(mapping.columns)
-    issues.extend(Issue.make("mapping.unmapped_column", column=header)
+    issues.extend(Issue.from_code("mapping.unmapped_column", column=header)
                   for header in headers if header not in mapped and header.strip())
     return issues
 
@@ -166,7 +166,7 @@ def _rows(table: Table, width: int, max_rows: int) -> list[Row]:
 
 def _too_many_rows(max_rows: int) -> NoReturn:
     more = Text(f"more than {format_number(max_rows, 'en')}", f"plus de {format_number(max_rows, 'fr')}")
-    raise FileTooLargeError.of("file.too_large", limit="max_rows", actual=more, maximum=max_rows)
+    raise FileTooLargeError.from_code("file.too_large", limit="max_rows", actual=more, maximum=max_rows)
 
 
 def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None) -> ParsedImport:
@@ -291,7 +291,7 @@ def _require_a_client(columns: Mapping[Field, Sequence[FieldValue | None]], issu
             ids, names, strict=True))):
         found = issues_at.get(position)
         if found is None or not any(issue.field in _NAMING_FIELDS for issue in found):
-            issues_at.setdefault(position, []).append(Issue.make(
+            issues_at.setdefault(position, []).append(Issue.from_code(
                 "value.required", row=numbers[position], column=name_column, field=Field.CLIENT_NAME))
 
 
@@ -304,7 +304,7 @@ def _require_an_email(columns: Mapping[Field, Sequence[FieldValue | None]], issu
             continue
         found = issues_at.get(position)
         if found is None or not any(issue.field is Field.CONTACT_EMAIL for issue in found):
-            issues_at.setdefault(position, []).append(Issue.make(
+            issues_at.setdefault(position, []).append(Issue.from_code(
                 "contact.email_required", row=numbers[position], column=email_column,
                 field=Field.CONTACT_EMAIL))
 

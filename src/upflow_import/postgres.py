@@ -217,7 +217,8 @@ class _BulkInsert:
     types: tuple[str, ...]
 
     @classmethod
-    def of(cls, table: str, fields: Sequence[Field], extra: Sequence[tuple[str, str]]) -> _BulkInsert:
+    def from_fields(cls, table: str, fields: Sequence[Field],
+                    extra: Sequence[tuple[str, str]]) -> _BulkInsert:
         return cls(table, (*map(_column, fields), *(name for name, _ in extra)),
                    (*map(_sql_type, fields), *(sql_type for _, sql_type in extra)))
 
@@ -262,9 +263,9 @@ class _BulkInsert:
 
 
 _INSERT_CLIENT = _insert_one("clients", _CLIENT_FIELDS, _CLIENT_EXTRA)
-_INSERT_CLIENTS = _BulkInsert.of("clients", _CLIENT_FIELDS, _CLIENT_EXTRA)
+_INSERT_CLIENTS = _BulkInsert.from_fields("clients", _CLIENT_FIELDS, _CLIENT_EXTRA)
 _INSERT_CONTACT = _insert_one("contacts", _CONTACT_FIELDS, _CONTACT_EXTRA)
-_INSERT_CONTACTS = _BulkInsert.of("contacts", _CONTACT_FIELDS, _CONTACT_EXTRA)
+_INSERT_CONTACTS = _BulkInsert.from_fields("contacts", _CONTACT_FIELDS, _CONTACT_EXTRA)
 
 _COLUMN_TYPES: Mapping[str, str] = {
     **{_column(field): _sql_type(field) for field in (*_CLIENT_FIELDS, *_CONTACT_FIELDS)},

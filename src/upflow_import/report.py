@@ -233,7 +233,7 @@ class ImportReport:
         factory=dict, kw_only=True, repr=False, alias="apply_issues")
 
     @classmethod
-    def build(cls, parsed: ParsedImport, plan: Plan, result: ApplyResult | None = None,
+    def from_plan(cls, parsed: ParsedImport, plan: Plan, result: ApplyResult | None = None,
               *, lang: Lang = "en") -> ImportReport:
         """Assemble the report of ``parsed`` planned as ``plan`` and, unless a dry run, applied."""
         if len(parsed.rows) != len(plan.rows):

@@ -365,7 +365,7 @@ class SqliteRepository:
     # -- opening --------------------------------------------------------------
 
     def _error(self, detail: str) -> StoreError:
-        return StoreError.of("store.unusable", path=self.path, detail=detail)  # type: ignore[return-value]
+        return StoreError.from_code("store.unusable", path=self.path, detail=detail)  # type: ignore[return-value]
 
     def _open(self) -> sqlite3.Connection:
         try:
@@ -408,11 +408,11 @@ class SqliteRepository:
             return  # a new, empty file: it becomes a store
         if application_id == 0 and tables >= _TABLES_SINCE_V1:
             return  # a store written before the application id was set
-        raise StoreError.of("store.foreign_database", path=self.path)
+        raise StoreError.from_code("store.foreign_database", path=self.path)
 
     def _check_version(self, version: int) -> None:
         if version > SCHEMA_VERSION:
-            raise StoreError.of("store.newer_schema", path=self.path, found=version,
+            raise StoreError.from_code("store.newer_schema", path=self.path, found=version,
                                 supported=SCHEMA_VERSION)
 
     def _migrate(self, connection: sqlite3.Connection) -> None:

@@ -53,7 +53,7 @@ def test_an_apple_numbers_document_is_refused_with_its_own_advice(tmp_path: Path
     (bundle / "Index").mkdir(parents=True)
     (bundle / "Index" / "Document.iwa").write_bytes(b"\x00")
     assert code_of(bundle) == "file.numbers_unsupported"
-    error = ui.UnreadableFileError.of("file.numbers_unsupported")
+    error = ui.UnreadableFileError.from_code("file.numbers_unsupported")
     assert "XLSX" in (error.issue.hint or "")
 
 

@@ -92,7 +92,7 @@ async def import_file(
     if dry_run:
         with stage("plan", progress):
             planned = await plan_async(parsed, repository, on_error=on_error, progress=progress)
-        return await off_loop(partial(ImportReport.build, parsed, planned, None, lang=lang))
+        return await off_loop(partial(ImportReport.from_plan, parsed, planned, None, lang=lang))
 
     async def make_plan() -> Plan:
         with stage("plan", progress):
@@ -101,7 +101,7 @@ async def import_file(
     planned, result = await plan_and_apply(repository, make_plan, progress=progress)
     if mapping is not None and remember_mapping:
         await _remember(repository, parsed)
-    return await off_loop(partial(ImportReport.build, parsed, planned, result, lang=lang))
+    return await off_loop(partial(ImportReport.from_plan, parsed, planned, result, lang=lang))
 
 
 def _read(source: ImportSource, *, sheet: str | None, encoding: str | None, delimiter: str | None,

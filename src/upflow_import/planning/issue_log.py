@@ -79,7 +79,7 @@ class RowIssues:
         **params: object,
     ) -> Issue:
         """Record a planner issue on ``row``, located at the column that feeds ``field``."""
-        issue = Issue.make(
+        issue = Issue.from_code(
             code,
             row=row,
             column=None if field is None else self._columns.get(field),

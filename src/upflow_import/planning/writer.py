@@ -82,15 +82,15 @@ def _describe_failure(error: Exception) -> str:
 
 def _failed(operation: Operation, detail: str) -> OperationResult:
     """The result of an operation the repository refused."""
-    issues = tuple(Issue.make("apply.failed", row=row, value=operation.key, detail=detail)
+    issues = tuple(Issue.from_code("apply.failed", row=row, value=operation.key, detail=detail)
                    for row in operation.rows)
     return OperationResult(operation.index, OperationStatus.FAILED, None, issues)
 
 
 def _not_attempted(operation: Operation, blocker: Operation) -> OperationResult:
     """The result of an operation not written because ``blocker`` was not."""
-    issues = tuple(Issue.make("apply.not_attempted", row=row, value=operation.key,
-                              dependency=blocker.describe())
+    issues = tuple(Issue.from_code("apply.not_attempted", row=row, value=operation.key,
+                                   dependency=blocker.describe())
                    for row in operation.rows)
     return OperationResult(operation.index, OperationStatus.NOT_ATTEMPTED, None, issues)
 

@@ -106,8 +106,9 @@ def decode_answer(answer: bytes | bytearray) -> Table:
     except UpflowImportError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as error:
-        raise UnreadableFileError.of("file.corrupt", detail=f"the isolated reader's answer is malformed: "
-                                     f"{type(error).__name__}") from None
+        raise UnreadableFileError.from_code("file.corrupt",
+                                            detail=f"the isolated reader's answer is malformed: "
+                                                   f"{type(error).__name__}") from None
 
 
 def _decode(answer: memoryview) -> Table:

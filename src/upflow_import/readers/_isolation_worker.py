@@ -270,7 +270,7 @@ def _read(source: Source, options: dict[str, Any]) -> list[bytes]:
         raise
     except Exception as error:  # a bug of the reader: the caller gets file.corrupt
         detail = f"{type(error).__name__}: {error}"[:200]
-        return encode_error(UpflowImportError(Issue.make("file.corrupt", detail=detail)))
+        return encode_error(UpflowImportError(Issue.from_code("file.corrupt", detail=detail)))
 
 
 def _read_stderr(child: _Child) -> None:

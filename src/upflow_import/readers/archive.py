@@ -55,31 +55,31 @@ def open_archive(data: bytes, limits: Limits) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except ZIP_ERRORS as error:
-        raise UnreadableFileError.of("file.corrupt", detail=f"broken zip archive: {error}") from None
+        raise UnreadableFileError.from_code("file.corrupt", detail=f"broken zip archive: {error}") from None
     names = {entry_key(info.filename) for info in infos}
     if len(names) != len(infos):
         # Two entries of one name: readers may disagree on which one is the sheet.
-        raise UnreadableFileError.of("file.corrupt", detail="two zip entries have the same name")
+        raise UnreadableFileError.from_code("file.corrupt", detail="two zip entries have the same name")
     if len(infos) > MAX_ENTRIES:
-        raise FileTooLargeError.of("file.too_large", limit="archive entries", actual=len(infos),
+        raise FileTooLargeError.from_code("file.too_large", limit="archive entries", actual=len(infos),
                                    maximum=MAX_ENTRIES)
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise UnreadableFileError.of("file.password_protected")
+            raise UnreadableFileError.from_code("file.password_protected")
         total += info.file_size
         if total > limits.max_uncompressed_bytes:
-            raise FileTooLargeError.of("file.too_large", limit="max_uncompressed_bytes",
+            raise FileTooLargeError.from_code("file.too_large", limit="max_uncompressed_bytes",
                                        actual=sum(i.file_size for i in infos),
                                        maximum=limits.max_uncompressed_bytes)
         if info.file_size > RATIO_FLOOR:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > limits.max_compression_ratio:
-                raise FileTooLargeError.of("file.too_large", limit="max_compression_ratio",
+                raise FileTooLargeError.from_code("file.too_large", limit="max_compression_ratio",
                                            actual=round(ratio, 1), maximum=limits.max_compression_ratio)
     manifest = read_small(archive, "META-INF/manifest.xml", 1024 * 1024)
     if manifest is not None and b"encryption-data" in manifest:
-        raise UnreadableFileError.of("file.password_protected")
+        raise UnreadableFileError.from_code("file.password_protected")
     return archive
 
 
@@ -126,8 +126,8 @@ def stream_entry(archive: zipfile.ZipFile, entry: str | zipfile.ZipInfo) -> Iter
                     return
                 left -= len(chunk)
                 if left < 0:
-                    raise UnreadableFileError.of("file.corrupt",
+                    raise UnreadableFileError.from_code("file.corrupt",
                                                  detail=f"{info.filename} is larger than declared")
                 yield chunk
     except ZIP_ERRORS as error:
-        raise UnreadableFileError.of("file.corrupt", detail=f"broken zip entry: {error}") from None
+        raise UnreadableFileError.from_code("file.corrupt", detail=f"broken zip entry: {error}") from None

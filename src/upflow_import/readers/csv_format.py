@@ -121,7 +121,7 @@ def read_csv(data: bytes, *, encoding: str | None, delimiter: str | None, limits
     text = decoded.text
     if "\x00" in text:
         line = _line_of(text, text.index("\x00"))
-        raise UnreadableFileError.of("file.corrupt", row=line, detail=f"NUL character on line {line}")
+        raise UnreadableFileError.from_code("file.corrupt", row=line, detail=f"NUL character on line {line}")
     if delimiter is None:
         delimiter = detect_delimiter(text)
     elif len(delimiter) != 1:
@@ -132,10 +132,10 @@ def read_csv(data: bytes, *, encoding: str | None, delimiter: str | None, limits
         # The first records run past the sample: read them from the whole text.
         leading, line_num = _leading_records(text, delimiter, limits, header_row)
     if not leading:
-        raise UnreadableFileError.of("file.empty")
+        raise UnreadableFileError.from_code("file.empty")
     header, _, skip = leading[0]
     if len(header) > limits.max_columns:
-        raise FileTooLargeError.of("file.too_large", limit="max_columns", actual=len(header),
+        raise FileTooLargeError.from_code("file.too_large", limit="max_columns", actual=len(header),
                                    maximum=limits.max_columns)
     cleaned = [[clean_header(cell) or None for cell in record] for record, _, _ in leading]
     if header_row is None:
@@ -179,7 +179,7 @@ def decode_csv(data: bytes, encoding: str | None) -> Decoded:
         try:
             codec = codecs.lookup(encoding).name
         except LookupError:
-            raise UnreadableFileError.of("file.encoding", encoding=encoding) from None
+            raise UnreadableFileError.from_code("file.encoding", encoding=encoding) from None
         if not codec.startswith(("utf-16", "utf-32")) and data.startswith(codecs.BOM_UTF8):
             data = data[len(codecs.BOM_UTF8):]
         return Decoded(_strict(data, codec), codec)
@@ -246,8 +246,8 @@ def _mixed_encoding_issue(decoded: Decoded) -> Issue:
     if len(lines) > _LINES_NAMED:
         named += f"… ({len(lines)})"
     names = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (cp1252)"}
-    return Issue.make("file.mixed_encoding", lines=named, other=names[decoded.other_encoding or ""],
-                      main=names[decoded.encoding], count=len(lines))
+    return Issue.from_code("file.mixed_encoding", lines=named, other=names[decoded.other_encoding or ""],
+                           main=names[decoded.encoding], count=len(lines))
 
 
 def _strict(data: bytes, codec: str) -> str:
@@ -255,9 +255,9 @@ def _strict(data: bytes, codec: str) -> str:
         return data.decode(codec)
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise UnreadableFileError.of("file.encoding", encoding=codec, row=line) from None
+        raise UnreadableFileError.from_code("file.encoding", encoding=codec, row=line) from None
     except (UnicodeError, LookupError):
-        raise UnreadableFileError.of("file.encoding", encoding=codec) from None
+        raise UnreadableFileError.from_code("file.encoding", encoding=codec) from None
 
 
 # Line breaks of str.splitlines() that the csv module does not treat as line breaks.
@@ -454,7 +454,7 @@ def detect_delimiter(text: str) -> str:
     if spaced[best] != spaced[second]:
         return second if spaced[best] else best
     first, other = sorted((best, second), key=SEPARATORS.index)
-    raise UnreadableFileError.of("file.ambiguous_delimiter", first=_separator_name(first),
+    raise UnreadableFileError.from_code("file.ambiguous_delimiter", first=_separator_name(first),
                                  second=_separator_name(other))
 
 
@@ -550,15 +550,15 @@ def _check_merged(text: str, delimiter: str, skip: int, header: list[str]) -> No
             continue
         agreeing = sum(1 for record in records if delimiter.join(record).count(character) == count)
         if agreeing * 5 >= len(records) * 4:
-            raise UnreadableFileError.of("header.merged_columns", value=clean_header(cell),
+            raise UnreadableFileError.from_code("header.merged_columns", value=clean_header(cell),
                                          separator=_separator_name(character))
 
 
 def _csv_error(error: csv.Error, line: int, limits: Limits) -> UpflowImportError:
     if "field larger than field limit" in str(error):
-        return FileTooLargeError.of("file.too_large", row=line, limit="max_cell_chars",
+        return FileTooLargeError.from_code("file.too_large", row=line, limit="max_cell_chars",
                                     actual=f"> {limits.max_cell_chars}", maximum=limits.max_cell_chars)
-    return UnreadableFileError.of("file.corrupt", row=line, detail=f"line {line}: {error}")
+    return UnreadableFileError.from_code("file.corrupt", row=line, detail=f"line {line}: {error}")
 
 
 class _Rows:
@@ -621,7 +621,7 @@ class _Rows:
                     row = Row(number, fitted)
                 produced += 1
                 if produced > max_rows:
-                    raise FileTooLargeError.of("file.too_large", limit="max_rows",
+                    raise FileTooLargeError.from_code("file.too_large", limit="max_rows",
                                                actual=f"> {max_rows}", maximum=max_rows)
                 if every_row or line > number:
                     self._check_cells(cells, number)
@@ -633,14 +633,14 @@ class _Rows:
                 yield row
         except csv.Error as error:
             if "unexpected end of data" in str(error):
-                self.table.add_row_issue(Issue.make("csv.unclosed_quote", row=line + 1))
+                self.table.add_row_issue(Issue.from_code("csv.unclosed_quote", row=line + 1))
             else:
                 raise _csv_error(error, line + 1, limits) from None
         names = self.table.headers
         for index in self.unnamed:
             if index not in unnamed_empty:
-                self.table.add_row_issue(Issue.make("header.empty", column=names[index],
-                                                    position=self.positions[index]))
+                self.table.add_row_issue(Issue.from_code("header.empty", column=names[index],
+                                                         position=self.positions[index]))
 
     def _fit(self, values: list[str | None], number: int) -> tuple[str | None, ...] | None:
         """A row of the header's width; ``None`` for a line of blanks (skipped, not an error)."""
@@ -650,11 +650,11 @@ class _Rows:
         actual = len(values)
         if actual > width:
             if any(value is not None and value.strip() for value in values[width:]):
-                self.table.add_row_issue(Issue.make("csv.inconsistent_columns", row=number,
-                                                    actual=actual, expected=width))
+                self.table.add_row_issue(Issue.from_code("csv.inconsistent_columns", row=number,
+                                                         actual=actual, expected=width))
             return tuple(values[:width])
-        self.table.add_row_issue(Issue.make("csv.inconsistent_columns", row=number, actual=actual,
-                                            expected=width))
+        self.table.add_row_issue(Issue.from_code("csv.inconsistent_columns", row=number, actual=actual,
+                                                 expected=width))
         return (*values, *(None,) * (width - actual))
 
     def _check_cells(self, cells: list[str | None], number: int) -> None:
@@ -663,7 +663,7 @@ class _Rows:
             return
         longest = max(map(len, filter(None, cells)))
         if longest > limit:
-            raise FileTooLargeError.of("file.too_large", row=number, limit="max_cell_chars",
+            raise FileTooLargeError.from_code("file.too_large", row=number, limit="max_cell_chars",
                                        actual=longest, maximum=limit)
 
     def _check_closed(self, number: int) -> None:
@@ -676,4 +676,4 @@ class _Rows:
                 pass
         except csv.Error as error:
             if "unexpected end of data" in str(error):
-                self.table.add_row_issue(Issue.make("csv.unclosed_quote", row=number))
+                self.table.add_row_issue(Issue.from_code("csv.unclosed_quote", row=number))

@@ -112,14 +112,14 @@ def _calamine_errors() -> Iterator[None]:
     except UpflowImportError:
         raise
     except PasswordError:
-        raise UnreadableFileError.of("file.password_protected") from None
+        raise UnreadableFileError.from_code("file.password_protected") from None
     except MemoryError:
-        raise FileTooLargeError.of("file.too_large", limit="memory", actual="?", maximum="?") from None
+        raise FileTooLargeError.from_code("file.too_large", limit="memory", actual="?", maximum="?") from None
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as error:  # Rust panics surface as BaseException subclasses
         detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
-        raise UnreadableFileError.of("file.corrupt", detail=detail) from None
+        raise UnreadableFileError.from_code("file.corrupt", detail=detail) from None
 
 
 def _choose_sheet(workbook: CalamineWorkbook, wanted: str | None) -> str:
@@ -129,14 +129,14 @@ def _choose_sheet(workbook: CalamineWorkbook, wanted: str | None) -> str:
     if wanted is None:
         visible = [meta.name for meta in worksheets if meta.visible == SheetVisibleEnum.Visible]
         if not names:
-            raise UnreadableFileError.of("file.empty")
+            raise UnreadableFileError.from_code("file.empty")
         return (visible or names)[0]
     if wanted in names:
         return wanted
     loose = [name for name in names if name.strip().casefold() == wanted.strip().casefold()]
     if len(loose) == 1:
         return loose[0]
-    raise UnreadableFileError.of("file.sheet_not_found", sheet=wanted,
+    raise UnreadableFileError.from_code("file.sheet_not_found", sheet=wanted,
                                  sheets=quoted_list(names))
 
 
@@ -146,14 +146,14 @@ def _table(numbers: list[int], rows: list[tuple[str | None, ...]], offset: int, 
         above = bisect_left(numbers, header_row)
         del numbers[:above], rows[:above]
     if not rows:
-        raise UnreadableFileError.of("file.empty")
+        raise UnreadableFileError.from_code("file.empty")
     header = rows[0]
     if header_row is None:
         check_title_rows(rows[:MAX_TITLE_ROWS + 1], numbers)
     data = rows[1:]
     del rows[1:]
     if len(data) > limits.max_rows:
-        raise FileTooLargeError.of("file.too_large", limit="max_rows", actual=len(data),
+        raise FileTooLargeError.from_code("file.too_large", limit="max_rows", actual=len(data),
                                    maximum=limits.max_rows)
     lengths = set(map(len, data))
     width = max(len(header), *lengths) if lengths else len(header)
@@ -165,7 +165,7 @@ def _table(numbers: list[int], rows: list[tuple[str | None, ...]], offset: int, 
     layout = layout_headers(padded_header, position=lambda index: column_letter(offset + index),
                             has_data=has_data)
     if len(layout.names) > limits.max_columns:
-        raise FileTooLargeError.of("file.too_large", limit="max_columns", actual=len(layout.names),
+        raise FileTooLargeError.from_code("file.too_large", limit="max_columns", actual=len(layout.names),
                                    maximum=limits.max_columns)
     sources = layout.sources
     if sources != tuple(range(width)) or lengths != {width}:

@@ -105,11 +105,11 @@ def layout_headers(
                 continue
             name = _unique(f"[{where}]", used)
             if has_data is not None:
-                issues.append(Issue.make("header.empty", column=name, position=where))
+                issues.append(Issue.from_code("header.empty", column=name, position=where))
             unnamed.append(len(names))
         elif header in seen:
             name = _unique(header, used)
-            issues.append(Issue.make("header.duplicate", column=header, position=where, renamed_to=name))
+            issues.append(Issue.from_code("header.duplicate", column=header, position=where, renamed_to=name))
         else:
             name = header
         seen.add(header)
@@ -198,5 +198,5 @@ def check_title_rows(leading: Sequence[Sequence[str | None]], numbers: Sequence[
     titles = title_rows(leading)
     if titles:
         value = " | ".join(cell for cell in leading[0] if cell)
-        raise UnreadableFileError.of("header.title_row", row=numbers[0], value=value,
+        raise UnreadableFileError.from_code("header.title_row", row=numbers[0], value=value,
                                      header_row=numbers[titles])

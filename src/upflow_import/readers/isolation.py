@@ -138,7 +138,7 @@ def read_isolated(loaded: Source, *, sheet: str | None, encoding: str | None, de
     answer, outcome = _WORKER.run(json.dumps(options).encode(), loaded.data,
                                   isolation.wall_seconds + _GRACE_SECONDS, isolation.memory_bytes)
     if outcome is None:
-        raise FileTooLargeError.of("file.too_large", limit="cpu_seconds",
+        raise FileTooLargeError.from_code("file.too_large", limit="cpu_seconds",
                                    actual=Text("no answer in time", "pas de réponse à temps"),
                                    maximum=Text(f"{isolation.wall_seconds:.0f} s of wall time",
                                                 f"{isolation.wall_seconds:.0f} s de temps écoulé"))
@@ -152,13 +152,13 @@ def read_isolated(loaded: Source, *, sheet: str | None, encoding: str | None, de
 def _death(status: object, killed: object, stderr: str, isolation: Isolation) -> UpflowImportError:
     """The error for a child that ended with wait ``status`` (``killed`` by the worker, and why)."""
     name = _status_name(status)
-    memory = FileTooLargeError.of("file.too_large", limit="memory_bytes",
+    memory = FileTooLargeError.from_code("file.too_large", limit="memory_bytes",
                                   actual=Text("more", "davantage"),
                                   maximum=f"{isolation.memory_bytes // 1024 // 1024} MiB")
     if killed == "memory" or _ALLOCATION_FAILED in stderr or "MemoryError" in stderr:
         return memory
     if killed == "wall":
-        return FileTooLargeError.of("file.too_large", limit="cpu_seconds",
+        return FileTooLargeError.from_code("file.too_large", limit="cpu_seconds",
                                     actual=Text("no answer in time", "pas de réponse à temps"),
                                     maximum=Text(f"{isolation.wall_seconds:.0f} s of wall time",
                                                  f"{isolation.wall_seconds:.0f} s de temps écoulé"))
@@ -166,10 +166,10 @@ def _death(status: object, killed: object, stderr: str, isolation: Isolation) ->
         if os.WTERMSIG(status) == signal.SIGKILL and killed is None:
             return memory  # the kernel's out-of-memory killer (the CPU cap sends SIGXCPU first)
         if os.WTERMSIG(status) == signal.SIGXCPU:
-            return FileTooLargeError.of("file.too_large", limit="cpu_seconds",
+            return FileTooLargeError.from_code("file.too_large", limit="cpu_seconds",
                                         actual=Text("more", "davantage"),
                                         maximum=f"{isolation.cpu_seconds} s")
-    return UnreadableFileError.of("file.corrupt", detail=f"the reader crashed: {name}")
+    return UnreadableFileError.from_code("file.corrupt", detail=f"the reader crashed: {name}")
 
 
 def _status_name(status: object) -> str:
@@ -361,8 +361,9 @@ def _read_file(fd: int, most: int) -> bytes:
     """The content of the anonymous file ``fd``, at most ``most`` bytes."""
     size = os.fstat(fd).st_size
     if size > most:
-        raise UnreadableFileError.of("file.corrupt", detail="the isolated reader's answer is malformed: "
-                                     "its size")
+        raise UnreadableFileError.from_code("file.corrupt",
+                                            detail="the isolated reader's answer is malformed: "
+                                                   "its size")
     with open(fd, "rb", closefd=False) as file:
         file.seek(0)
         return file.read(size)

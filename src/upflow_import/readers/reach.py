@@ -78,13 +78,13 @@ def check_reach(reach: Reach, limits: Limits) -> None:
     columns = reach.last_column + 1
     rows = reach.last_row + 1
     if columns > limits.max_columns:
-        raise FileTooLargeError.of("file.too_large", limit="max_columns", actual=columns,
+        raise FileTooLargeError.from_code("file.too_large", limit="max_columns", actual=columns,
                                    maximum=limits.max_columns)
     if rows > limits.max_rows + 1:
-        raise FileTooLargeError.of("file.too_large", limit="max_rows", actual=rows - 1,
+        raise FileTooLargeError.from_code("file.too_large", limit="max_rows", actual=rows - 1,
                                    maximum=limits.max_rows)
     if reach.cells > limits.max_cells:
-        raise FileTooLargeError.of("file.too_large", limit="max_cells", actual=reach.cells,
+        raise FileTooLargeError.from_code("file.too_large", limit="max_cells", actual=reach.cells,
                                    maximum=limits.max_cells)
 
 
@@ -117,5 +117,5 @@ def iter_tags(chunks: Iterable[bytes], tag: re.Pattern[bytes], tag_start: re.Pat
         carry = buffer[start:] if start >= 0 else b""
         if len(carry) > MAX_TAG:
             if tag_start.match(carry):
-                raise UnreadableFileError.of("file.corrupt", detail=f"a tag of {part} is too long")
+                raise UnreadableFileError.from_code("file.corrupt", detail=f"a tag of {part} is too long")
             carry = b""

@@ -173,7 +173,7 @@ def check_ods_tables(archive: zipfile.ZipFile, limits: Limits) -> None:
             elif name in _CELLS or name in (_TABLE, _ROW):
                 raise corrupt(_PART, "a table element inside a cell")
             if stored > limits.max_cells:
-                raise FileTooLargeError.of("file.too_large", limit="max_cells", actual=f"> {stored}",
+                raise FileTooLargeError.from_code("file.too_large", limit="max_cells", actual=f"> {stored}",
                                            maximum=limits.max_cells)
             if copied > limits.max_uncompressed_bytes:
                 raise _too_large(copied, limits)
@@ -195,7 +195,7 @@ def _count(value: bytes | None) -> int:
 
 
 def _too_large(actual: int, limits: Limits) -> UpflowImportError:
-    return FileTooLargeError.of("file.too_large", limit="max_uncompressed_bytes", actual=actual,
+    return FileTooLargeError.from_code("file.too_large", limit="max_uncompressed_bytes", actual=actual,
                                 maximum=limits.max_uncompressed_bytes)
 
 
@@ -203,7 +203,7 @@ def _finish(table: Reach, limits: Limits, total: int) -> int:
     """Check one table and the running total; return the table's cells."""
     check_reach(table, limits)
     if total + table.cells > limits.max_cells:
-        raise FileTooLargeError.of("file.too_large", limit="max_cells", actual=total + table.cells,
+        raise FileTooLargeError.from_code("file.too_large", limit="max_cells", actual=total + table.cells,
                                    maximum=limits.max_cells)
     return table.cells
 
@@ -214,7 +214,7 @@ def _well_formed(chunks: Iterable[bytes]) -> Iterator[bytes]:
     parser = expat.ParserCreate()
 
     def refuse(*_: object) -> None:
-        raise UnreadableFileError.of("file.corrupt", detail="content.xml declares a DTD")
+        raise UnreadableFileError.from_code("file.corrupt", detail="content.xml declares a DTD")
 
     parser.StartDoctypeDeclHandler = refuse
     try:
@@ -223,7 +223,7 @@ def _well_formed(chunks: Iterable[bytes]) -> Iterator[bytes]:
             yield chunk
         parser.Parse(b"", True)
     except expat.ExpatError as error:
-        raise UnreadableFileError.of("file.corrupt", detail="content.xml is not well-formed XML "
+        raise UnreadableFileError.from_code("file.corrupt", detail="content.xml is not well-formed XML "
                                      f"({expat.ErrorString(error.code)}, line {error.lineno})") from None
     except (LookupError, ValueError):  # an unknown declared encoding, undecodable bytes
-        raise UnreadableFileError.of("file.corrupt", detail="content.xml cannot be decoded") from None
+        raise UnreadableFileError.from_code("file.corrupt", detail="content.xml cannot be decoded") from None

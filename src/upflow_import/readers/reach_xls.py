@@ -86,11 +86,11 @@ def check_xls(data: bytes, limits: Limits) -> None:
         check_reach(reach, limits)
         total += reach.cells + reserved
         if total > limits.max_cells:
-            raise FileTooLargeError.of("file.too_large", limit="max_cells", actual=total,
+            raise FileTooLargeError.from_code("file.too_large", limit="max_cells", actual=total,
                                        maximum=limits.max_cells)
         copied += copies
         if copied > limits.max_uncompressed_bytes:
-            raise FileTooLargeError.of("file.too_large", limit="max_uncompressed_bytes", actual=copied,
+            raise FileTooLargeError.from_code("file.too_large", limit="max_uncompressed_bytes", actual=copied,
                                        maximum=limits.max_uncompressed_bytes)
 
 
@@ -105,7 +105,7 @@ def _globals(stream: bytes) -> tuple[list[int], list[bytes]]:
         kind, length = _RECORD.unpack_from(stream, position)
         body = position + 4
         if kind == _FILEPASS:
-            raise UnreadableFileError.of("file.password_protected")
+            raise UnreadableFileError.from_code("file.password_protected")
         if kind == _BOUNDSHEET and length >= 4:
             offsets.append(_U32.unpack_from(stream, body)[0])
         elif kind == _SST:
@@ -329,7 +329,7 @@ def workbook_stream(data: bytes) -> bytes:
         raise _corrupt("no directory")
     names = [entry[:64].decode("utf-16-le", "replace").split("\x00", 1)[0] for entry in entries]
     if any(name.casefold() == "encryptedpackage" for name in names):
-        raise UnreadableFileError.of("file.password_protected")
+        raise UnreadableFileError.from_code("file.password_protected")
     # calamine takes the first entry named exactly Workbook, else Book, WORKBOOK, BOOK (files
     # written for Excel 5 and 97 hold both a Book and a Workbook stream).
     chosen = None
@@ -343,7 +343,7 @@ def workbook_stream(data: bytes) -> bytes:
     if chosen is None:
         if any(name.casefold() in ("workbook", "book") for name in names):
             raise _corrupt("a workbook stream named unusually")
-        raise UnreadableFileError.of("file.unsupported_format",
+        raise UnreadableFileError.from_code("file.unsupported_format",
                                      detected="an Office file that is not a workbook")
 
     def stream_size(entry: bytes) -> int:
@@ -375,4 +375,4 @@ def workbook_stream(data: bytes) -> bytes:
 
 
 def _corrupt(detail: str) -> UpflowImportError:
-    return UnreadableFileError.of("file.corrupt", detail=f"broken XLS container: {detail}")
+    return UnreadableFileError.from_code("file.corrupt", detail=f"broken XLS container: {detail}")

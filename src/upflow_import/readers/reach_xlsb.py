@@ -71,7 +71,7 @@ def check_binary_worksheet(archive: zipfile.ZipFile, part: str, limits: Limits) 
     reach, copied = _walk(archive, part, suffix)
     check_reach(reach, limits)
     if copied > limits.max_uncompressed_bytes:
-        raise FileTooLargeError.of("file.too_large", limit="max_uncompressed_bytes", actual=copied,
+        raise FileTooLargeError.from_code("file.too_large", limit="max_uncompressed_bytes", actual=copied,
                                    maximum=limits.max_uncompressed_bytes)
 
 

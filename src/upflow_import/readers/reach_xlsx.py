@@ -114,7 +114,7 @@ def check_shared_strings(archive: zipfile.ZipFile, limits: Limits) -> None:
         if announced is None:
             continue
         if announced > limits.max_cells:
-            raise FileTooLargeError.of("file.too_large", limit="max_cells", actual=announced,
+            raise FileTooLargeError.from_code("file.too_large", limit="max_cells", actual=announced,
                                        maximum=limits.max_cells)
         if announced > info.file_size // _SHORTEST_STRING + 1:
             raise corrupt(info.filename, f"announces {announced} strings, more than it can hold")
@@ -403,8 +403,8 @@ def check_string_copies(archive: zipfile.ZipFile, part: str, limits: Limits) -> 
             counted -= 1
         total += max(counted, 0) * longest
         if total > budget:
-            raise FileTooLargeError.of("file.too_large", limit="max_uncompressed_bytes", actual=f"> {total}",
-                                       maximum=budget)
+            raise FileTooLargeError.from_code("file.too_large", limit="max_uncompressed_bytes",
+                                              actual=f"> {total}", maximum=budget)
 
 
 def _string_lengths(content: bytes) -> list[int] | None:

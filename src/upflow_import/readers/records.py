@@ -163,7 +163,7 @@ def _table(columns: list[object] | None, rows: Iterator[Sequence[object] | Mappi
     texts: list[list[str | None]] = []
     for offset, record in enumerate(rows):
         if offset >= limits.max_rows:
-            raise FileTooLargeError.of("file.too_large", limit="max_rows", actual=limits.max_rows + 1,
+            raise FileTooLargeError.from_code("file.too_large", limit="max_rows", actual=limits.max_rows + 1,
                                        maximum=limits.max_rows)
         number = _FIRST_ROW + offset
         if isinstance(record, Mapping):
@@ -177,8 +177,8 @@ def _table(columns: list[object] | None, rows: Iterator[Sequence[object] | Mappi
                     index = keys[key] = len(names)
                     names.append(key)
                     if index >= limits.max_columns:
-                        raise FileTooLargeError.of("file.too_large", limit="max_columns", actual=index + 1,
-                                                   maximum=limits.max_columns)
+                        raise FileTooLargeError.from_code("file.too_large", limit="max_columns",
+                                                          actual=index + 1, maximum=limits.max_columns)
                     cells.append(None)
                 cells[index] = _cell(value, number, key, limits)
         elif isinstance(record, str | bytes) or not isinstance(record, Sequence | Iterable):
@@ -196,13 +196,13 @@ def _table(columns: list[object] | None, rows: Iterator[Sequence[object] | Mappi
             texts.append(cells)
     header_keys = names
     if not header_keys:
-        raise UnreadableFileError.of("file.empty")
+        raise UnreadableFileError.from_code("file.empty")
     width = len(header_keys)
     if width > limits.max_columns:
-        raise FileTooLargeError.of("file.too_large", limit="max_columns", actual=width,
+        raise FileTooLargeError.from_code("file.too_large", limit="max_columns", actual=width,
                                    maximum=limits.max_columns)
     if len(texts) * width > limits.max_cells:
-        raise FileTooLargeError.of("file.too_large", limit="max_cells", actual=len(texts) * width,
+        raise FileTooLargeError.from_code("file.too_large", limit="max_cells", actual=len(texts) * width,
                                    maximum=limits.max_cells)
     raw_headers = [key if isinstance(key, str) else cell_text(key) for key in header_keys]
 
@@ -220,7 +220,7 @@ def _cell(value: object, row: int, column: object, limits: Limits) -> str | None
     """The text of one record value, as a workbook cell holding it would give."""
     text = record_cell_text(value, row=row, column=column)
     if text is not None and len(text) > limits.max_cell_chars:
-        raise FileTooLargeError.of("file.too_large", row=row, limit="max_cell_chars", actual=len(text),
+        raise FileTooLargeError.from_code("file.too_large", row=row, limit="max_cell_chars", actual=len(text),
                                    maximum=limits.max_cell_chars)
     return text
 

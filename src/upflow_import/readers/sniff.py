@@ -54,17 +54,17 @@ def sniff(data: bytes, name: str | None = None) -> Kind:
     it cannot be read (``file.empty``, ``file.unsupported_format``,
     ``file.numbers_unsupported``, ``file.password_protected``, ``file.corrupt``)."""
     if _is_blank(data):
-        raise UnreadableFileError.of("file.empty")
+        raise UnreadableFileError.from_code("file.empty")
     if data.startswith(_ZIP_MAGICS):
         return _sniff_zip(data, name)
     if data.startswith(OLE2_MAGIC):
         return _sniff_ole2(data)
     for magic, detected in _SIGNATURES:
         if data.startswith(magic):
-            raise UnreadableFileError.of("file.unsupported_format", detected=detected)
+            raise UnreadableFileError.from_code("file.unsupported_format", detected=detected)
     if name is not None and name.lower().endswith(".numbers"):
         # Old Numbers documents are not zip archives either; the name is all we have.
-        raise UnreadableFileError.of("file.numbers_unsupported")
+        raise UnreadableFileError.from_code("file.numbers_unsupported")
     _check_text(data)
     return "csv"
 
@@ -87,22 +87,22 @@ def _sniff_zip(data: bytes, name: str | None) -> Kind:
             names = archive.namelist()
             mimetype = _small_entry(archive, "mimetype")
     except ZIP_ERRORS as error:
-        raise UnreadableFileError.of("file.corrupt", detail=f"broken zip archive: {error}") from None
+        raise UnreadableFileError.from_code("file.corrupt", detail=f"broken zip archive: {error}") from None
     lowered = {entry.lower() for entry in names}
     if any(entry.endswith(".iwa") for entry in lowered) or (
             name is not None and name.lower().endswith(".numbers")):
-        raise UnreadableFileError.of("file.numbers_unsupported")
+        raise UnreadableFileError.from_code("file.numbers_unsupported")
     if len(_families(lowered)) > 1:
         # calamine tries its XLSX reader, then XLSB, then ODS, whatever the file says it is: the
         # parts checked before calamine must be the ones it reads (an XLSX with a workbook.bin
         # entry passed as XLSB, and calamine read its unchecked XML sheet; found while fixing
         # a fuzzing finding).
-        raise UnreadableFileError.of("file.corrupt", detail="the archive holds the parts of several "
+        raise UnreadableFileError.from_code("file.corrupt", detail="the archive holds the parts of several "
                                      "workbook formats")
     if mimetype is not None and mimetype.startswith(b"application/vnd.oasis.opendocument."):
         if b"spreadsheet" in mimetype:
             return "ods"
-        raise UnreadableFileError.of("file.unsupported_format", detected="an OpenDocument text or "
+        raise UnreadableFileError.from_code("file.unsupported_format", detected="an OpenDocument text or "
                                      "presentation, not a spreadsheet")
     if any(entry.endswith("workbook.bin") for entry in lowered):
         return "xlsb"
@@ -112,10 +112,10 @@ def _sniff_zip(data: bytes, name: str | None) -> Kind:
     if "content.xml" in lowered:
         return "ods"
     if any(entry.startswith("word/") for entry in lowered):
-        raise UnreadableFileError.of("file.unsupported_format", detected="a Word document")
+        raise UnreadableFileError.from_code("file.unsupported_format", detected="a Word document")
     if any(entry.startswith("ppt/") for entry in lowered):
-        raise UnreadableFileError.of("file.unsupported_format", detected="a PowerPoint presentation")
-    raise UnreadableFileError.of("file.unsupported_format", detected="a zip archive")
+        raise UnreadableFileError.from_code("file.unsupported_format", detected="a PowerPoint presentation")
+    raise UnreadableFileError.from_code("file.unsupported_format", detected="a zip archive")
 
 
 def _families(lowered: set[str]) -> set[Kind]:
@@ -146,7 +146,7 @@ def _sniff_ole2(data: bytes) -> Kind:
     # Directory entry names are UTF-16: a cheap look for them is enough to route
     # the file; the XLS reader parses the container properly afterwards.
     if "EncryptedPackage".encode("utf-16-le") in data:
-        raise UnreadableFileError.of("file.password_protected")
+        raise UnreadableFileError.from_code("file.password_protected")
     return "xls"
 
 
@@ -156,18 +156,18 @@ def _check_text(data: bytes) -> None:
     if stripped.startswith(b"\xef\xbb\xbf"):
         stripped = stripped[3:].lstrip(_WHITESPACE)
     if stripped.startswith((b"<!doctype html", b"<html", b"<table")):
-        raise UnreadableFileError.of("file.unsupported_format", detected="an HTML page")
+        raise UnreadableFileError.from_code("file.unsupported_format", detected="an HTML page")
     if stripped.startswith(b"<?xml"):
         detected = ("an Excel 2003 XML spreadsheet" if b"urn:schemas-microsoft-com:office:spreadsheet"
                     in sample else "an XML file")
-        raise UnreadableFileError.of("file.unsupported_format", detected=detected)
+        raise UnreadableFileError.from_code("file.unsupported_format", detected=detected)
     if _looks_utf16(sample):
         return
     if b"\x00" in sample:
-        raise UnreadableFileError.of("file.unsupported_format", detected="binary data")
+        raise UnreadableFileError.from_code("file.unsupported_format", detected="binary data")
     controls = sum(sample.count(bytes([byte])) for byte in _CONTROL_BYTES)
     if controls * 100 > len(sample):
-        raise UnreadableFileError.of("file.unsupported_format", detected="binary data")
+        raise UnreadableFileError.from_code("file.unsupported_format", detected="binary data")
 
 
 # Bytes that never appear in a text file (tab, newlines, form feed and escape excepted).

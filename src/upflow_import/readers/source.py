@@ -73,7 +73,7 @@ def _load_path(path: Path, limits: Limits) -> Source:
     mode = path.stat().st_mode
     if stat.S_ISDIR(mode) and (path.suffix.lower() == ".numbers" or (path / "Index.zip").exists()
                                or (path / "Index").is_dir()):
-        raise UnreadableFileError.of("file.numbers_unsupported")
+        raise UnreadableFileError.from_code("file.numbers_unsupported")
     _check_regular(mode)
     # O_NONBLOCK: should the path have become a named pipe since stat(), opening it must not
     # wait for a writer; it is refused just below. Reading a regular file ignores the flag.
@@ -103,10 +103,10 @@ def _check_regular(mode: int) -> None:
     if not stat.S_ISREG(mode):
         kind = next((kind for test, kind in _KINDS if test(mode)),
                     Text("not a regular file", "pas un fichier ordinaire"))
-        raise UnreadableFileError.of("file.not_regular", kind=kind)
+        raise UnreadableFileError.from_code("file.not_regular", kind=kind)
 
 
 def _check_size(size: int, limits: Limits) -> None:
     if size > limits.max_bytes:
-        raise FileTooLargeError.of("file.too_large", limit="max_bytes", actual=size,
+        raise FileTooLargeError.from_code("file.too_large", limit="max_bytes", actual=size,
                                    maximum=limits.max_bytes)

@@ -57,7 +57,7 @@ _PREDEFINED = {"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": '"'}
 
 def corrupt(part: str, what: str) -> UpflowImportError:
     """``file.corrupt`` for ``part``: ``what`` is what the guard found there."""
-    return UnreadableFileError.of("file.corrupt", detail=f"{part}: {what}")
+    return UnreadableFileError.from_code("file.corrupt", detail=f"{part}: {what}")
 
 
 @attrs.frozen
