@@ -39,6 +39,24 @@ class OneByOne:
         return getattr(self._repository, name)
 
 
+class CountingBulkCalls:
+    """A repository whose bulk calls are counted, with the number of records of each."""
+
+    def __init__(self, repository: object) -> None:
+        self._repository = repository
+        self.calls: list[tuple[str, int]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._repository, name)
+        if name not in BULK_METHODS:
+            return method
+
+        def counted(items: Sequence[Any]) -> Any:
+            self.calls.append((name, len(items)))
+            return method(items)
+        return counted
+
+
 class PoisonedMemory(ui.InMemoryRepository):
     """Raises on every write of a client whose name, or a contact whose email, is poisoned:
     the same writes fail whichever way they are grouped."""
@@ -119,10 +137,59 @@ def poisoned_store() -> Iterator[tuple[ui.SqliteRepository, Callable[[set[str]],
         store.close()
 
 
-def outcome(result: ui.ApplyResult) -> tuple[object, ...]:
+class Created:
+    """The ids a store gave to the records of an apply, named by the operation that created them.
+
+    Bulk writes may create records in another order than one by one (a subsidiary after every
+    parent of the file, not right after its own), so the store numbers them differently: the
+    outcomes are compared with each created id replaced by ``(apply, operation index)``.
+    """
+
+    def __init__(self) -> None:
+        self.clients: dict[object, tuple[int, int]] = {}
+        self.contacts: dict[object, tuple[int, int]] = {}
+        self.applies = 0
+
+    def learn(self, plan: ui.Plan, result: ui.ApplyResult) -> None:
+        applies = self.applies
+        self.applies += 1
+        for operation, done in zip(plan.operations, result.results, strict=True):
+            if done.status is APPLIED and isinstance(operation, ui.CreateClient):
+                self.clients[done.id] = (applies, operation.index)
+            elif done.status is APPLIED and isinstance(operation, ui.CreateContact):
+                self.contacts[done.id] = (applies, operation.index)
+
+    def client(self, client_id: object) -> object:
+        return self.clients.get(client_id, client_id)
+
+    def contact(self, contact_id: object) -> object:
+        return self.contacts.get(contact_id, contact_id)
+
+
+def outcome(plan: ui.Plan, result: ui.ApplyResult, created: Created) -> tuple[object, ...]:
     """Everything a user sees of an apply: each operation's status, id and issues."""
+    created.learn(plan, result)
+    contact_kinds = ui.CreateContact | ui.UpdateContact
     return (result.transactional, result.rolled_back, [
-        (r.index, r.status, r.id, [(i.code, i.row, i.message) for i in r.issues]) for r in result.results])
+        (r.index, r.status, created.contact(r.id) if isinstance(op, contact_kinds) else created.client(r.id),
+         [(i.code, i.row, i.message) for i in r.issues])
+        for op, r in zip(plan.operations, result.results, strict=True)])
+
+
+def in_memory_content(repository: ui.InMemoryRepository, created: Created) -> list[list[object]]:
+    clients = [(created.client(c.id), dict(c.values), created.client(c.parent_id),
+                created.contact(c.main_contact_id)) for c in repository.clients()]
+    contacts = [(created.contact(c.id), created.client(c.client_id), c.email, dict(c.values))
+                for c in repository.contacts()]
+    return [sorted(clients, key=repr), sorted(contacts, key=repr)]
+
+
+def sqlite_content(store: ui.SqliteRepository, created: Created) -> list[dict[str, object]]:
+    clients = [{**c, "id": created.client(c["id"]), "parent_id": created.client(c["parent_id"]),
+                "contacts": sorted(({**k, "id": created.contact(k["id"])} for k in c["contacts"]),  # type: ignore[attr-defined]
+                                   key=repr)}
+               for c in store.export()["clients"]]
+    return sorted(clients, key=repr)
 
 
 def client(name: str, external_id: str | None = None, group: str | None = None) -> dict[str, Any]:
@@ -161,6 +228,43 @@ def test_batches_hold_at_most_batch_size_operations_and_progress_ends_at_the_tot
     assert result.ok
     assert repository.calls == [("create_clients", 3), ("create_clients", 3), ("create_clients", 1)]
     assert seen == [(3, 7), (6, 7), (7, 7)]
+
+
+def interleaved_groups(count: int) -> Rows:
+    """``count`` clients with a contact each, every tenth a subsidiary of the client five rows
+    earlier: the shape of a file whose groups are spread through it."""
+    return [{**client(f"Client {n}", f"C{n}", group=f"C{n - 5}" if n % 10 == 9 else None),
+             "contact.email": f"c{n}@example.fr"} for n in range(count)]
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_subsidiaries_spread_through_the_file_do_not_cut_the_batches_short(store: str) -> None:
+    rows = interleaved_groups(3000)
+    backing: Any = BulkMemory() if store == "memory" else ui.SqliteRepository()
+    repository = CountingBulkCalls(backing)
+    plan = plan_rows(rows, repository)  # type: ignore[arg-type]
+    seen: list[tuple[int, int]] = []
+    result = ui.apply(plan, repository, batch_size=1000,
+                      progress=lambda done, total: seen.append((done, total)))
+    assert result.ok
+    # 2,700 parents and independent clients in three full calls, their 300 subsidiaries in one,
+    # then 3,000 contacts in three: not 300 short calls cut by each subsidiary.
+    assert repository.calls == [("create_clients", 1000), ("create_clients", 1000), ("create_clients", 700),
+                                ("create_clients", 300), ("create_contacts", 1000), ("create_contacts", 1000),
+                                ("create_contacts", 1000)]
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert seen[-1] == (len(plan.operations), len(plan.operations))
+    # The ids threaded into the subsidiaries and the contacts are those the store gave.
+    by_external_id = {stored.external_id: stored for stored in backing.find_clients_by_external_ids(
+        [f"C{n}" for n in range(3000)])}
+    assert all(by_external_id[f"C{n}"].parent_id == by_external_id[f"C{n - 5}"].id
+               for n in range(9, 3000, 10))
+    assert all(by_external_id[f"C{n}"].parent_id is None for n in range(3000) if n % 10 != 9)
+    created = {op.key: done.id for op, done in zip(plan.operations, result.results, strict=True)
+               if isinstance(op, ui.CreateClient)}
+    assert created == {key: stored.id for key, stored in by_external_id.items()}
+    if store == "sqlite":
+        backing.close()
 
 
 @pytest.mark.parametrize("batch_size", [0, -1, 2.5, True, "10"])
@@ -285,10 +389,13 @@ def test_in_memory_bulk_writes_end_as_one_by_one_writes(
 ) -> None:
     seen = []
     for repository in (PoisonedMemory(transactional=transactional), BulkMemory(transactional=transactional)):
-        ui.apply(plan_rows(first, repository), repository)
+        created = Created()
+        plan = plan_rows(first, repository)
+        outcome(plan, ui.apply(plan, repository), created)
         repository.poison = poison
-        result = ui.apply(plan_rows(second, repository, on_error=on_error), repository, batch_size=batch_size)
-        seen.append((outcome(result), repository.clients(), repository.contacts()))
+        plan = plan_rows(second, repository, on_error=on_error)
+        result = ui.apply(plan, repository, batch_size=batch_size)
+        seen.append((outcome(plan, result, created), in_memory_content(repository, created)))
     assert seen[0] == seen[1]
 
 
@@ -302,11 +409,13 @@ def test_sqlite_bulk_writes_end_as_one_by_one_writes(
     for bulk in (False, True):
         with poisoned_store() as (store, poison_keys):
             repository: Any = store if bulk else OneByOne(store)
-            ui.apply(plan_rows(first, repository), repository)
+            created = Created()
+            plan = plan_rows(first, repository)
+            outcome(plan, ui.apply(plan, repository), created)
             poison_keys(poison)
-            result = ui.apply(plan_rows(second, repository, on_error=on_error), repository,
-                              batch_size=batch_size)
-            seen.append((outcome(result), store.export()))
+            plan = plan_rows(second, repository, on_error=on_error)
+            result = ui.apply(plan, repository, batch_size=batch_size)
+            seen.append((outcome(plan, result, created), sqlite_content(store, created)))
     assert seen[0] == seen[1]
 
 
@@ -330,10 +439,17 @@ def test_the_documented_bulk_repository_ends_as_the_one_by_one_example(
     seen = []
     for repository_class in documented_repositories():
         repository = repository_class(sqlite3.connect(":memory:"))
-        ui.apply(plan_rows(first, repository), repository, batch_size=batch_size)
-        result = ui.apply(plan_rows(second, repository), repository, batch_size=batch_size)
-        seen.append((outcome(result), [repository.db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
-                                       for table in ("clients", "contacts")]))
+        created = Created()
+        plan = plan_rows(first, repository)
+        outcome(plan, ui.apply(plan, repository, batch_size=batch_size), created)
+        plan = plan_rows(second, repository)
+        result = ui.apply(plan, repository, batch_size=batch_size)
+        seen_result = outcome(plan, result, created)  # first: it names the ids this apply created
+        clients = [(created.client(id_), *cells, created.client(parent), created.contact(main), data)
+                   for id_, *cells, parent, main, data in repository.db.execute("SELECT * FROM clients")]
+        contacts = [(created.contact(id_), created.client(client_id), *cells)
+                    for id_, client_id, *cells in repository.db.execute("SELECT * FROM contacts")]
+        seen.append((seen_result, sorted(clients, key=repr), sorted(contacts, key=repr)))
     assert seen[0] == seen[1]
 
 

@@ -39,10 +39,14 @@ def apply(plan: Plan[IdT], repository: Repository[IdT], *, progress: Progress | 
     attempted.
 
     When the repository offers bulk writes
-    (:class:`~upflow_import.SupportsBulkWrites`), consecutive operations of
-    one kind are written ``batch_size`` at a time, in the same order and
-    with the same outcome: a batch the repository refuses is written again
-    one operation at a time, so that only the operations at fault fail.
+    (:class:`~upflow_import.SupportsBulkWrites`), operations of one kind are
+    written ``batch_size`` at a time as soon as what they depend on is
+    written (every client, parents before subsidiaries, then every contact;
+    under ``on_error="abort"`` only consecutive ones, in plan order), with
+    the outcome of writing them one by one: a batch the repository refuses
+    is written again one operation at a time, so that only the operations
+    at fault fail. Only the order in which the store numbers new records
+    may differ.
 
     Running the same import again afterwards plans only what is missing, so
     nothing is written twice. ``progress(done, total)`` is called after each

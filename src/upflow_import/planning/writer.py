@@ -1,8 +1,9 @@
 """The writing core: a plan's operations as :class:`Write` requests, in order, and the fate of each.
 
 Created ids are threaded into the operations that need them; a failed write fails its
-operation and keeps what depends on it from being attempted; with bulk writes, consecutive
-operations of one kind go in one request, and a refused batch is asked again one by one.
+operation and keeps what depends on it from being attempted; with bulk writes, operations of
+one kind whose dependencies are written go in one request, and a refused batch is asked again
+one by one.
 """
 
 from __future__ import annotations
@@ -58,9 +59,9 @@ def _applying(writer: _Writer, transactional: bool) -> Writing[ApplyResult[Any]]
     if transactional and writer.first_failure is not None and writer.stop_at_first_failure:
         writer.roll_back()
         _log_writes(writer, rolled_back=True)
-        raise RollBack(ApplyResult(tuple(writer.results), transactional=True, rolled_back=True))
+        raise RollBack(ApplyResult(writer.final_results(), transactional=True, rolled_back=True))
     _log_writes(writer)
-    return ApplyResult(tuple(writer.results), transactional=transactional)
+    return ApplyResult(writer.final_results(), transactional=transactional)
 
 
 def everything_lost(plan: Plan[IdT], result: ApplyResult[IdT] | None, error: Exception) -> ApplyResult[IdT]:
@@ -106,7 +107,10 @@ class _Writer:
         #: With ``on_error="abort"``, the first failure stops the import.
         self.stop_at_first_failure = plan.on_error == "abort"
         self.progress = progress
-        self.results: list[OperationResult] = []
+        #: Each operation's fate, by plan index, once known (bulk writes may settle them out of order).
+        self.results: list[OperationResult | None] = [None] * len(self.operations)
+        #: How many operations have their fate.
+        self.settled = 0
         #: Write requests made, per method name.
         self.calls: dict[str, int] = {}
         self.first_failure: Operation | None = None
@@ -115,9 +119,19 @@ class _Writer:
         if target.id is not None:
             return target.id
         assert target.op is not None
-        written = self.results[target.op].id
-        assert written is not None, "an operation runs only after the ones it depends on"
-        return written
+        done = self.results[target.op]
+        assert done is not None and done.id is not None, "an operation runs only after the ones it depends on"
+        return done.id
+
+    def _settle(self, result: OperationResult) -> None:
+        self.results[result.index] = result
+        self.settled += 1
+
+    def final_results(self) -> tuple[OperationResult, ...]:
+        """Every operation's result, in plan order (once every operation has its fate)."""
+        results = tuple(result for result in self.results if result is not None)
+        assert len(results) == len(self.operations)
+        return results
 
     def _parent_id(self, target: Target | None) -> _StoreId | None:
         return None if target is None else self._id(target)
@@ -140,11 +154,14 @@ class _Writer:
         raise TypeError(f"unknown operation {operation!r}")
 
     def run(self) -> Writing[None]:
+        if self.bulk and not self.stop_at_first_failure:
+            yield from self._run_in_waves()
+            return
         if self.bulk:
             yield from self._run_batched()
             return
         for operation in self.operations:
-            self.results.append((yield from self._run_one(operation)))
+            self._settle((yield from self._run_one(operation)))
             self._report_progress()
 
     def _blocker(self, operation: Operation) -> Operation | None:
@@ -152,7 +169,7 @@ class _Writer:
         blocker = self.first_failure if self.stop_at_first_failure else None
         if blocker is None:
             blocker = next((self.operations[i] for i in operation.depends_on
-                            if self.results[i].status is not _APPLIED), None)
+                            if _status(self.results[i]) is not _APPLIED), None)
         return blocker
 
     def _run_one(self, operation: Operation) -> Writing[OperationResult]:
@@ -169,9 +186,51 @@ class _Writer:
 
     def _report_progress(self) -> None:
         if self.progress is not None:
-            self.progress(len(self.results), len(self.operations))
+            self.progress(self.settled, len(self.operations))
 
     # -- bulk writes ----------------------------------------------------------------------------
+
+    def _run_in_waves(self) -> Writing[None]:
+        """The writes grouped by readiness rather than by adjacency: an operation joins a
+        batch of its kind as soon as everything it depends on is settled, whatever lies between
+        them in the plan. Every client first (parents, then their new subsidiaries), then every
+        contact (a demotion before its promotion): a subsidiary no longer cuts a batch short.
+
+        Each operation gets the earliest *stage* after those of its dependencies; a stage is
+        ``(round, kind, depth)``: kinds in :data:`_KINDS` order, ``depth`` counting operations
+        of one kind that need one another, and a new round only for an operation needing one
+        of a later kind. A stage's operations are independent of one another and everything
+        they need is settled before it starts.
+
+        Only for ``on_error="skip"``: an operation's fate then depends on its own write and on
+        its dependencies', never on the order of the others, so it is the one-by-one fate. Under
+        ``"abort"`` the first failure *in plan order* stops everything after it, which only
+        writing in plan order can know.
+        """
+        stages: dict[tuple[int, int, int], list[Operation]] = {}
+        stage_of: list[tuple[int, int, int]] = []
+        for operation in self.operations:
+            kind = _KIND_RANK[type(operation)]
+            stage = (0, kind, 0)
+            for i in operation.depends_on:
+                stage = max(stage, _stage_after(stage_of[i], kind))
+            stage_of.append(stage)
+            stages.setdefault(stage, []).append(operation)
+        for stage in sorted(stages):
+            ready: list[Operation] = []
+            blocked = False
+            for operation in stages[stage]:
+                if all(_status(self.results[i]) is _APPLIED for i in operation.depends_on):
+                    ready.append(operation)
+                    continue
+                blocker = self._blocker(operation)
+                assert blocker is not None
+                self._settle(_not_attempted(operation, blocker))
+                blocked = True
+            if blocked:
+                self._report_progress()
+            for start in range(0, len(ready), self.batch_size):
+                yield from self._flush(ready[start:start + self.batch_size])
 
     def _run_batched(self) -> Writing[None]:
         """The same writes in the same order as one by one, consecutive operations of one kind
@@ -197,7 +256,7 @@ class _Writer:
             # The usual case: nothing failed (or what failed blocks only its dependants), and
             # what it needs is written.
             if (self.first_failure is None or not self.stop_at_first_failure) and (
-                    not depends_on or all(results[i].status is _APPLIED for i in depends_on)):
+                    not depends_on or all(_status(results[i]) is _APPLIED for i in depends_on)):
                 batch.append(operation)
                 in_batch.add(operation.index)
                 kind = type(operation)
@@ -207,7 +266,7 @@ class _Writer:
                 batch, in_batch = [], set()
             blocker = self._blocker(operation)
             assert blocker is not None
-            results.append(_not_attempted(operation, blocker))
+            self._settle(_not_attempted(operation, blocker))
             self._report_progress()
         if batch:
             yield from self._flush(batch)
@@ -217,15 +276,15 @@ class _Writer:
         answer = yield from self._write(request)
         if isinstance(answer, Failed):  # the call wrote nothing: one at a time, to find the one at fault
             for operation in batch:
-                self.results.append((yield from self._run_one(operation)))
+                self._settle((yield from self._run_one(operation)))
             self._report_progress()
             return
         ids = ([_written_id(operation, None) for operation in batch] if request.method.startswith("update_")
                else cast("Sequence[_StoreId]", answer))
         if len(ids) != len(batch):
             raise RuntimeError(f"the repository returned {len(ids)} ids for {len(batch)} records")
-        self.results += [OperationResult(operation.index, _APPLIED, written)
-                         for operation, written in zip(batch, ids, strict=True)]
+        for operation, written in zip(batch, ids, strict=True):
+            self._settle(OperationResult(operation.index, _APPLIED, written))
         self._report_progress()
 
     def _batch_request(self, batch: list[Operation]) -> Write:
@@ -254,10 +313,26 @@ class _Writer:
         assert failure is not None
         operations = self.operations
         self.results = [
-            result if result.index == failure.index else _not_attempted(operations[result.index], failure)
-            for result in self.results
+            result if result is not None and index == failure.index else _not_attempted(operation, failure)
+            for index, (operation, result) in enumerate(zip(operations, self.results, strict=True))
         ]
-        self.results += [_not_attempted(op, failure) for op in self.operations[len(self.results):]]
+
+
+#: The kinds of operation, in the order a round of bulk writes takes them.
+_KINDS: tuple[type[Operation], ...] = (CreateClient, UpdateClient, CreateContact, UpdateContact)
+_KIND_RANK = {kind: rank for rank, kind in enumerate(_KINDS)}
+
+
+def _stage_after(dependency: tuple[int, int, int], kind: int) -> tuple[int, int, int]:
+    """The earliest stage of an operation of ``kind`` that needs one written at ``dependency``."""
+    round_, dependency_kind, depth = dependency
+    if kind == dependency_kind:
+        return (round_, kind, depth + 1)
+    return (round_, kind, 0) if kind > dependency_kind else (round_ + 1, kind, 0)
+
+
+def _status(result: OperationResult | None) -> OperationStatus | None:
+    return None if result is None else result.status
 
 
 def _written_id(operation: Operation, answer: _StoreId) -> _StoreId:
@@ -270,6 +345,6 @@ def _written_id(operation: Operation, answer: _StoreId) -> _StoreId:
 
 
 def _log_writes(writer: _Writer, *, rolled_back: bool = False) -> None:
-    applied = sum(result.status is _APPLIED for result in writer.results)
+    applied = sum(_status(result) is _APPLIED for result in writer.results)
     logger.debug("apply: %d operations, %d written%s; repository calls: %s", len(writer.operations),
                  applied, " then rolled back" if rolled_back else "", format_calls(writer.calls))
