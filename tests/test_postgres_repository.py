@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import upflow_import as ui
 from planner_helpers import Rows, plan_rows
-from test_bulk_writes import FILES, POISON, OneByOne
+from test_bulk_writes import FILES, POISON, Created, OneByOne
 from upflow_import.fields import Field
 from upflow_import.model import ClientRecord, ContactRecord, FieldValue
 from upflow_import.repository import ClientChanges
@@ -187,31 +187,24 @@ CREATE TRIGGER contacts_poison BEFORE INSERT OR UPDATE ON contacts
 """
 
 
-def id_ranks(connection: Any) -> dict[str, dict[int, int]]:
-    """Each stored id's rank in its table: bulk and one-by-one writes may draw different numbers
-    from a sequence after a refused batch, never in a different order."""
-    return {table: {row_id: rank for rank, (row_id,) in enumerate(
-        connection.execute(f"SELECT id FROM {table} ORDER BY id").fetchall())}
-        for table in ("clients", "contacts")}
-
-
-def export(connection: Any) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the store, ids replaced by their rank."""
-    ranks = id_ranks(connection)
-    clients = [(ranks["clients"][row[0]], *row[1:-1], ranks["clients"].get(row[-1]))
-               for row in connection.execute(
-                   "SELECT id, external_id, name, city, name_key, parent_id FROM clients ORDER BY id")]
-    contacts = [(ranks["contacts"][row[0]], ranks["clients"][row[1]], *row[2:])
-                for row in connection.execute(
-                    "SELECT id, client_id, email, first_name, is_main, email_key FROM contacts ORDER BY id")]
+def export(connection: Any, created: Created) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the store, each id replaced by the operation that created it (bulk writes may
+    create records in another order than one by one, so the sequence numbers them differently)."""
+    clients = sorted(((created.client(row[0]), *row[1:-1], created.client(row[-1]))
+                      for row in connection.execute(
+                          "SELECT id, external_id, name, city, name_key, parent_id FROM clients")), key=repr)
+    contacts = sorted(((created.contact(row[0]), created.client(row[1]), *row[2:])
+                       for row in connection.execute(
+                           "SELECT id, client_id, email, first_name, is_main, email_key FROM contacts")),
+                      key=repr)
     return {"clients": clients, "contacts": contacts}
 
 
-def ranked_outcome(result: ui.ApplyResult, plan: ui.Plan, connection: Any) -> tuple[object, ...]:
-    ranks = id_ranks(connection)
+def named_outcome(result: ui.ApplyResult, plan: ui.Plan, created: Created) -> tuple[object, ...]:
+    created.learn(plan, result)
     return (result.transactional, result.rolled_back, [
-        (r.index, r.status, None if r.id is None else ranks[
-            "contacts" if "contact" in plan.operations[r.index].op else "clients"].get(r.id),
+        (r.index, r.status, None if r.id is None else (
+            created.contact(r.id) if "contact" in plan.operations[r.index].op else created.client(r.id)),
          [(i.code, i.row, i.message.split("\n")[0]) for i in r.issues]) for r in result.results])
 
 
@@ -253,11 +246,13 @@ def test_bulk_writes_end_as_one_by_one_writes(
             store.copy_from = copy_from
             Watched.refused = 0
             repository: Any = store if bulk else OneByOne(store)
-            ui.apply(plan_rows(first, repository), repository)
+            created = Created()
+            filled = plan_rows(first, repository)
+            created.learn(filled, ui.apply(filled, repository))
             connection.execute("INSERT INTO poison SELECT unnest(%s::text[])", (sorted(poison),))
             planned = plan_rows(second, repository, on_error=on_error)
             result = ui.apply(planned, repository, batch_size=batch_size)
-            seen.append((ranked_outcome(result, planned, connection), export(connection)))
+            seen.append((named_outcome(result, planned, created), export(connection, created)))
             if not poison:
                 assert Watched.refused == 0
     assert seen[0] == seen[1]
