@@ -16,12 +16,12 @@ import pytest
 
 import upflow_import as ui
 from upflow_import.fields import Field
-from upflow_import.model import ClientRecord, ContactRecord, FieldValue
 from upflow_import.repository import ClientChanges, ContactChanges
 from upflow_import.testing import RepositoryContract
 
 psycopg = pytest.importorskip("psycopg", reason="the PostgreSQL tests need psycopg (the test extra has it)")
 
+from test_postgres_repository import contact, record  # noqa: E402
 from upflow_import.postgres import AsyncPostgresRepository, PostgresRepository  # noqa: E402
 
 
@@ -90,18 +90,7 @@ class TestAsyncPostgresRepositoryContract(RepositoryContract):
 
 # -- every method, synchronous and asynchronous side by side ---------------------------------------
 
-def client(external_id: str | None, name: str, **values: FieldValue) -> ClientRecord:
-    fields: dict[Field, FieldValue] = {Field.CLIENT_NAME: name}
-    if external_id is not None:
-        fields[Field.CLIENT_EXTERNAL_ID] = external_id
-    fields.update({Field(f"client.{key}"): value for key, value in values.items()})
-    return ClientRecord.from_values((2,), fields)
-
-
-def contact(email: str, **values: FieldValue) -> ContactRecord:
-    fields: dict[Field, FieldValue] = {Field.CONTACT_EMAIL: email}
-    fields.update({Field(f"contact.{key}"): value for key, value in values.items()})
-    return ContactRecord.from_values((2,), fields)
+client = record  # the records the synchronous tests write
 
 
 #: (method, arguments): each step is called on both repositories; ids are the same on both,
