@@ -30,7 +30,6 @@ Design notes:
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sqlite3
@@ -219,9 +218,8 @@ _INSERT_CONTACT_WITH_ID = (
 _MAX_ROWID = 2**63 - 1
 
 
-@functools.lru_cache(maxsize=1024)
 def _emails_to_json(emails: tuple[str, ...]) -> str | None:
-    # A few account managers serve thousands of clients: each list is encoded once.
+    # No module-level cache: these are a customer's addresses, and a library keeps none between calls.
     return json.dumps(list(emails), ensure_ascii=False) if emails else None
 
 
