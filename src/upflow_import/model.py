@@ -499,11 +499,21 @@ class ParsedImport:
 
     def row(self, position: int) -> ParsedRow:
         """The :class:`ParsedRow` at ``position``."""
-        return self._row_maker(position)
+        return self._makers.row(position)
+
+    def client_record(self, position: int) -> ClientRecord:
+        """The client record of the row at ``position`` (one that was read: see
+        :attr:`unread_positions`), made when asked: ``row(position).client``."""
+        return self._makers.client(position)
+
+    def contact_record(self, position: int) -> ContactRecord:
+        """The contact record of the row at ``position`` (one of :attr:`contact_positions`),
+        made when asked: ``row(position).contact``."""
+        return self._makers.contact(position)
 
     @functools.cached_property
-    def _row_maker(self) -> Callable[[int], ParsedRow]:
-        return _row_maker(self)
+    def _makers(self) -> _RowMakers:
+        return _row_makers(self)
 
     @property
     def issues(self) -> tuple[Issue, ...]:
@@ -539,10 +549,19 @@ def _nothing_column(length: int) -> Sequence[FieldValue | None]:
 _NO_ADDRESS = Address()
 
 
-def _row_maker(parsed: ParsedImport) -> Callable[[int], ParsedRow]:
-    """The function making the :class:`ParsedRow` of a position of ``parsed``, written from the
-    record layouts and the columns ``parsed`` has (a column not mapped is a constant ``None``):
-    one call builds a row without a loop over the fields, as attrs writes ``__init__``."""
+class _RowMakers(NamedTuple):
+    """The functions making a position's records and row, written for one parsed file."""
+
+    client: Callable[[int], ClientRecord]
+    contact: Callable[[int], ContactRecord]
+    row: Callable[[int], ParsedRow]
+
+
+def _row_makers(parsed: ParsedImport) -> _RowMakers:
+    """The functions making the records and the :class:`ParsedRow` of a position of ``parsed``,
+    written from the record layouts and the columns ``parsed`` has (a column not mapped is a
+    constant ``None``): one call builds a record without a loop over the fields, as attrs
+    writes ``__init__``."""
     columns = parsed.columns
     namespace: dict[str, Any] = {
         "numbers": parsed.numbers, "cells": parsed.cells, "issues_of": parsed.issues_by_position.get,
@@ -560,15 +579,7 @@ def _row_maker(parsed: ParsedImport) -> Callable[[int], ParsedRow]:
         read = f"{names[field]}[position]" if field in names else "None"
         return f"({read} or ())" if field.spec.kind is Kind.EMAILS else read
 
-    lines = [
-        "def row(position):",
-        "    number = numbers[position]",
-        "    row_cells = cells[position] if cells else ()",
-        "    issues = issues_of(position, ())",
-        "    if position in unread:",
-        "        return ParsedRow(number, None, None, issues, row_cells)",
-        "    own = (number,)",
-    ]
+    lines = ["def client_at(position):", "    own = (numbers[position],)"]
     arguments = ["own"]
     for attribute in _CLIENT_LAYOUT[1:]:
         if attribute.name == "parent":
@@ -587,12 +598,22 @@ def _row_maker(parsed: ParsedImport) -> Callable[[int], ParsedRow]:
             arguments.append(attribute.name)
         else:
             arguments.append(value(attribute.fields[0]))
-    lines.append(f"    client = new_client_record({', '.join(arguments)})")
-    contact_arguments = ", ".join(["own", *(value(attribute.fields[0]) for attribute in _CONTACT_LAYOUT[1:])])
-    lines.append(f"    contact = new_contact_record({contact_arguments}) if position in contacts else None")
-    lines.append("    return new_parsed_row(number, client, contact, issues, row_cells)")
+    lines.append(f"    return new_client_record({', '.join(arguments)})")
+    contact_arguments = ", ".join(["(numbers[position],)",
+                                   *(value(attribute.fields[0]) for attribute in _CONTACT_LAYOUT[1:])])
+    lines += ["def contact_at(position):", f"    return new_contact_record({contact_arguments})"]
+    lines += [
+        "def row(position):",
+        "    number = numbers[position]",
+        "    row_cells = cells[position] if cells else ()",
+        "    issues = issues_of(position, ())",
+        "    if position in unread:",
+        "        return ParsedRow(number, None, None, issues, row_cells)",
+        "    contact = contact_at(position) if position in contacts else None",
+        "    return new_parsed_row(number, client_at(position), contact, issues, row_cells)",
+    ]
     exec("\n".join(lines), namespace)  # written from our own layouts and names
-    return cast("Callable[[int], ParsedRow]", namespace["row"])
+    return _RowMakers(namespace["client_at"], namespace["contact_at"], namespace["row"])
 
 
 # -- comparison with stored values ----------------------------------------------------------------

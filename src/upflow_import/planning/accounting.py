@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
-from upflow_import.model import ParsedImport, ParsedRow
+from upflow_import.fields import Field
+from upflow_import.identity import normalize_email
+from upflow_import.model import ParsedImport
 from upflow_import.planning.entities import Resolution
 from upflow_import.planning.operations import Builder
 from upflow_import.planning.types import (
@@ -37,18 +39,19 @@ def _count(outcomes: Iterable[Outcome], extra_dropped: int = 0, extra_updates: i
                         tally[Outcome.UNCHANGED], tally[Outcome.DROPPED] + extra_dropped)
 
 
-def _unattached_contacts(rows: Iterable[ParsedRow]) -> int:
+def _unattached_contacts(parsed: ParsedImport, positions: Iterable[int]) -> int:
     """Contacts on rows that reach no client: each email once, each email-less contact once."""
     keys: set[str] = set()
     without_email = 0
-    for row in rows:
-        if row.contact is None:
+    emails, with_contact = parsed.column(Field.CONTACT_EMAIL), parsed.contact_positions
+    for position in positions:
+        if position not in with_contact:
             continue
-        key = row.contact.key
-        if key is None:
+        email = emails[position]
+        if email is None:
             without_email += 1
         else:
-            keys.add(key)
+            keys.add(normalize_email(str(email)))
     return len(keys) + without_email
 
 
@@ -57,14 +60,14 @@ def account(parsed: ParsedImport, resolution: Resolution, builder: Builder,
     """Every row's plan and the totals; with ``aborted``, nothing is created or updated."""
     final = _aborted if aborted else _as_planned
     rows = _row_plans(parsed, resolution, operations, final)
-    unattached = [row for group in resolution.ambiguous for row in group] + resolution.index.orphans
+    unattached = [position for group in resolution.ambiguous for position in group] + resolution.index.orphans
     clients = _count((final(e.outcome or Outcome.DROPPED) for e in resolution.entities),
                      extra_dropped=len(resolution.ambiguous) + len(resolution.index.orphans))
     contact_outcomes = [final(c.outcome or Outcome.DROPPED) for c in resolution.contacts]
     demotions = builder.demotions
     contacts = _count(
         contact_outcomes,
-        extra_dropped=len(resolution.contacts_without_email) + _unattached_contacts(unattached)
+        extra_dropped=len(resolution.contacts_without_email) + _unattached_contacts(parsed, unattached)
         + (demotions if aborted else 0),
         extra_updates=0 if aborted else demotions,
     )
@@ -93,7 +96,8 @@ def _row_outcomes(resolution: Resolution) -> _RowOutcomes:
         outcome = entity.outcome or Outcome.DROPPED  # every entity has one once built
         for number in entity.numbers:
             client_of_row[number] = outcome
-    contact_of_row = {row.number: Outcome.DROPPED for row in resolution.contacts_without_email}
+    numbers = resolution.index.rows.numbers
+    contact_of_row = {numbers[position]: Outcome.DROPPED for position in resolution.contacts_without_email}
     for contact in resolution.contacts:
         outcome = contact.outcome or Outcome.DROPPED
         for number in contact.numbers:
@@ -111,17 +115,17 @@ def _row_plans(parsed: ParsedImport, resolution: Resolution, operations: Sequenc
     log = resolution.log
     added = log.added()
     dropped = Outcome.DROPPED
-    aborted = final is _aborted
-    rows = resolution.index.rows  # the rows made once from the parsed file
-    numbers = [row.number for row in rows]
-    issues = [log.of(number) if number in added else row.issues
-              for number, row in zip(numbers, rows, strict=True)]
+    file = resolution.index.rows
+    numbers, with_contact, parsed_issues = file.numbers, file.with_contact, file.issues
+    issues = [log.of(number) if number in added else parsed_issues(position)
+              for position, number in enumerate(numbers)]
     no_operations: tuple[int, ...] = ()
     row_operations = [operations_of_row.get(number, no_operations) for number in numbers]
     clients = [client_of_row.get(number, dropped) for number in numbers]
-    contacts: list[Outcome | None] = [None if row.contact is None else contact_of_row.get(number, dropped)
-                                      for number, row in zip(numbers, rows, strict=True)]
-    if aborted:
+    contacts: list[Outcome | None] = [
+        contact_of_row.get(number, dropped) if position in with_contact else None
+        for position, number in enumerate(numbers)]
+    if final is _aborted:
         clients = [final(outcome) for outcome in clients]
         contacts = [None if outcome is None else final(outcome) for outcome in contacts]
     return RowPlans(numbers, issues, row_operations, clients, contacts)
@@ -134,7 +138,7 @@ def _row_plans_reference(parsed: ParsedImport, resolution: Resolution, operation
     operations_of_row = _operations_of_rows(operations)
     log = resolution.log
     plans: list[RowPlan] = []
-    for row in resolution.index.rows:  # the rows made once from the parsed file
+    for row in parsed.rows:
         number = row.number
         client_outcome = final(outcomes.clients.get(number, Outcome.DROPPED))
         contact_outcome = None if row.contact is None else final(
@@ -163,5 +167,5 @@ def unusable_file_plan(parsed: ParsedImport, on_error: OnError) -> Plan:
         for row in parsed.rows
     )
     clients = EntityCounts(dropped=len(parsed.rows))
-    contacts = EntityCounts(dropped=_unattached_contacts(parsed.rows))
+    contacts = EntityCounts(dropped=_unattached_contacts(parsed, range(len(parsed.rows))))
     return Plan((), rows, parsed.file_issues, clients, contacts, on_error, {})

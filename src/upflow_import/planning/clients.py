@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_email, normalize_name, normalize_reference
 from upflow_import.issues import HINTS
-from upflow_import.model import ClientRecord, ClientRef, FieldValue, ParsedRow
+from upflow_import.model import ClientRef, FieldValue
 from upflow_import.planning.contacts import build_contacts
 from upflow_import.planning.entities import (
     ClientEntity,
@@ -47,6 +47,7 @@ from upflow_import.planning.entities import (
     StoredClients,
     row_numbers,
 )
+from upflow_import.planning.file_rows import client_ok
 from upflow_import.planning.groups import GroupRules
 from upflow_import.planning.index import FileIndex, RawGroup, external_ids_by_name
 from upflow_import.planning.issue_log import describe_clients, value_text
@@ -72,8 +73,9 @@ class _ClientResolver(GroupRules):
         # by the kind of space (a non-breaking one) are the same plan.
         self.plan_keys = {normalize_reference(name) for name in (*(references.dunning_plans or ()),
                                                              *references.all_dunning_plans)}
+        self.file = index.rows
         self.entities: dict[ClientKey, ClientEntity] = {}
-        self.ambiguous: list[list[ParsedRow]] = []
+        self.ambiguous: list[list[int]] = []
         self.by_stored_id: dict[Id, ClientEntity] = {}
         #: Former names of the file's renamed clients (see :meth:`_former_names`).
         self.renamed: dict[str, list[str]] = {}
@@ -93,26 +95,11 @@ class _ClientResolver(GroupRules):
 
     def run(self) -> Resolution:
         self._build_entities()
-        entities = sorted(self.entities.values(), key=lambda e: e.rows[0].number)  # e.first_row
+        numbers = self.file.numbers
+        entities = sorted(self.entities.values(), key=lambda e: numbers[e.positions[0]])  # e.first_row
         by_stored_id = self.by_stored_id
         for entity in entities:
-            rows = entity.rows
-            count = len(rows)
-            if count == 1:
-                row = rows[0]
-                record = row.client
-                # A one-row client's row numbers are its record's (parse gives them as one tuple).
-                entity.numbers = (record.rows if record is not None and record.rows == (row.number,)
-                                  else (row.number,))
-            elif count == 2:  # the next most usual case: two rows, often already in order
-                one, two = rows
-                if one.number > two.number:
-                    rows.reverse()
-                    one, two = two, one
-                entity.numbers = (one.number, two.number)
-            else:
-                rows.sort(key=lambda row: row.number)
-                entity.numbers = row_numbers(rows)
+            _settle_positions(entity)
             if entity.stored is not None:
                 by_stored_id[entity.stored.id] = entity
             self._merge(entity)
@@ -137,7 +124,7 @@ class _ClientResolver(GroupRules):
     def _entity(self, key: ClientKey, stored: StoredClient | None) -> ClientEntity:
         entity = self.entities.get(key)
         if entity is None:
-            entity = self.entities[key] = ClientEntity(key, [], stored)
+            entity = self.entities[key] = ClientEntity(self.file, key, [], stored)
         return entity
 
     def _canonical(self, client: StoredClient) -> ClientKey:
@@ -145,66 +132,71 @@ class _ClientResolver(GroupRules):
 
     def _build_entities(self) -> None:
         by_external_id = self.stored.by_external_id
-        id_names = external_ids_by_name(self.index, by_external_id)
         self.renamed = self._former_names() if any(
             key[0] == KEY_NAME for key in self.index.groups) else {}
         entities = self.entities
         for key, group in self.index.groups.items():
             if key[0] == KEY_ID:  # the first entities made: one per key, each new
-                # The entity takes its group's list over rather than a copy of it (one list
-                # less per client for the collector to walk): nothing reads a group's rows
-                # once the entities are made (the entity may grow and reorder the list).
-                entities[key] = ClientEntity(key, group.rows, by_external_id.get(str(key[1])))
+                # The entity takes its group's list over rather than a copy of it: nothing reads
+                # a group's positions once the entities are made (the entity may grow and
+                # reorder the list).
+                entities[key] = ClientEntity(self.file, key, group.positions, by_external_id.get(str(key[1])))
         for key, group in self.index.groups.items():
-            if key[0] != KEY_NAME:
-                continue
-            name_key = str(key[1])
-            in_file = id_names.get(name_key)
-            candidates: list[ClientKey]
-            if isinstance(in_file, str):
-                candidates = [(KEY_ID, in_file)]
-            elif in_file:
-                candidates = [(KEY_ID, external_id) for external_id in sorted(in_file)]
-            else:
-                stored = self._stored_named(name_key)
-                candidates = list(dict.fromkeys(self._canonical(client) for client in stored))
-            renamed = self.renamed.get(name_key)
-            if renamed and not isinstance(in_file, str) and not in_file:
-                # The name is one a client of the file had before the file renamed it. The file
-                # frees that name: a row naming it without an ID is another client by that name
-                # (a name identifies a client without an ID), created when there is none. Said,
-                # never silent; and a re-run of the same file reads it the same way.
-                freed = {(KEY_ID, external_id) for external_id in renamed}
-                candidates = [candidate for candidate in candidates if candidate not in freed]
-                self._renamed(group, renamed[0])
-            if len(candidates) > 1:
-                self._ambiguous(group, candidates)
-                continue
-            if not candidates:
-                self._entity(key, None).rows.extend(group.rows)
-                continue
-            target = candidates[0]
-            stored_client = None
-            if target[0] == KEY_ID:
-                stored_client = by_external_id.get(str(target[1]))
-            if stored_client is None:
-                named = self._stored_named(name_key)
-                stored_client = next((c for c in named if self._canonical(c) == target), None)
-            self._entity(target, stored_client).rows.extend(group.rows)
+            if key[0] == KEY_NAME:
+                self._place_named(str(key[1]), group)
+
+    def _place_named(self, name_key: str, group: RawGroup) -> None:
+        """Rows naming a client without an id join the client the name designates (rule 2)."""
+        candidates = self._candidates(name_key, group)
+        if len(candidates) > 1:
+            self._ambiguous(group, candidates)
+            return
+        if not candidates:
+            self._entity((KEY_NAME, name_key), None).positions.extend(group.positions)
+            return
+        target = candidates[0]
+        stored_client = None
+        if target[0] == KEY_ID:
+            stored_client = self.stored.by_external_id.get(str(target[1]))
+        if stored_client is None:
+            named = self._stored_named(name_key)
+            stored_client = next((c for c in named if self._canonical(c) == target), None)
+        self._entity(target, stored_client).positions.extend(group.positions)
+
+    def _candidates(self, name_key: str, group: RawGroup) -> list[ClientKey]:
+        """The clients ``name_key`` may designate: the file's clients with an id first, then the
+        stored ones, leaving out those the file renames (with the warning)."""
+        in_file = external_ids_by_name(self.index, self.stored.by_external_id).get(name_key)
+        if isinstance(in_file, str):
+            return [(KEY_ID, in_file)]
+        if in_file:
+            return [(KEY_ID, external_id) for external_id in sorted(in_file)]
+        stored = self._stored_named(name_key)
+        candidates = list(dict.fromkeys(self._canonical(client) for client in stored))
+        renamed = self.renamed.get(name_key)
+        if renamed:
+            # The name is one a client of the file had before the file renamed it. The file
+            # frees that name: a row naming it without an ID is another client by that name
+            # (a name identifies a client without an ID), created when there is none. Said,
+            # never silent; and a re-run of the same file reads it the same way.
+            freed = {(KEY_ID, external_id) for external_id in renamed}
+            candidates = [candidate for candidate in candidates if candidate not in freed]
+            self._renamed(group, renamed[0])
+        return candidates
 
     def _ambiguous(self, group: RawGroup, candidates: Sequence[ClientKey]) -> None:
-        self.ambiguous.append(group.rows)
+        self.ambiguous.append(group.positions)
         described = describe_clients(candidates)
-        for row in group.rows:
-            assert row.client is not None
-            self.log.add("client.ambiguous_name", row.number, Field.CLIENT_NAME, row.client.name,
+        numbers, names = self.file.numbers, self.file.names
+        for position in group.positions:
+            self.log.add("client.ambiguous_name", numbers[position], Field.CLIENT_NAME, names[position],
                          count=len(candidates), candidates=described)
 
     def _renamed(self, group: RawGroup, external_id: str) -> None:
         new_name = self.index.groups[(KEY_ID, external_id)].last_name()
-        for row in group.rows:
-            assert row.client is not None
-            self.log.add("client.renamed_name", row.number, Field.CLIENT_NAME, row.client.name,
+        numbers, names = self.file.numbers, self.file.names
+        for position in group.positions:
+            self.log.add("client.renamed_name", numbers[position], Field.CLIENT_NAME, names[position],
                          external_id=external_id, new_name=new_name)
 
     def _former_names(self) -> dict[str, list[str]]:
@@ -212,6 +204,7 @@ class _ClientResolver(GroupRules):
         name, or an earlier row's), by normalised name."""
         former: dict[str, list[str]] = {}
         by_external_id = self.stored.by_external_id
+        names_at = self.file.names
         for key, group in self.index.groups.items():
             if key[0] != KEY_ID:
                 continue
@@ -223,9 +216,9 @@ class _ClientResolver(GroupRules):
             stored = by_external_id.get(external_id)
             if stored is not None:
                 names.add(self.index.keys.name(stored.name))
-            if len(group.rows) > 1:
-                names.update(self.index.keys.name(row.client.name) for row in group.rows
-                             if row.client is not None and row.client.name is not None)
+            if len(group.positions) > 1:
+                names.update(self.index.keys.name(name) for name in map(names_at.__getitem__, group.positions)
+                             if name is not None)
             names.discard(last)
             for name in names:
                 former.setdefault(name, []).append(external_id)
@@ -234,39 +227,39 @@ class _ClientResolver(GroupRules):
     # merging -------------------------------------------------------------------------------------
 
     def _merge(self, entity: ClientEntity) -> None:
-        rows = entity.rows
-        if len(rows) == 1:
+        positions = entity.positions
+        if len(positions) == 1:
             _merge_one_row(entity)
             return
-        first_client = rows[0].client
-        assert first_client is not None
-        if (first_client.external_id is not None or entity.key[0] == KEY_NAME) and (
-                _same_client_values(rows[1].client, first_client) if len(rows) == 2  # type: ignore[arg-type]
-                else all(_same_client_values(row.client, first_client) for row in rows[1:])):  # type: ignore[arg-type]
-            _merge_repeated_rows(entity, first_client)
+        file = self.file
+        first = positions[0]
+        if (file.external_ids[first] is not None or entity.key[0] == KEY_NAME) and all(
+                file.same_client(position, first) for position in positions[1:]):
+            _merge_repeated_rows(entity)
             return
         # The first row's values are the start (their row is the entity's first: value_rows
         # need not say it); each later row that repeats the one before it changes nothing.
         entity.merged, entity.value_rows = {}, {}
-        before: ClientRecord | None = None
-        for row in rows:
-            client = row.client
-            assert client is not None
-            if not row.client_ok:
-                entity.add_error_row(row.number)
-            if before is None or not _same_client_values(client, before):
-                self._merge_values(entity, client, row.number)
-            before = client
-            if client.parent:
-                self._merge_parent(entity, client.parent, row.number)
+        before: int | None = None
+        for position in positions:
+            number = file.numbers[position]
+            if not client_ok(file.issues(position)):
+                entity.add_error_row(number)
+            if before is None or not file.same_client(position, before):
+                self._merge_values(entity, position)
+            before = position
+            parent = file.parent(position)
+            if parent:
+                self._merge_parent(entity, parent, number)
 
-    def _merge_values(self, entity: ClientEntity, client: ClientRecord, number: int) -> None:
-        """Lay the values of row ``number`` over the entity's: a later different value wins."""
+    def _merge_values(self, entity: ClientEntity, position: int) -> None:
+        """Lay the values of the row at ``position`` over the entity's: a later different value wins."""
         values, value_rows = entity.merged, entity.value_rows
         assert values is not None and isinstance(value_rows, dict)
-        first = entity.rows[0].number
-        by_name_only = client.external_id is None and entity.key[0] != KEY_NAME
-        for field, value in client.values().items():
+        number = self.file.numbers[position]
+        first = entity.first_row
+        by_name_only = self.file.external_ids[position] is None and entity.key[0] != KEY_NAME
+        for field, value in self.file.client_values(position).items():
             if by_name_only and field is Field.CLIENT_NAME:
                 # The row only refers to the client by name: it identifies, never renames.
                 continue
@@ -299,8 +292,8 @@ class _ClientResolver(GroupRules):
         external_id = str(entity.key[1])
         name = entity.value_of(Field.CLIENT_NAME)
         if name is None:
-            for row in entity.rows:
-                self._error(entity, "client.not_found", row.number, Field.CLIENT_EXTERNAL_ID, external_id)
+            for number in entity.numbers:
+                self._error(entity, "client.not_found", number, Field.CLIENT_EXTERNAL_ID, external_id)
             return
         same_name = self._stored_named(self.index.keys.name(str(name)))
         others = [c for c in same_name if c.external_id != external_id]
@@ -316,7 +309,7 @@ class _ClientResolver(GroupRules):
         managers: FieldValue | None
         plan: FieldValue | None
         if entity.merged is None and source is not None:  # ClientEntity.value_of, without its calls
-            managers, plan = source.account_manager_emails or None, source.dunning_plan
+            managers, plan = self.file.managers[source] or None, self.file.dunning_plans[source]
         else:
             managers = entity.value_of(Field.CLIENT_ACCOUNT_MANAGER_EMAIL)
             plan = entity.value_of(Field.CLIENT_DUNNING_PLAN)
@@ -346,39 +339,50 @@ class _ClientResolver(GroupRules):
 
     # groups --------------------------------------------------------------------------------------
 
+def _settle_positions(entity: ClientEntity) -> None:
+    """Put the entity's rows in row order and note their numbers."""
+    positions, numbers = entity.positions, entity.file.numbers
+    count = len(positions)
+    if count == 1:
+        entity.numbers = (numbers[positions[0]],)
+    elif count == 2:  # the next most usual case: two rows, often already in order
+        one, two = numbers[positions[0]], numbers[positions[1]]
+        if one > two:
+            positions.reverse()
+            one, two = two, one
+        entity.numbers = (one, two)
+    else:
+        positions.sort(key=numbers.__getitem__)
+        entity.numbers = row_numbers(entity.file, positions)
+
+
 def _merge_one_row(entity: ClientEntity) -> None:
     """The usual case, one row per client: its values as they are."""
-    row = entity.rows[0]
-    client = row.client
-    assert client is not None
-    if row.issues and not row.client_ok:
-        entity.add_error_row(row.number)
-    entity.source = client
-    entity.source_by_name_only = client.external_id is None and entity.key[0] != KEY_NAME
-    if client.parent:
-        entity.parent_ref, entity.parent_ref_row = client.parent, row.number
-    entity.uniform = client.external_id is not None or entity.key[0] == KEY_NAME
+    file, position = entity.file, entity.positions[0]
+    issues = file.issues(position)
+    if issues and not client_ok(issues):
+        entity.add_error_row(entity.numbers[0])
+    entity.source = position
+    has_id = file.external_ids[position] is not None
+    entity.source_by_name_only = not has_id and entity.key[0] != KEY_NAME
+    parent = file.parent(position)
+    if parent:
+        entity.parent_ref, entity.parent_ref_row = parent, entity.numbers[0]
+    entity.uniform = has_id or entity.key[0] == KEY_NAME
 
 
-def _merge_repeated_rows(entity: ClientEntity, first_client: ClientRecord) -> None:
+def _merge_repeated_rows(entity: ClientEntity) -> None:
     """Every row repeats the first, which names the client: its values are the first row's
-    record's (read from it when asked), nothing is overridden."""
-    entity.source, entity.uniform = first_client, True
-    for row in entity.rows:
-        if row.issues and not row.client_ok:
-            entity.add_error_row(row.number)
-        if first_client.parent:
-            entity.parent_ref, entity.parent_ref_row = first_client.parent, row.number
-
-
-def _same_client_values(one: ClientRecord, other: ClientRecord) -> bool:
-    """The two records say the same of their client (their rows aside)."""
-    # Tuples compare their items by identity first: rows that share their address or
-    # parent reference (parse shares them) compare at once.
-    return (one.external_id, one.name, one.accounting_code, one.vat_number, one.address,
-            one.account_manager_emails, one.dunning_plan, one.payment_term_days, one.parent) == (
-        other.external_id, other.name, other.accounting_code, other.vat_number, other.address,
-        other.account_manager_emails, other.dunning_plan, other.payment_term_days, other.parent)
+    (read from it when asked), nothing is overridden."""
+    file = entity.file
+    entity.source, entity.uniform = entity.positions[0], True
+    parent = file.parent(entity.positions[0])
+    for position, number in zip(entity.positions, entity.numbers, strict=True):
+        issues = file.issues(position)
+        if issues and not client_ok(issues):
+            entity.add_error_row(number)
+        if parent:
+            entity.parent_ref, entity.parent_ref_row = parent, number
 
 
 def _same_name(field: Field, previous: FieldValue, value: FieldValue) -> bool:

@@ -20,6 +20,7 @@ from upflow_import.planning.entities import (
     StoredContacts,
     row_numbers,
 )
+from upflow_import.planning.file_rows import client_ok, contact_ok
 from upflow_import.planning.issue_log import RowIssues, value_text
 from upflow_import.repository import Id
 
@@ -42,7 +43,7 @@ def build_contacts(resolution: Resolution) -> None:
     for key, found in grouped.by_key.items():
         client = found.client
         client_dropped = bool(client.error_rows) or client.dropped_by is not None
-        if len(found.rows) == 1:
+        if not isinstance(found.held_rows, list):
             _settle_single_row(found, client_dropped)
         else:
             _settle_rows(resolution.log, found, grouped.conflicts.get(key), client_dropped)
@@ -61,23 +62,25 @@ def _group_contacts(resolution: Resolution) -> _GroupedContacts:
     by_key, conflicts = grouped.by_key, grouped.conflicts
     email_fields = (Field.CONTACT_EMAIL,)
     without_email = resolution.contacts_without_email
+    file = resolution.index.rows
+    with_contact, emails, numbers = file.with_contact, file.emails, file.numbers
     for entity in resolution.entities:
-        for row in entity.rows:
-            contact = row.contact
-            if contact is None:
+        for position in entity.positions:
+            if position not in with_contact:
                 continue
-            email = contact.email
+            email = emails[position]
             if email is None:
-                if not log.has_error_on(row.number, email_fields, ("contact.email_required",)):
-                    log.add("contact.email_required", row.number, Field.CONTACT_EMAIL)
-                without_email.append(row)
+                number = numbers[position]
+                if not log.has_error_on(number, email_fields, ("contact.email_required",)):
+                    log.add("contact.email_required", number, Field.CONTACT_EMAIL)
+                without_email.append(position)
                 continue
-            key = normalize_email(email)  # ContactRecord.key, without the property's call
+            key = normalize_email(email)  # ContactRecord.key, from the column
             found = by_key.get(key)
             if found is None:
-                by_key[key] = ContactEntity(key, entity, row)
+                by_key[key] = ContactEntity(key, entity, position)
                 continue
-            found.add_row(row)
+            found.add_row(position)
             if found.client is not entity:
                 clients = conflicts.setdefault(key, [found.client])
                 if entity not in clients:
@@ -86,69 +89,66 @@ def _group_contacts(resolution: Resolution) -> _GroupedContacts:
 
 
 def _settle_single_row(found: ContactEntity, client_dropped: bool) -> None:
-    """The usual case: one row, no conflict (that takes two rows), values read from the row's
-    record when asked (see ContactEntity.values)."""
-    row = found.rows[0]
-    record = row.contact
-    assert record is not None
-    number = row.number
-    # A one-row contact's row numbers are its record's (parse gives them as one tuple).
-    found.numbers = record.rows if record.rows == (number,) else (number,)
+    """The usual case: one row, no conflict (that takes two rows), values read from the row
+    when asked (see ContactEntity.values)."""
+    file, position = found.client.file, found.first
+    number = file.numbers[position]
+    found.numbers = (number,)
     if client_dropped:
         found.dropped_with_client = True
-    if row.issues and row.client_ok and not row.contact_ok:
+    issues = file.issues(position)
+    if issues and client_ok(issues) and not contact_ok(issues):
         found.add_error_row(number)
-    if record.is_main is True:
+    if file.is_main[position] is True:
         found.main_row = number
 
 
 def _settle_rows(log: RowIssues, found: ContactEntity, conflicting: list[ClientEntity] | None,
                  client_dropped: bool) -> None:
     """A contact on several rows: ordered, its conflicts reported, its rows merged."""
-    rows = found.held_rows
-    assert type(rows) is list, "a contact of several rows holds them in a list"
-    rows.sort(key=lambda row: row.number)
-    found.numbers = row_numbers(rows)
+    positions = found.held_rows
+    assert isinstance(positions, list), "a contact of several rows holds them in a list"
+    file = found.client.file
+    positions.sort(key=file.numbers.__getitem__)
+    found.numbers = row_numbers(file, positions)
     if conflicting:
         names = ", ".join(client.describe() for client in conflicting)
-        for row in rows:
-            assert row.contact is not None
-            log.add("contact.client_conflict", row.number, Field.CONTACT_EMAIL, row.contact.email,
+        for position, number in zip(positions, found.numbers, strict=True):
+            log.add("contact.client_conflict", number, Field.CONTACT_EMAIL, file.emails[position],
                     clients=names)
-            found.add_error_row(row.number)
+            found.add_error_row(number)
     elif client_dropped:
         found.dropped_with_client = True
-    for row in rows:
-        if row.issues and row.client_ok and not row.contact_ok:
-            found.add_error_row(row.number)
+    for position, number in zip(positions, found.numbers, strict=True):
+        issues = file.issues(position)
+        if issues and client_ok(issues) and not contact_ok(issues):
+            found.add_error_row(number)
     _merge_contact(log, found)
 
 
 def _merge_contact(log: RowIssues, contact: ContactEntity) -> None:
     """Merge the values of a contact of several rows (sorted), the last one winning."""
     email_field = Field.CONTACT_EMAIL
-    rows = contact.rows
-    first = rows[0].number
+    file = contact.client.file
+    first = contact.numbers[0]
     values: dict[Field, FieldValue] = {}
     value_rows: dict[Field, int] = {}
     contact.merged, contact.value_rows = values, value_rows
-    for row in rows:
-        record = row.contact
-        assert record is not None
-        for field, value in record.values().items():
+    for position, number in zip(contact.positions, contact.numbers, strict=True):
+        for field, value in file.contact_values(position).items():
             previous = values.get(field)
             if previous == value:
                 continue
             if previous is not None and not (
                 field is email_field and normalize_email(str(previous)) == contact.key
             ):
-                log.add("contact.value_overridden", row.number, field, value_text(value), email=contact.email,
+                log.add("contact.value_overridden", number, field, value_text(value), email=contact.email,
                         previous=value_text(previous), previous_row=value_rows.get(field, first))
             values[field] = value
-            if row.number != first:
-                value_rows[field] = row.number
-        if record.is_main is True:
-            contact.main_row = row.number
+            if number != first:
+                value_rows[field] = number
+        if file.is_main[position] is True:
+            contact.main_row = number
 
 
 def _check_file_external_ids(resolution: Resolution) -> None:
@@ -166,12 +166,12 @@ def _check_file_external_ids(resolution: Resolution) -> None:
 
 def _external_id_conflict(resolution: Resolution, contact: ContactEntity, external_id: str,
                           emails: str) -> None:
-    for row in contact.rows:
-        assert row.contact is not None
-        if row.contact.external_id == external_id:
-            resolution.log.add("contact.external_id_conflict", row.number, Field.CONTACT_EXTERNAL_ID,
+    contact_ids = contact.client.file.contact_ids
+    for position, number in zip(contact.positions, contact.numbers, strict=True):
+        if contact_ids[position] == external_id:
+            resolution.log.add("contact.external_id_conflict", number, Field.CONTACT_EXTERNAL_ID,
                                external_id, emails=emails)
-            contact.add_error_row(row.number)
+            contact.add_error_row(number)
 
 
 class ContactKeys(NamedTuple):
@@ -202,41 +202,18 @@ def contact_keys_to_find(resolution: Resolution) -> ContactKeys:
 
 def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
     """Attach stored contacts, report the conflicts with the store, and decide the main contacts."""
-    log = resolution.log
-    by_email, by_external_id = stored.by_email, stored.by_external_id
     for contact in resolution.contacts:  # one pass: each step below concerns this contact only
         if not contact.error_rows and not contact.dropped_with_client:  # not contact.dropped
-            client_stored = contact.client.stored
-            found = by_email.get(contact.key)
-            if found is not None:
-                if client_stored is not None and found.client_id == client_stored.id:
-                    contact.stored = found
-                else:
-                    other = resolution.stored_by_id.get(found.client_id)
-                    # The owner as the user knows it; never the store's id.
-                    other_name: str | Text = (
-                        ClientRef(other.external_id, other.name).describe() if other is not None
-                        else Text("not in this file", "absent du fichier"))
-                    for row in contact.rows:
-                        log.add("contact.belongs_to_other_client", row.number, Field.CONTACT_EMAIL,
-                                contact.email, other=other_name)
-                        contact.add_error_row(row.number)
-            if by_external_id is not None and (found is None or contact.stored is not None):
-                external_id = contact.external_id
-                if external_id is not None:
-                    holder = by_external_id.get(str(external_id))
-                    if holder is not None and normalize_email(holder.email) != contact.key:
-                        _external_id_conflict(resolution, contact, str(external_id),
-                                              f"{contact.email}, {holder.email}")
+            _match_stored(resolution, contact, stored)
         error_rows = contact.error_rows  # read again: the checks above may have added some
         if error_rows:
             # A contact of a dropped client is already explained on its rows by the client's drop.
             if not contact.dropped_with_client:
                 cause = min(error_rows)
-                for row in contact.rows:
-                    if row.number not in error_rows:
-                        log.add("plan.dependency_dropped", row.number, None, None,
-                                dependency=contact.email, dependency_row=cause)
+                for number in contact.numbers:
+                    if number not in error_rows:
+                        resolution.log.add("plan.dependency_dropped", number, None, None,
+                                           dependency=contact.email, dependency_row=cause)
         elif not contact.dropped_with_client:
             contact.client.contacts.append(contact)
     by_email_values = stored.by_email.values()
@@ -249,6 +226,37 @@ def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
     for entity in resolution.entities:
         if entity.contacts and not entity.dropped:  # no contact, nothing to decide
             _decide_main_contact(resolution, entity, emails_by_id)
+
+
+def _match_stored(resolution: Resolution, contact: ContactEntity, stored: StoredContacts) -> None:
+    """Attach the stored contact of the contact's email, unless another client holds it or
+    another stored contact holds its external id (both errors)."""
+    found = stored.by_email.get(contact.key)
+    if found is not None:
+        client_stored = contact.client.stored
+        if client_stored is not None and found.client_id == client_stored.id:
+            contact.stored = found
+        else:
+            _belongs_to_other_client(resolution, contact, found.client_id)
+    if stored.by_external_id is not None and (found is None or contact.stored is not None):
+        external_id = contact.external_id
+        if external_id is not None:
+            holder = stored.by_external_id.get(str(external_id))
+            if holder is not None and normalize_email(holder.email) != contact.key:
+                _external_id_conflict(resolution, contact, str(external_id),
+                                      f"{contact.email}, {holder.email}")
+
+
+def _belongs_to_other_client(resolution: Resolution, contact: ContactEntity, owner: Id) -> None:
+    other = resolution.stored_by_id.get(owner)
+    # The owner as the user knows it; never the store's id.
+    other_name: str | Text = (
+        ClientRef(other.external_id, other.name).describe() if other is not None
+        else Text("not in this file", "absent du fichier"))
+    for number in contact.numbers:
+        resolution.log.add("contact.belongs_to_other_client", number, Field.CONTACT_EMAIL,
+                           contact.email, other=other_name)
+        contact.add_error_row(number)
 
 
 def _decide_main_contact(

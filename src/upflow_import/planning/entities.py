@@ -10,7 +10,8 @@ from types import MappingProxyType
 import attrs
 
 from upflow_import.fields import Field
-from upflow_import.model import ClientRecord, ClientRef, FieldValue, ParsedRow
+from upflow_import.model import ClientRef, FieldValue
+from upflow_import.planning.file_rows import FileRows
 from upflow_import.planning.index import FileIndex
 from upflow_import.planning.issue_log import RowIssues
 from upflow_import.planning.keys import KEY_ID, ClientKey
@@ -70,8 +71,10 @@ _NO_VALUE_ROWS: Mapping[Field, int] = MappingProxyType({})
 _NO_SLOTS: tuple[str, ...] = ()
 
 
-def row_numbers(rows: Sequence[ParsedRow]) -> tuple[int, ...]:
-    return (rows[0].number,) if len(rows) == 1 else tuple(row.number for row in rows)
+def row_numbers(file: FileRows, positions: Sequence[int]) -> tuple[int, ...]:
+    """The row numbers of ``positions``."""
+    numbers = file.numbers
+    return (numbers[positions[0]],) if len(positions) == 1 else tuple(numbers[p] for p in positions)
 
 
 class _Entity:
@@ -109,14 +112,16 @@ class _Entity:
 class ClientEntity(_Entity):
     """One client of the import: its rows, merged values, stored state and parent."""
 
+    file: FileRows
     key: ClientKey
-    rows: list[ParsedRow]
+    #: The positions of its rows in the file (in row order once settled).
+    positions: list[int]
     stored: StoredClient | None = None
     #: The merged values of its rows (client fields only), once built: see :attr:`values`.
     merged: dict[Field, FieldValue] | None = None
-    #: The record that says everything its rows say, when one does (a single row, or rows
-    #: that all repeat it): :attr:`values` are then read from it only when asked.
-    source: ClientRecord | None = None
+    #: The position of the row that says everything its rows say, when one does (a single
+    #: row, or rows that all repeat it): :attr:`values` are then read from it only when asked.
+    source: int | None = None
     #: The source only refers to the client by name: its name is not one of the values.
     source_by_name_only: bool = False
     #: The row each merged value came from when it is not the first row (see :meth:`row_of`).
@@ -143,7 +148,7 @@ class ClientEntity(_Entity):
 
     @property
     def first_row(self) -> int:
-        return self.rows[0].number
+        return self.file.numbers[self.positions[0]]
 
     def row_of(self, field: Field) -> int:
         """The row the merged value of ``field`` came from."""
@@ -163,7 +168,7 @@ class ClientEntity(_Entity):
         source = self.source
         if source is None:
             return {}
-        values = source.values()
+        values = self.file.client_values(source)
         if self.source_by_name_only:
             values.pop(Field.CLIENT_NAME, None)
         return values
@@ -174,11 +179,11 @@ class ClientEntity(_Entity):
         if self.merged is not None or source is None:
             return self.values.get(field)
         if field is Field.CLIENT_NAME:
-            return None if self.source_by_name_only else source.name
+            return None if self.source_by_name_only else self.file.names[source]
         if field is Field.CLIENT_ACCOUNT_MANAGER_EMAIL:
-            return source.account_manager_emails or None
+            return self.file.managers[source] or None
         if field is Field.CLIENT_DUNNING_PLAN:
-            return source.dunning_plan
+            return self.file.dunning_plans[source]
         return self.current_values().get(field)
 
     @property
@@ -211,9 +216,9 @@ class ContactEntity(_Entity):
 
     key: str
     client: ClientEntity
-    #: Its row, or the list of its rows once it has several: no list for the usual contact of
-    #: one row (one object less per contact for the collector to walk). Read :attr:`rows`.
-    held_rows: ParsedRow | list[ParsedRow]
+    #: Its row's position, or the list of its rows' positions once it has several: no list
+    #: for the usual contact of one row. Read :attr:`positions`.
+    held_rows: int | list[int]
     stored: StoredContact | None = None
     #: The merged values of its rows, once built: see :attr:`values`.
     merged: dict[Field, FieldValue] | None = None
@@ -235,41 +240,45 @@ class ContactEntity(_Entity):
     outcome: Outcome | None = None
 
     @property
-    def rows(self) -> Sequence[ParsedRow]:
-        """Its rows (in row order once settled)."""
+    def positions(self) -> Sequence[int]:
+        """The positions of its rows (in row order once settled)."""
         held = self.held_rows
-        return held if type(held) is list else (held,)  # type: ignore[return-value]
+        return held if isinstance(held, list) else (held,)
 
-    def add_row(self, row: ParsedRow) -> None:
+    @property
+    def first(self) -> int:
+        """The position of its first row."""
         held = self.held_rows
-        if type(held) is list:
-            held.append(row)
+        return held[0] if isinstance(held, list) else held
+
+    def add_row(self, position: int) -> None:
+        held = self.held_rows
+        if isinstance(held, list):
+            held.append(position)
         else:
-            self.held_rows = [held, row]  # type: ignore[list-item]
+            self.held_rows = [held, position]
 
     def current_values(self) -> dict[Field, FieldValue]:
         """:attr:`values`, without keeping them when they are read from the row's record
         (do not change the dictionary)."""
         if self.merged is not None:
             return self.merged
-        assert len(self.rows) == 1, "contacts of several rows are merged first"
-        record = self.rows[0].contact
-        assert record is not None
-        return record.values()
+        assert not isinstance(self.held_rows, list), "contacts of several rows are merged first"
+        return self.client.file.contact_values(self.held_rows)
 
     # While merged is None, the values are the one row's record's: read from it directly.
 
     @property
     def email(self) -> str:
         if self.merged is None:
-            email = self.rows[0].contact.email  # type: ignore[union-attr]
+            email = self.client.file.emails[self.first]
             return self.key if email is None else email
         return str(self.merged.get(Field.CONTACT_EMAIL, self.key))
 
     @property
     def external_id(self) -> FieldValue | None:
         if self.merged is None:
-            return self.rows[0].contact.external_id  # type: ignore[union-attr]
+            return self.client.file.contact_ids[self.first]
         return self.merged.get(Field.CONTACT_EXTERNAL_ID)
 
     @property
@@ -279,7 +288,7 @@ class ContactEntity(_Entity):
     @property
     def is_main(self) -> bool:
         if self.merged is None:
-            return self.rows[0].contact.is_main is True  # type: ignore[union-attr]
+            return self.client.file.is_main[self.first] is True
         return self.merged.get(Field.CONTACT_IS_MAIN) is True
 
     @property
@@ -309,13 +318,14 @@ class Resolution:
     index: FileIndex
     #: Clients, parents before their subsidiaries.
     entities: list[ClientEntity]
-    #: Name-only references that matched several clients (their rows are dropped).
-    ambiguous: list[list[ParsedRow]]
+    #: Name-only references that matched several clients (the positions of their rows,
+    #: which are dropped).
+    ambiguous: list[list[int]]
     stored_by_id: dict[Id, StoredClient]
     #: Contacts of the file (also of dropped clients), in first-row order.
     contacts: list[ContactEntity] = attrs.Factory(list)
-    #: Rows whose contact part has no email: the contact is dropped.
-    contacts_without_email: list[ParsedRow] = attrs.Factory(list)
+    #: The positions of the rows whose contact part has no email: the contact is dropped.
+    contacts_without_email: list[int] = attrs.Factory(list)
 
     @property
     def log(self) -> RowIssues:

@@ -170,7 +170,7 @@ class GroupRules:
                 dependency, cause = entity.dropped_by.describe(), entity.dropped_by.cause_row
             else:
                 continue
-            for row in entity.rows:
-                if row.number not in entity.error_rows:
-                    self.log.add("plan.dependency_dropped", row.number, None, None,
+            for number in entity.numbers:
+                if number not in entity.error_rows:
+                    self.log.add("plan.dependency_dropped", number, None, None,
                                  dependency=dependency, dependency_row=cause)

@@ -9,7 +9,8 @@ import attrs
 
 from upflow_import.fields import Field
 from upflow_import.identity import normalize_name
-from upflow_import.model import ParsedImport, ParsedRow
+from upflow_import.model import ParsedImport
+from upflow_import.planning.file_rows import FileRows
 from upflow_import.planning.issue_log import RowIssues
 from upflow_import.planning.keys import KEY_ID, KEY_NAME, ClientKey, NormalizedKeys
 from upflow_import.repository import StoredClient
@@ -27,10 +28,10 @@ __all__ = [
 
 @attrs.define(eq=False)
 class RawGroup:
-    """The rows that share one raw identity (external id, or normalised name)."""
+    """The rows that share one raw identity (external id, or normalised name), by position."""
 
     key: ClientKey
-    rows: list[ParsedRow] = attrs.Factory(list)
+    positions: list[int] = attrs.Factory(list)
     #: The last non-empty name the file gives this group.
     name: str | None = None
 
@@ -50,12 +51,13 @@ class ExternalIdsByName(NamedTuple):
 class FileIndex:
     """The file's rows grouped by raw client identity, and the issue log."""
 
-    rows: tuple[ParsedRow, ...]
+    rows: FileRows
     log: RowIssues
     columns: Mapping[Field, str]
     groups: dict[ClientKey, RawGroup]
-    #: Rows that refer to no client at all (unreadable, or neither id nor name): dropped.
-    orphans: list[ParsedRow]
+    #: The positions of the rows that refer to no client at all (unreadable, or neither id
+    #: nor name): dropped.
+    orphans: list[int]
     #: The last :func:`external_ids_by_name` computed, with the stored clients it was computed from.
     id_names: ExternalIdsByName | None = None
     #: Names and emails normalised once for the whole run.
@@ -70,36 +72,42 @@ def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = No
     problem), and is dropped with its contact.
     """
     columns = parsed.mapping.fields()
-    rows = tuple(parsed.rows)  # made from the parsed file's columns once
-    log = RowIssues(rows, columns)
+    rows = FileRows(parsed)
+    log = RowIssues(parsed, columns)
     groups: dict[ClientKey, RawGroup] = {}
-    orphans: list[ParsedRow] = []
-    identity_fields = (Field.CLIENT_NAME, Field.CLIENT_EXTERNAL_ID)
-    for done, row in enumerate(rows, 1):
-        if progress is not None and done % 1000 == 0:
-            progress(done)
-        client = row.client
-        if client is None or (client.external_id is None and client.name is None):
-            # Parsing explains an unreadable row itself; a row naming no client is the name's fault.
-            unexplained = not row.has_errors if client is None else not log.has_error_on(
-                row.number, identity_fields)
-            if unexplained:
-                log.add("value.required", row.number, Field.CLIENT_NAME)
-            orphans.append(row)
-            continue
+    orphans: list[int] = []
+    external_ids, names, unread = rows.external_ids, rows.names, rows.unread
+    for position, (external_id, name) in enumerate(zip(external_ids, names, strict=True)):
+        if progress is not None and position % 1000 == 999:
+            progress(position + 1)
         key: ClientKey
-        if client.external_id is not None:
-            key = (KEY_ID, client.external_id)
+        if external_id is not None and position not in unread:
+            key = (KEY_ID, external_id)
+        elif name is not None and position not in unread:
+            key = (KEY_NAME, normalize_name(name))
         else:
-            assert client.name is not None
-            key = (KEY_NAME, normalize_name(client.name))
+            _orphan(rows, log, position)
+            orphans.append(position)
+            continue
         group = groups.get(key)
         if group is None:
             group = groups[key] = RawGroup(key)
-        group.rows.append(row)
-        if client.name is not None:
-            group.name = client.name
+        group.positions.append(position)
+        if name is not None:
+            group.name = name
     return FileIndex(rows, log, columns, groups, orphans)
+
+
+def _orphan(rows: FileRows, log: RowIssues, position: int) -> None:
+    """A row naming no client is the name's fault, unless parsing explains it already (an
+    unreadable row, or an error on the name or external id)."""
+    number = rows.numbers[position]
+    if position in rows.unread:
+        unexplained = not any(issue.is_error for issue in rows.issues(position))
+    else:
+        unexplained = not log.has_error_on(number, (Field.CLIENT_NAME, Field.CLIENT_EXTERNAL_ID))
+    if unexplained:
+        log.add("value.required", number, Field.CLIENT_NAME)
 
 
 def external_ids_to_find(index: FileIndex) -> list[str]:
@@ -108,11 +116,10 @@ def external_ids_to_find(index: FileIndex) -> list[str]:
     for key, group in index.groups.items():
         if key[0] == KEY_ID:
             wanted[str(key[1])] = None
-        for row in group.rows:
-            assert row.client is not None
-            parent = row.client.parent
-            if parent is not None and parent.external_id is not None:
-                wanted[parent.external_id] = None
+        for position in group.positions:
+            parent_id = index.rows.group_ids[position]
+            if parent_id is not None:
+                wanted[parent_id] = None
     return list(wanted)
 
 
@@ -162,11 +169,10 @@ def names_to_find(index: FileIndex, by_external_id: Mapping[str, StoredClient]) 
             name = group.last_name()
             if name is not None:
                 wanted[index.keys.name(name)] = None
-        for row in group.rows:
-            assert row.client is not None
-            parent = row.client.parent
-            if parent is not None and parent.external_id is None and parent.name is not None:
-                name_key = index.keys.name(parent.name)
+        for position in group.positions:
+            parent_name = index.rows.group_names[position]
+            if index.rows.group_ids[position] is None and parent_name is not None:
+                name_key = index.keys.name(parent_name)
                 if name_key not in id_names and (KEY_NAME, name_key) not in index.groups:
                     wanted[name_key] = None
     return list(wanted)
@@ -185,11 +191,12 @@ def reference_values(index: FileIndex) -> ReferenceValues:
     """The account-manager emails (normalised) and dunning-plan names (as written) the file uses."""
     managers: dict[str, None] = {}
     plans: dict[str, None] = {}
+    rows = index.rows
     for group in index.groups.values():
-        for row in group.rows:
-            assert row.client is not None
-            for email in row.client.account_manager_emails:
+        for position in group.positions:
+            for email in rows.managers[position] or ():
                 managers[index.keys.email(email)] = None
-            if row.client.dunning_plan is not None:
-                plans[row.client.dunning_plan] = None
+            plan = rows.dunning_plans[position]
+            if plan is not None:
+                plans[plan] = None
     return ReferenceValues(list(managers), list(plans))

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from upflow_import.fields import Field
 from upflow_import.issues import Issue, Text
-from upflow_import.model import FieldValue, ParsedRow
+from upflow_import.model import FieldValue, ParsedImport
 from upflow_import.planning.keys import KEY_ID, ClientKey
 
 __all__ = ["HasExternalId", "RowIssues", "describe_clients", "value_text"]
@@ -64,9 +64,11 @@ def describe_clients(clients: Iterable[HasExternalId | ClientKey], *,
 class RowIssues:
     """The issues of every data row, parse issues first, planner issues appended."""
 
-    def __init__(self, rows: Iterable[ParsedRow], columns: Mapping[Field, str]) -> None:
-        # Most rows have no issue: only the others are kept.
-        self._parsed: dict[int, tuple[Issue, ...]] = {row.number: row.issues for row in rows if row.issues}
+    def __init__(self, parsed: ParsedImport, columns: Mapping[Field, str]) -> None:
+        # Most rows have no issue: only the others are kept, by row number.
+        numbers = parsed.numbers
+        self._parsed: dict[int, tuple[Issue, ...]] = {
+            numbers[position]: issues for position, issues in parsed.issues_by_position.items() if issues}
         self._added: dict[int, list[Issue]] = {}
         self._columns = columns
 

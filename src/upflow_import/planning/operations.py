@@ -128,9 +128,9 @@ class Builder:
         parent, parent_change = link
         stored_values = stored.values
         source = entity.source
-        if entity.merged is None and source is not None and not parent_change and client_as_stored(
-                source, entity.source_by_name_only, stored):
-            return Outcome.UNCHANGED  # the usual re-import, checked on the record: no dictionary made
+        if entity.merged is None and source is not None and not parent_change and entity.file.client_matches(
+                source, stored_values, without_name=entity.source_by_name_only):
+            return Outcome.UNCHANGED  # the usual re-import, checked on the columns: no record made
         merged = entity.current_values()
         if not parent_change and merged.items() <= stored_values.items():
             return Outcome.UNCHANGED  # the usual re-import: every value as stored, one comparison
@@ -192,55 +192,71 @@ class Builder:
         stored = contact.stored
         if stored is None:
             assert client is not None
-            rows = contact.rows
-            single = rows[0].contact if len(rows) == 1 and not contact.modified else None
-            record = single or ContactRecord.from_values(contact.numbers, contact.values)
             index = self._add(CreateContact(
                 index=len(self.operations), key=contact.email, rows=contact.numbers,
-                depends_on=(*on_client, *after) if after else on_client, client=client, record=record,
+                depends_on=(*on_client, *after) if after else on_client, client=client,
+                record=_contact_to_create(contact),
             ))
             return ContactOutcome(Outcome.CREATE, index)
-        stored_values = stored.values
-        merged = contact.merged
-        if merged is None:
-            # One row, as parsed: its record is compared field by field, no dictionary made.
-            row_record = contact.rows[0].contact
-            assert row_record is not None
-            if contact_as_stored(row_record, stored_values) and (
-                    row_record.is_main is None or row_record.is_main == contact.stored_is_main):
-                return ContactOutcome(Outcome.UNCHANGED, None)
-            merged = row_record.values()
-        elif merged.items() <= stored_values.items() and (
-                _IS_MAIN not in merged or merged[_IS_MAIN] == contact.stored_is_main):
-            return ContactOutcome(Outcome.UNCHANGED, None)  # every value as stored, one comparison
-        values: dict[Field, FieldValue] = {}
-        old: dict[Field, FieldValue | None] = {}
-        for field, value in merged.items():
-            if field is _IS_MAIN:
-                before: FieldValue | None = contact.stored_is_main
-            elif field is _EMAIL:
-                # Found by its normalised email: the two spellings differ at most in case, not a change.
-                continue
-            else:
-                before = stored_values.get(field)
-            if before != value:
-                values[field], old[field] = value, before
-        if not values:
+        changes = _contact_changes(contact, stored.values)
+        if changes is None:
             return ContactOutcome(Outcome.UNCHANGED, None)
         index = self._add(UpdateContact(
             index=len(self.operations), key=contact.email, rows=contact.numbers, depends_on=after,
-            contact_id=stored.id, values=values, old=old,
+            contact_id=stored.id, values=changes.values, old=changes.old,
         ))
         return ContactOutcome(Outcome.UPDATE, index)
+
+
+class Changes(NamedTuple):
+    """The values an update writes, and the stored values they replace."""
+
+    values: dict[Field, FieldValue]
+    old: dict[Field, FieldValue | None]
+
+
+def _contact_changes(contact: ContactEntity, stored_values: Mapping[Field, FieldValue]) -> Changes | None:
+    """What the contact changes in its stored counterpart (``None``: nothing)."""
+    merged = contact.merged
+    if merged is None:
+        # One row, as parsed: compared on the columns, no record made.
+        position = contact.first
+        file = contact.client.file
+        is_main = file.is_main[position]
+        if file.contact_matches(position, stored_values) and (
+                is_main is None or is_main == contact.stored_is_main):
+            return None
+        merged = file.contact_values(position)
+    elif merged.items() <= stored_values.items() and (
+            _IS_MAIN not in merged or merged[_IS_MAIN] == contact.stored_is_main):
+        return None  # every value as stored, one comparison
+    changes = Changes({}, {})
+    for field, value in merged.items():
+        if field is _IS_MAIN:
+            before: FieldValue | None = contact.stored_is_main
+        elif field is _EMAIL:
+            # Found by its normalised email: the two spellings differ at most in case, not a change.
+            continue
+        else:
+            before = stored_values.get(field)
+        if before != value:
+            changes.values[field], changes.old[field] = value, before
+    return changes if changes.values else None
+
+
+def _contact_to_create(contact: ContactEntity) -> ContactRecord:
+    """The record of a new contact: its one row's, else one made of the merged values."""
+    if not isinstance(contact.held_rows, list) and not contact.modified:
+        return contact.client.file.contact(contact.held_rows)
+    return ContactRecord.from_values(contact.numbers, contact.values)
 
 
 def _record_to_create(entity: ClientEntity) -> ClientRecord:
     """The record of a new client: its one row's, else the first row's when every row says the
     same, else one made of the merged values."""
-    rows = entity.rows
-    first = rows[0].client
-    assert first is not None
-    if len(rows) == 1:
+    positions = entity.positions
+    first = entity.file.client(positions[0])
+    if len(positions) == 1:
         return first  # one row per client is the usual case: its parsed record is the one to create
     if entity.uniform:  # under every row
         return with_rows(first, entity.numbers, entity.parent_ref)

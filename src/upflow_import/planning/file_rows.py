@@ -1,0 +1,147 @@
+"""The parsed file as the planner reads it: its columns, by position.
+
+The planner groups, merges and compares rows through the columns of the parsed file; a
+row's records are made only for what changes something (a client or contact to create,
+values to merge), never one object per row of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
+
+from upflow_import.fields import Field, Kind
+from upflow_import.issues import Issue, Severity
+from upflow_import.model import (
+    CLIENT_FIELDS,
+    CONTACT_FIELDS,
+    ClientRecord,
+    ClientRef,
+    ContactRecord,
+    FieldValue,
+    ParsedImport,
+    client_record_matches,
+    contact_record_matches,
+)
+
+__all__ = ["FileRows", "client_ok", "contact_ok"]
+
+_GROUP_FIELDS = (Field.GROUP_EXTERNAL_ID, Field.GROUP_NAME)
+
+
+def _is_error(issue: Issue) -> bool:
+    return issue.severity is Severity.ERROR
+
+
+def client_ok(issues: tuple[Issue, ...]) -> bool:
+    """:attr:`ParsedRow.client_ok` of a row that was read, from its issues."""
+    return not issues or not any(_is_error(i) and (i.field is None or not i.field.is_contact) for i in issues)
+
+
+def contact_ok(issues: tuple[Issue, ...]) -> bool:
+    """:attr:`ParsedRow.contact_ok` of a row that has a contact, from its issues."""
+    return not issues or not any(_is_error(i) and (i.field is None or i.field.is_contact) for i in issues)
+
+
+class FileRows:
+    """The parsed file's columns by position, and each position's records made when asked."""
+
+    def __init__(self, parsed: ParsedImport) -> None:
+        self.parsed = parsed
+        self.numbers: Sequence[int] = parsed.numbers
+        column = parsed.column
+        self.external_ids = cast("Sequence[str | None]", column(Field.CLIENT_EXTERNAL_ID))
+        self.names = cast("Sequence[str | None]", column(Field.CLIENT_NAME))
+        self.group_ids = cast("Sequence[str | None]", column(Field.GROUP_EXTERNAL_ID))
+        self.group_names = cast("Sequence[str | None]", column(Field.GROUP_NAME))
+        self.managers = cast("Sequence[tuple[str, ...] | None]", column(Field.CLIENT_ACCOUNT_MANAGER_EMAIL))
+        self.dunning_plans = cast("Sequence[str | None]", column(Field.CLIENT_DUNNING_PLAN))
+        self.emails = cast("Sequence[str | None]", column(Field.CONTACT_EMAIL))
+        self.contact_ids = cast("Sequence[str | None]", column(Field.CONTACT_EXTERNAL_ID))
+        self.is_main = cast("Sequence[bool | None]", column(Field.CONTACT_IS_MAIN))
+        self.unread = parsed.unread_positions
+        self.with_contact = parsed.contact_positions
+        self.issues_of = parsed.issues_by_position
+        self.client = parsed.client_record
+        self.contact = parsed.contact_record
+        mapped = parsed.columns
+        # The client's columns (its group's included): two rows say the same of their client
+        # when they agree on each.
+        self._client_columns = tuple(mapped[field] for field in (*CLIENT_FIELDS, *_GROUP_FIELDS)
+                                     if field in mapped)
+        self._client_matches = _column_matcher("client_matches", CLIENT_FIELDS, mapped, Field.CLIENT_NAME)
+        self._contact_matches = _column_matcher("contact_matches", CONTACT_FIELDS, mapped)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def issues(self, position: int) -> tuple[Issue, ...]:
+        """The parse issues of the row at ``position``."""
+        return self.issues_of.get(position, ())
+
+    def parent(self, position: int) -> ClientRef | None:
+        """The parent the row names (``record.parent``), or ``None``."""
+        external_id, name = self.group_ids[position], self.group_names[position]
+        if external_id is None and name is None:
+            return None
+        return ClientRef(external_id, name)
+
+    def same_client(self, one: int, other: int) -> bool:
+        """The two rows say the same of their client: ``same_client_reference``, from the columns."""
+        return all(column[one] == column[other] for column in self._client_columns)
+
+    def same_client_reference(self, one: int, other: int) -> bool:
+        """The plain version :meth:`same_client` must equal: the records, their rows aside."""
+        first, second = self.client(one), self.client(other)
+        return (first.values(), first.parent) == (second.values(), second.parent)
+
+    def client_matches(self, position: int, stored: Mapping[Field, FieldValue], *,
+                       without_name: bool) -> bool:
+        """Every client value of the row is the stored one (its name aside when ``without_name``):
+        :func:`~upflow_import.model.client_record_matches` of its record, from the columns."""
+        return self._client_matches(position, stored, without_name)
+
+    def client_matches_reference(self, position: int, stored: Mapping[Field, FieldValue], *,
+                                 without_name: bool) -> bool:
+        return client_record_matches(self.client(position), stored, without_name=without_name)
+
+    def contact_matches(self, position: int, stored: Mapping[Field, FieldValue]) -> bool:
+        """Every contact value of the row is the stored one, from the columns."""
+        return self._contact_matches(position, stored)
+
+    def contact_matches_reference(self, position: int, stored: Mapping[Field, FieldValue]) -> bool:
+        return contact_record_matches(self.contact(position), stored)
+
+    def client_values(self, position: int) -> dict[Field, FieldValue]:
+        """``client(position).values()``."""
+        return self.client(position).values()
+
+    def contact_values(self, position: int) -> dict[Field, FieldValue]:
+        """``contact(position).values()``."""
+        return self.contact(position).values()
+
+    def records(self, position: int) -> tuple[ClientRecord, ContactRecord | None]:
+        """The row's client and contact records."""
+        return self.client(position), (self.contact(position) if position in self.with_contact else None)
+
+
+def _column_matcher(name: str, fields: Sequence[Field], columns: Mapping[Field, Sequence[Any]],
+                    skippable: Field | None = None) -> Callable[..., bool]:
+    """A comparison of one position's values with stored values, one test per mapped field:
+    what ``model``'s record matchers do on a record, read from the columns (a field not
+    mapped is never filled)."""
+    namespace: dict[str, Any] = {}
+    lines = [f"def {name}(position, stored, without=False):", "    get = stored.get"]
+    for index, field in enumerate(field for field in fields if field in columns):
+        namespace[f"column_{index}"], namespace[f"field_{index}"] = columns[field], field
+        kind = field.spec.kind
+        lines.append(f"    value = column_{index}[position]")
+        filled = "value" if kind is Kind.EMAILS else "value is not None"
+        if field is skippable:
+            filled = f"not without and {filled}"
+        stored_form = "value._value_" if kind is Kind.CHOICE else "value"
+        lines.append(f"    if {filled} and get(field_{index}) != {stored_form}:")
+        lines.append("        return False")
+    lines.append("    return True")
+    exec("\n".join(lines), namespace)  # our own field names and columns
+    return cast("Callable[..., bool]", namespace[name])
