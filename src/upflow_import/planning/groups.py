@@ -51,24 +51,7 @@ class GroupRules:
         assert row is not None
         field = Field.GROUP_EXTERNAL_ID if ref.external_id is not None else Field.GROUP_NAME
         value = ref.external_id if ref.external_id is not None else ref.name
-        candidates: list[ClientEntity | StoredClient] = []
-        if ref.external_id is not None:
-            in_file = self.entities.get((KEY_ID, ref.external_id))
-            stored = self.stored.by_external_id.get(ref.external_id)
-            if in_file is not None:
-                candidates.append(in_file)
-            elif stored is not None:
-                candidates.append(stored)
-        else:
-            assert ref.name is not None
-            name_key = self.index.keys.name(ref.name)
-            candidates.extend(name_index.get(name_key, ()))
-            if not candidates:
-                found: dict[int, ClientEntity | StoredClient] = {}
-                for client in self._stored_named(name_key):
-                    target = self.by_stored_id.get(client.id, client)
-                    found[id(target)] = target
-                candidates = list(found.values())
+        candidates = self._parent_candidates(ref, name_index)
         if (len(candidates) == 1 and ref.external_id is not None and ref.name is not None
                 and candidates[0].name is not None
                 and self.index.keys.name(ref.name) != self.index.keys.name(candidates[0].name)):
@@ -86,6 +69,27 @@ class GroupRules:
             entity.parent_entity = candidates[0]
         else:
             entity.parent_stored = candidates[0]
+
+    def _parent_candidates(self, ref: ClientRef, name_index: Mapping[str, list[ClientEntity]],
+                           ) -> list[ClientEntity | StoredClient]:
+        """The clients a parent reference may designate: by id, the file's client, else the stored
+        one; by name, the file's clients bearing it, else the stored ones."""
+        if ref.external_id is not None:
+            in_file = self.entities.get((KEY_ID, ref.external_id))
+            if in_file is not None:
+                return [in_file]
+            stored = self.stored.by_external_id.get(ref.external_id)
+            return [] if stored is None else [stored]
+        assert ref.name is not None
+        name_key = self.index.keys.name(ref.name)
+        named: list[ClientEntity | StoredClient] = list(name_index.get(name_key, ()))
+        if named:
+            return named
+        found: dict[int, ClientEntity | StoredClient] = {}
+        for client in self._stored_named(name_key):
+            target = self.by_stored_id.get(client.id, client)
+            found[id(target)] = target
+        return list(found.values())
 
     def _find_cycles(self, entities: list[ClientEntity], stored_by_id: Mapping[Id, StoredClient]) -> None:
         """Find loops of parents among the file's clients and the stored clients read.
