@@ -49,7 +49,7 @@ from upflow_import.planning.entities import (
 )
 from upflow_import.planning.file_rows import client_ok
 from upflow_import.planning.groups import GroupRules
-from upflow_import.planning.index import FileIndex, RawGroup, external_ids_by_name
+from upflow_import.planning.index import FileIndex, external_ids_by_name
 from upflow_import.planning.issue_log import describe_clients, value_text
 from upflow_import.planning.keys import KEY_ID, KEY_NAME, KEY_STORED, ClientKey
 from upflow_import.planning.suggestions import Suggestion, suggest
@@ -81,9 +81,8 @@ class _ClientResolver(GroupRules):
         self.renamed: dict[str, list[str]] = {}
         # External id → the normalised name the file gives that client, when it gives one.
         self.file_names: dict[str, str] = {}
-        for key, group in index.groups.items():
-            name = group.last_name() if key[0] == KEY_ID else None
-            if name is not None:
+        for key, name in index.names.items():
+            if key[0] == KEY_ID:
                 self.file_names[str(key[1])] = self.index.keys.name(name)
 
     def _stored_named(self, name_key: str) -> list[StoredClient]:
@@ -140,19 +139,19 @@ class _ClientResolver(GroupRules):
                 # The entity takes its group's list over rather than a copy of it: nothing reads
                 # a group's positions once the entities are made (the entity may grow and
                 # reorder the list).
-                entities[key] = ClientEntity(self.file, key, group.positions, by_external_id.get(str(key[1])))
+                entities[key] = ClientEntity(self.file, key, group, by_external_id.get(str(key[1])))
         for key, group in self.index.groups.items():
             if key[0] == KEY_NAME:
                 self._place_named(str(key[1]), group)
 
-    def _place_named(self, name_key: str, group: RawGroup) -> None:
+    def _place_named(self, name_key: str, group: list[int]) -> None:
         """Rows naming a client without an id join the client the name designates (rule 2)."""
         candidates = self._candidates(name_key, group)
         if len(candidates) > 1:
             self._ambiguous(group, candidates)
             return
         if not candidates:
-            self._entity((KEY_NAME, name_key), None).positions.extend(group.positions)
+            self._entity((KEY_NAME, name_key), None).positions.extend(group)
             return
         target = candidates[0]
         stored_client = None
@@ -161,9 +160,9 @@ class _ClientResolver(GroupRules):
         if stored_client is None:
             named = self._stored_named(name_key)
             stored_client = next((c for c in named if self._canonical(c) == target), None)
-        self._entity(target, stored_client).positions.extend(group.positions)
+        self._entity(target, stored_client).positions.extend(group)
 
-    def _candidates(self, name_key: str, group: RawGroup) -> list[ClientKey]:
+    def _candidates(self, name_key: str, group: list[int]) -> list[ClientKey]:
         """The clients ``name_key`` may designate: the file's clients with an id first, then the
         stored ones, leaving out those the file renames (with the warning)."""
         in_file = external_ids_by_name(self.index, self.stored.by_external_id).get(name_key)
@@ -184,18 +183,18 @@ class _ClientResolver(GroupRules):
             self._renamed(group, renamed[0])
         return candidates
 
-    def _ambiguous(self, group: RawGroup, candidates: Sequence[ClientKey]) -> None:
-        self.ambiguous.append(group.positions)
+    def _ambiguous(self, group: list[int], candidates: Sequence[ClientKey]) -> None:
+        self.ambiguous.append(group)
         described = describe_clients(candidates)
         numbers, names = self.file.numbers, self.file.names
-        for position in group.positions:
+        for position in group:
             self.log.add("client.ambiguous_name", numbers[position], Field.CLIENT_NAME, names[position],
                          count=len(candidates), candidates=described)
 
-    def _renamed(self, group: RawGroup, external_id: str) -> None:
-        new_name = self.index.groups[(KEY_ID, external_id)].last_name()
+    def _renamed(self, group: list[int], external_id: str) -> None:
+        new_name = self.index.names.get((KEY_ID, external_id))
         numbers, names = self.file.numbers, self.file.names
-        for position in group.positions:
+        for position in group:
             self.log.add("client.renamed_name", numbers[position], Field.CLIENT_NAME, names[position],
                          external_id=external_id, new_name=new_name)
 
@@ -216,8 +215,8 @@ class _ClientResolver(GroupRules):
             stored = by_external_id.get(external_id)
             if stored is not None:
                 names.add(self.index.keys.name(stored.name))
-            if len(group.positions) > 1:
-                names.update(self.index.keys.name(name) for name in map(names_at.__getitem__, group.positions)
+            if len(group) > 1:
+                names.update(self.index.keys.name(name) for name in map(names_at.__getitem__, group)
                              if name is not None)
             names.discard(last)
             for name in names:

@@ -17,28 +17,13 @@ from upflow_import.repository import StoredClient
 
 __all__ = [
     "FileIndex",
-    "RawGroup",
-    "ReferenceValues",
+        "ReferenceValues",
     "external_ids_by_name",
     "external_ids_to_find",
     "index_rows",
     "names_to_find",
     "reference_values",
 ]
-
-@attrs.define(eq=False)
-class RawGroup:
-    """The rows that share one raw identity (external id, or normalised name), by position."""
-
-    key: ClientKey
-    positions: list[int] = attrs.Factory(list)
-    #: The last non-empty name the file gives this group.
-    name: str | None = None
-
-    def last_name(self) -> str | None:
-        """The last non-empty name the file gives this group."""
-        return self.name
-
 
 class ExternalIdsByName(NamedTuple):
     """:func:`external_ids_by_name`'s answer, and the stored clients it was worked out from."""
@@ -54,7 +39,10 @@ class FileIndex:
     rows: FileRows
     log: RowIssues
     columns: Mapping[Field, str]
-    groups: dict[ClientKey, RawGroup]
+    #: The positions of the rows of each raw identity (external id, or normalised name).
+    groups: dict[ClientKey, list[int]]
+    #: The last non-empty name the file gives each raw identity that has one.
+    names: dict[ClientKey, str]
     #: The positions of the rows that refer to no client at all (unreadable, or neither id
     #: nor name): dropped.
     orphans: list[int]
@@ -74,7 +62,8 @@ def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = No
     columns = parsed.mapping.fields()
     rows = FileRows(parsed)
     log = RowIssues(parsed, columns)
-    groups: dict[ClientKey, RawGroup] = {}
+    groups: dict[ClientKey, list[int]] = {}
+    last_names: dict[ClientKey, str] = {}
     orphans: list[int] = []
     external_ids, names, unread = rows.external_ids, rows.names, rows.unread
     for position, (external_id, name) in enumerate(zip(external_ids, names, strict=True)):
@@ -91,11 +80,12 @@ def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = No
             continue
         group = groups.get(key)
         if group is None:
-            group = groups[key] = RawGroup(key)
-        group.positions.append(position)
+            groups[key] = [position]
+        else:
+            group.append(position)
         if name is not None:
-            group.name = name
-    return FileIndex(rows, log, columns, groups, orphans)
+            last_names[key] = name
+    return FileIndex(rows, log, columns, groups, last_names, orphans)
 
 
 def _orphan(rows: FileRows, log: RowIssues, position: int) -> None:
@@ -116,7 +106,7 @@ def external_ids_to_find(index: FileIndex) -> list[str]:
     for key, group in index.groups.items():
         if key[0] == KEY_ID:
             wanted[str(key[1])] = None
-        for position in group.positions:
+        for position in group:
             parent_id = index.rows.group_ids[position]
             if parent_id is not None:
                 wanted[parent_id] = None
@@ -132,11 +122,11 @@ def external_ids_by_name(index: FileIndex,
     # A name is almost always one client's: a list only for the others (each external id comes
     # once: no set, which costs 4× more).
     names: dict[str, str | list[str]] = {}
-    for key, group in index.groups.items():
+    for key in index.groups:
         if key[0] != KEY_ID:
             continue
         external_id = str(key[1])
-        name = group.last_name()
+        name = index.names.get(key)
         if name is None and external_id in by_external_id:
             name = by_external_id[external_id].name
         if name is not None:
@@ -166,10 +156,10 @@ def names_to_find(index: FileIndex, by_external_id: Mapping[str, StoredClient]) 
             if key[1] not in id_names:
                 wanted[str(key[1])] = None
         elif str(key[1]) not in by_external_id:
-            name = group.last_name()
+            name = index.names.get(key)
             if name is not None:
                 wanted[index.keys.name(name)] = None
-        for position in group.positions:
+        for position in group:
             parent_name = index.rows.group_names[position]
             if index.rows.group_ids[position] is None and parent_name is not None:
                 name_key = index.keys.name(parent_name)
@@ -193,7 +183,7 @@ def reference_values(index: FileIndex) -> ReferenceValues:
     plans: dict[str, None] = {}
     rows = index.rows
     for group in index.groups.values():
-        for position in group.positions:
+        for position in group:
             for email in rows.managers[position] or ():
                 managers[index.keys.email(email)] = None
             plan = rows.dunning_plans[position]
