@@ -7,6 +7,8 @@ The modules, each with one job (none imports another in a cycle):
 - :mod:`~upflow_import.planning.requests`: the requests the cores yield and their answers.
 - :mod:`~upflow_import.planning.lookups`: the store reads, the planner's only I/O.
 - :mod:`~upflow_import.planning.planner`: the planning core, phase by phase.
+- :mod:`~upflow_import.planning.file_rows`: the parsed file's columns as the planner reads them, by
+  position (a row's records are made only for what is created or merged).
 - :mod:`~upflow_import.planning.index`: the file's rows by client identity; the keys to look up.
 - :mod:`~upflow_import.planning.keys`: client identity keys; names and emails normalised once a run.
 - :mod:`~upflow_import.planning.entities`: the client and contact entities of a resolution.
