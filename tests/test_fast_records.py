@@ -71,14 +71,10 @@ def test_a_twin_that_does_not_match_gives_the_class_itself() -> None:
     assert fast_constructor(Converted, Twin) is Converted
 
 
-def test_row_plans_and_row_reports_are_made_fast_and_alike() -> None:
-    from upflow_import import report
+def test_row_reports_are_made_fast_and_alike() -> None:
     from upflow_import.planning import types as planner
 
-    assert planner.new_row_plan is not planner.RowPlan
-    assert report._new_row_report is not report.RowReport
-    values = (2, (), (0, 1), planner.Outcome.CREATE, None)
-    assert planner.new_row_plan(*values) == planner.RowPlan(*values)
-    assert type(planner.new_row_plan(*values)) is planner.RowPlan
+    assert planner.new_row_report is not planner.RowReport
     values = (2, ("Acme",), (), (0,), planner.Outcome.UPDATE, planner.Outcome.CREATE, None, None)
-    assert report._new_row_report(*values) == report.RowReport(*values)
+    assert planner.new_row_report(*values) == planner.RowReport(*values)
+    assert type(planner.new_row_report(*values)) is planner.RowReport

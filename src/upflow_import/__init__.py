@@ -40,7 +40,8 @@ from upflow_import.planner import (
     Outcome,
     Plan,
     Progress,
-    RowPlan,
+    RowReport,
+    RowStatus,
     Target,
     UpdateClient,
     UpdateContact,
@@ -52,8 +53,6 @@ from upflow_import.readers.records import read_records
 from upflow_import.report import (
     FileInfo,
     ImportReport,
-    RowReport,
-    RowStatus,
     Summary,
     report_json_schema,
 )
@@ -115,7 +114,6 @@ __all__ = [
     "Progress",
     "Repository",
     "Row",
-    "RowPlan",
     "RowReport",
     "RowStatus",
     "Severity",

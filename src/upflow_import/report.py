@@ -6,21 +6,14 @@ import importlib
 import importlib.resources
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal, overload
+from typing import Any, overload
 
 import attrs
 
 from upflow_import.apply import ApplyResult, OperationStatus
 from upflow_import.issues import Issue, Lang
 from upflow_import.mapping import ColumnMapping
-from upflow_import.model import (
-    ClientRecord,
-    ContactRecord,
-    FieldValue,
-    ParsedImport,
-    ParsedRow,
-    fast_constructor,
-)
+from upflow_import.model import ParsedImport
 from upflow_import.planner import (
     CreateClient,
     CreateContact,
@@ -28,16 +21,20 @@ from upflow_import.planner import (
     Operation,
     Outcome,
     Plan,
-    RowPlan,
     UpdateClient,
+)
+from upflow_import.planning.types import (
+    RowOutcome,
+    RowReport,
+    RowStatus,
+    new_row_report,
+    row_outcomes,
+    row_status,
+    row_values,
 )
 
 __all__ = ["FileInfo", "ImportReport", "RowReport", "RowStatus", "Summary",
            "report_json_schema"]
-
-#: A row's fate in one word, for an ETL step to route it (see :attr:`RowReport.status`).
-RowStatus = Literal["created", "updated", "unchanged", "skipped", "failed"]
-_NOT_WRITTEN = (Outcome.DROPPED, Outcome.FAILED)
 
 
 @attrs.frozen
@@ -56,92 +53,8 @@ class FileInfo:
                 "sheet": self.sheet, "rows": self.rows}
 
 
-@attrs.frozen(slots=True, weakref_slot=False)  # see model.fast_constructor
-class RowReport:
-    """One data row: its original cells, its issues, the operations it fed,
-    what became of its client and contact (``None``: the row has no contact),
-    and the typed records it was parsed into (``None`` when it had none)."""
-
-    number: int
-    cells: tuple[str | None, ...]
-    issues: tuple[Issue, ...]
-    operations: tuple[int, ...]
-    client: Outcome
-    contact: Outcome | None
-    client_record: ClientRecord | None = None
-    contact_record: ContactRecord | None = None
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.issues) and any(issue.is_error for issue in self.issues)
-
-    @property
-    def status(self) -> RowStatus:
-        """``"failed"``: the row has an error or one of its writes failed (its client may still
-        have been written: see ``client``); ``"skipped"``: no error of its own, but not
-        imported because of another row's or the file's (or ``on_error="abort"``); else the strongest of
-        its outcomes: ``"created"``, ``"updated"`` or ``"unchanged"``. In a dry run, what
-        would happen."""
-        return _status(self.has_errors, self.client, self.contact)
-
-    @property
-    def values(self) -> dict[str, object]:
-        """The row's typed values by field key, as JSON values (lists for several emails)."""
-        return _values(self.client_record, self.contact_record)
-
-
-def _status(has_errors: bool, client: Outcome, contact: Outcome | None) -> RowStatus:
-    if has_errors or Outcome.FAILED in (client, contact):
-        return "failed"
-    if client in _NOT_WRITTEN or contact in _NOT_WRITTEN:
-        return "skipped"
-    if Outcome.CREATE in (client, contact):
-        return "created"
-    if Outcome.UPDATE in (client, contact):
-        return "updated"
-    return "unchanged"
-
-
-def _values(client: ClientRecord | None, contact: ContactRecord | None) -> dict[str, object]:
-    values: dict[str, object] = {}
-    if client is not None:
-        values.update((field.value, _json_value(value)) for field, value in client.values().items())
-        parent = client.parent
-        if parent is not None:
-            if parent.external_id is not None:
-                values["group.external_id"] = parent.external_id
-            if parent.name is not None:
-                values["group.name"] = parent.name
-    if contact is not None:
-        values.update((field.value, _json_value(value)) for field, value in contact.values().items())
-    return values
-
-
 def _has_errors(issues: tuple[Issue, ...]) -> bool:
     return bool(issues) and any(issue.is_error for issue in issues)
-
-
-def _json_value(value: FieldValue) -> object:
-    return list(value) if isinstance(value, tuple) else value
-
-
-class _RowReportSlots:
-    __slots__ = RowReport.__slots__
-
-    def __init__(self, number: object, cells: object, issues: object,  # noqa: PLR0917
-                 operations: object, client: object, contact: object, client_record: object,
-                 contact_record: object) -> None:
-        self.number = number
-        self.cells = cells
-        self.issues = issues
-        self.operations = operations
-        self.client = client
-        self.contact = contact
-        self.client_record = client_record
-        self.contact_record = contact_record
-
-
-_new_row_report = fast_constructor(RowReport, _RowReportSlots)
 
 
 @attrs.frozen
@@ -243,7 +156,7 @@ class ImportReport:
         if result is not None:
             unwritten = _unwritten(plan, result)
             if unwritten:
-                for index, planned in enumerate(plan.rows):
+                for index, planned in enumerate(row_outcomes(plan.rows)):
                     if not unwritten.isdisjoint(planned.operations):
                         failed_writes[index] = _after_writes(planned, plan, unwritten)
             by_row: dict[int, list[Issue]] = {}
@@ -273,12 +186,13 @@ class ImportReport:
         as they are read."""
         return _RowReports(self)
 
-    def _row(self, index: int, planned: RowPlan, parsed_row: ParsedRow) -> RowReport:
+    def _row(self, index: int, planned: RowReport) -> RowReport:
+        """The plan's row at ``index`` as the import left it (its failed writes and apply's issues)."""
         client, contact = self._failed_writes.get(index, (planned.client, planned.contact))
-        return _new_row_report(planned.number, parsed_row.cells, self._row_issues(planned),
-                               planned.operations, client, contact, parsed_row.client, parsed_row.contact)
+        return new_row_report(planned.number, planned.cells, self._row_issues(planned), planned.operations,
+                              client, contact, planned.client_record, planned.contact_record)
 
-    def _row_issues(self, planned: RowPlan, *, translated: bool = True) -> tuple[Issue, ...]:
+    def _row_issues(self, planned: RowOutcome | RowReport, *, translated: bool = True) -> tuple[Issue, ...]:
         """A row's issues: the plan's, then apply's, in the report's language (``translated``)."""
         issues = planned.issues
         if self._apply_issues:
@@ -293,7 +207,7 @@ class ImportReport:
         """Each row's issues and its client's and contact's outcome, in file order (nothing per
         row is made but for the rows with issues or failed writes)."""
         failed_writes = self._failed_writes
-        for index, planned in enumerate(self.plan.rows):
+        for index, planned in enumerate(row_outcomes(self.plan.rows)):
             client, contact = (failed_writes.get(index, (planned.client, planned.contact))
                                if failed_writes else (planned.client, planned.contact))
             yield self._row_issues(planned), client, contact
@@ -302,7 +216,7 @@ class ImportReport:
     def issues(self) -> tuple[Issue, ...]:
         """File issues, then every row's issues (apply's included), in row order."""
         issues = list(self.file_issues)
-        for planned in self.plan.rows:
+        for planned in row_outcomes(self.plan.rows):
             if planned.issues or self._apply_issues:
                 issues += self._row_issues(planned)
         return tuple(issues)
@@ -321,9 +235,9 @@ class ImportReport:
     @property
     def failed_rows(self) -> tuple[RowReport, ...]:
         """The rows with at least one error: the ones to fix and import again."""
-        parsed_rows = self.parsed.rows
-        return tuple(self._row(index, planned, parsed_rows[index])
-                     for index, planned in enumerate(self.plan.rows)
+        plan_rows = self.plan.rows
+        return tuple(self._row(index, plan_rows[index])
+                     for index, planned in enumerate(row_outcomes(plan_rows))
                      if _has_errors(self._row_issues(planned)))
 
     @property
@@ -418,13 +332,13 @@ class ImportReport:
         headers = self.headers
         rows: list[dict[str, object]] = []
         for (issues, client, contact), planned, parsed_row in zip(
-                self._outcomes(), self.plan.rows, self.parsed.rows, strict=True):
+                self._outcomes(), row_outcomes(self.plan.rows), self.parsed.rows, strict=True):
             rows.append({
                 "row": planned.number,
-                "status": _status(_has_errors(issues), client, contact),
+                "status": row_status(_has_errors(issues), client, contact),
                 "client": client.value,
                 "contact": None if contact is None else contact.value,
-                "values": _values(parsed_row.client, parsed_row.contact),
+                "values": row_values(parsed_row.client, parsed_row.contact),
                 "cells": dict(zip(headers, parsed_row.cells, strict=False)),
                 "issues": [issue.to_dict(lang) for issue in issues],
             })
@@ -465,7 +379,8 @@ class ImportReport:
 _IMPORTED = frozenset((Outcome.CREATE, Outcome.UPDATE, Outcome.UNCHANGED))
 
 
-def _after_writes(planned: RowPlan, plan: Plan, unwritten: set[int]) -> tuple[Outcome, Outcome | None]:
+def _after_writes(planned: RowOutcome | RowReport, plan: Plan,
+                  unwritten: set[int]) -> tuple[Outcome, Outcome | None]:
     """A row's client and contact outcome once the writes in ``unwritten`` failed."""
     client, contact = planned.client, planned.contact
     for index in planned.operations:
@@ -499,13 +414,12 @@ class _RowReports(Sequence[RowReport]):
             return tuple(self[position] for position in range(*index.indices(len(self))))
         planned_rows = self._report.plan.rows
         position = range(len(planned_rows))[index]  # IndexError, negative indices
-        return self._report._row(position, planned_rows[position], self._report.parsed.rows[position])
+        return self._report._row(position, planned_rows[position])
 
     def __iter__(self) -> Iterator[RowReport]:
         report = self._report
-        for index, (planned, parsed_row) in enumerate(zip(report.plan.rows, report.parsed.rows,
-                                                          strict=True)):
-            yield report._row(index, planned, parsed_row)
+        for index, planned in enumerate(report.plan.rows):
+            yield report._row(index, planned)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, _RowReports):

@@ -16,8 +16,8 @@ from upflow_import.planning.types import (
     Operation,
     Outcome,
     Plan,
-    RowPlan,
-    RowPlans,
+    PlanRows,
+    RowReport,
 )
 
 __all__ = ["Accounts", "account", "unusable_file_plan"]
@@ -26,7 +26,7 @@ __all__ = ["Accounts", "account", "unusable_file_plan"]
 class Accounts(NamedTuple):
     """Every row's plan, and the totals of clients and contacts."""
 
-    rows: RowPlans
+    rows: PlanRows
     clients: EntityCounts
     contacts: EntityCounts
 
@@ -106,8 +106,8 @@ def _row_outcomes(resolution: Resolution) -> _RowOutcomes:
 
 
 def _row_plans(parsed: ParsedImport, resolution: Resolution, operations: Sequence[Operation],
-               final: Callable[[Outcome], Outcome]) -> RowPlans:
-    """One row plan per data row, in file order, held as columns (see
+               final: Callable[[Outcome], Outcome]) -> PlanRows:
+    """Every data row's part of the plan, in file order, held as columns (see
     :func:`_row_plans_reference`, which it must equal)."""
     outcomes = _row_outcomes(resolution)
     client_of_row, contact_of_row = outcomes.clients, outcomes.contacts
@@ -128,24 +128,24 @@ def _row_plans(parsed: ParsedImport, resolution: Resolution, operations: Sequenc
     if final is _aborted:
         clients = [final(outcome) for outcome in clients]
         contacts = [None if outcome is None else final(outcome) for outcome in contacts]
-    return RowPlans(numbers, issues, row_operations, clients, contacts)
+    return PlanRows(parsed, issues, row_operations, clients, contacts)
 
 
 def _row_plans_reference(parsed: ParsedImport, resolution: Resolution, operations: Sequence[Operation],
-                         final: Callable[[Outcome], Outcome]) -> tuple[RowPlan, ...]:
-    """The plain version of :func:`_row_plans`: one :class:`RowPlan` object per row."""
+                         final: Callable[[Outcome], Outcome]) -> tuple[RowReport, ...]:
+    """The plain version of :func:`_row_plans`: one :class:`RowReport` object per row."""
     outcomes = _row_outcomes(resolution)
     operations_of_row = _operations_of_rows(operations)
     log = resolution.log
-    plans: list[RowPlan] = []
+    plans: list[RowReport] = []
     for row in parsed.rows:
         number = row.number
         client_outcome = final(outcomes.clients.get(number, Outcome.DROPPED))
         contact_outcome = None if row.contact is None else final(
             outcomes.contacts.get(number, Outcome.DROPPED))
         issues = log.of(number) if number in log.added() else row.issues
-        plans.append(RowPlan(number, issues, operations_of_row.get(number, ()), client_outcome,
-                             contact_outcome))
+        plans.append(RowReport(number, row.cells, issues, operations_of_row.get(number, ()), client_outcome,
+                               contact_outcome, row.client, row.contact))
     return tuple(plans)
 
 
@@ -162,10 +162,11 @@ def _operations_of_rows(operations: Sequence[Operation]) -> dict[int, tuple[int,
 
 
 def unusable_file_plan(parsed: ParsedImport, on_error: OnError) -> Plan:
-    rows = tuple(
-        RowPlan(row.number, row.issues, (), Outcome.DROPPED, None if row.contact is None else Outcome.DROPPED)
-        for row in parsed.rows
-    )
-    clients = EntityCounts(dropped=len(parsed.rows))
-    contacts = EntityCounts(dropped=_unattached_contacts(parsed, range(len(parsed.rows))))
+    count = len(parsed.numbers)
+    with_contact = parsed.contact_positions
+    rows = PlanRows(parsed, [parsed.row_issues(position) for position in range(count)], [()] * count,
+                    [Outcome.DROPPED] * count,
+                    [Outcome.DROPPED if position in with_contact else None for position in range(count)])
+    clients = EntityCounts(dropped=count)
+    contacts = EntityCounts(dropped=_unattached_contacts(parsed, range(count)))
     return Plan((), rows, parsed.file_issues, clients, contacts, on_error, {})

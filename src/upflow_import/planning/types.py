@@ -6,13 +6,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import ClassVar, Generic, Literal, overload
+from typing import ClassVar, Generic, Literal, NamedTuple, overload
 
 import attrs
 
 from upflow_import.fields import Field
 from upflow_import.issues import Issue
-from upflow_import.model import ClientRecord, ContactRecord, FieldValue, fast_constructor
+from upflow_import.model import ClientRecord, ContactRecord, FieldValue, ParsedImport, fast_constructor
 from upflow_import.repository import IdT
 
 __all__ = [
@@ -30,13 +30,19 @@ __all__ = [
     "OperationStatus",
     "Outcome",
     "Plan",
+    "PlanRows",
     "Progress",
-    "RowPlan",
-    "RowPlans",
+    "RowOutcome",
+    "RowReport",
+    "RowStatus",
     "Target",
     "UpdateClient",
     "UpdateContact",
-    "new_row_plan",
+    "json_value",
+    "new_row_report",
+    "row_outcomes",
+    "row_status",
+    "row_values",
 ]
 
 #: ``"skip"``: import the valid rows and report the others; ``"abort"``: any error, no operation.
@@ -187,10 +193,104 @@ class UpdateContact(Operation[IdT]):
         return {_KEYS[field]: (old.get(field), value) for field, value in self.values.items()}
 
 
+#: A row's fate in one word, for an ETL step to route it (see :attr:`RowReport.status`).
+RowStatus = Literal["created", "updated", "unchanged", "skipped", "failed"]
+_NOT_WRITTEN = (Outcome.DROPPED, Outcome.FAILED)
+
+
 @attrs.frozen(slots=True, weakref_slot=False)  # see model.fast_constructor
-class RowPlan:
-    """The accounting of one data row: its issues, the operations it feeds, and
-    what happens to its client and to its contact (``None``: the row has none)."""
+class RowReport:
+    """One data row as planned (:attr:`Plan.rows`) or imported (:attr:`ImportReport.rows
+    <upflow_import.ImportReport.rows>`): its original cells, its issues, the operations it
+    feeds, what becomes of its client and contact (``None``: the row has no contact), and
+    the typed records it was parsed into (``None`` when it had none)."""
+
+    number: int
+    cells: tuple[str | None, ...]
+    issues: tuple[Issue, ...]
+    operations: tuple[int, ...]
+    client: Outcome
+    contact: Outcome | None
+    client_record: ClientRecord | None = None
+    contact_record: ContactRecord | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.issues) and any(issue.is_error for issue in self.issues)
+
+    @property
+    def status(self) -> RowStatus:
+        """``"failed"``: the row has an error or one of its writes failed (its client may still
+        have been written: see ``client``); ``"skipped"``: no error of its own, but not
+        imported because of another row's or the file's (or ``on_error="abort"``); else the strongest of
+        its outcomes: ``"created"``, ``"updated"`` or ``"unchanged"``. In a dry run, what
+        would happen."""
+        return row_status(self.has_errors, self.client, self.contact)
+
+    @property
+    def values(self) -> dict[str, object]:
+        """The row's typed values by field key, as JSON values (lists for several emails)."""
+        return row_values(self.client_record, self.contact_record)
+
+
+def row_status(has_errors: bool, client: Outcome, contact: Outcome | None) -> RowStatus:
+    """:attr:`RowReport.status` of a row with these errors and outcomes."""
+    if has_errors or Outcome.FAILED in (client, contact):
+        return "failed"
+    if client in _NOT_WRITTEN or contact in _NOT_WRITTEN:
+        return "skipped"
+    if Outcome.CREATE in (client, contact):
+        return "created"
+    if Outcome.UPDATE in (client, contact):
+        return "updated"
+    return "unchanged"
+
+
+def json_value(value: FieldValue) -> object:
+    """A value as JSON has it (a list for several emails)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def row_values(client: ClientRecord | None, contact: ContactRecord | None) -> dict[str, object]:
+    """:attr:`RowReport.values` of a row with these records."""
+    values: dict[str, object] = {}
+    if client is not None:
+        values.update((field.value, json_value(value)) for field, value in client.values().items())
+        parent = client.parent
+        if parent is not None:
+            if parent.external_id is not None:
+                values["group.external_id"] = parent.external_id
+            if parent.name is not None:
+                values["group.name"] = parent.name
+    if contact is not None:
+        values.update((field.value, json_value(value)) for field, value in contact.values().items())
+    return values
+
+
+class _RowReportSlots:
+    __slots__ = RowReport.__slots__
+
+    def __init__(self, number: object, cells: object, issues: object,  # noqa: PLR0917
+                 operations: object, client: object, contact: object, client_record: object,
+                 contact_record: object) -> None:
+        self.number = number
+        self.cells = cells
+        self.issues = issues
+        self.operations = operations
+        self.client = client
+        self.contact = contact
+        self.client_record = client_record
+        self.contact_record = contact_record
+
+
+#: ``RowReport(...)`` with every field given positionally, for code that makes one per row.
+new_row_report = fast_constructor(RowReport, _RowReportSlots)
+
+
+class RowOutcome(NamedTuple):
+    """What the plan itself says of one row, without what the parsed file says of it (its
+    cells and records): how the report and apply read a plan row by row without making a
+    :class:`RowReport` of each."""
 
     number: int
     issues: tuple[Issue, ...]
@@ -198,42 +298,25 @@ class RowPlan:
     client: Outcome
     contact: Outcome | None
 
-    @property
-    def has_errors(self) -> bool:
-        return any(issue.is_error for issue in self.issues)
 
+class PlanRows(Sequence[RowReport]):
+    """:attr:`Plan.rows`: the plan's part of every row held as columns (issues, operations,
+    outcomes), beside the parsed file, which holds the rest; a row's :class:`RowReport` is
+    made when it is read. It compares equal to the tuple of the same rows.
 
-class _RowPlanSlots:
-    __slots__ = RowPlan.__slots__
-
-    def __init__(self, number: object, issues: object, operations: object, client: object,
-                 contact: object) -> None:
-        self.number = number
-        self.issues = issues
-        self.operations = operations
-        self.client = client
-        self.contact = contact
-
-
-new_row_plan = fast_constructor(RowPlan, _RowPlanSlots)
-
-
-class RowPlans(Sequence[RowPlan]):
-    """Every row's plan, held as one column per :class:`RowPlan` attribute; a row's plan is
-    built when read. It compares equal to the tuple of the same row plans.
-
-    A plan of a million rows would otherwise keep a million row-plan objects, each one the
+    A plan of a million rows would otherwise keep a million row objects, each one the
     cyclic garbage collector walks on every full collection while the host runs.
     """
 
-    __slots__ = ("_clients", "_contacts", "_issues", "_numbers", "_operations")
+    __slots__ = ("_clients", "_contacts", "_issues", "_numbers", "_operations", "_parsed")
 
-    def __init__(self, numbers: Sequence[int], issues: Sequence[tuple[Issue, ...]],
+    def __init__(self, parsed: ParsedImport, issues: Sequence[tuple[Issue, ...]],
                  operations: Sequence[tuple[int, ...]], clients: Sequence[Outcome],
                  contacts: Sequence[Outcome | None]) -> None:
-        if not len(numbers) == len(issues) == len(operations) == len(clients) == len(contacts):
-            raise ValueError("every column of the row plans must have one entry per row")
-        self._numbers = numbers
+        if not len(parsed.numbers) == len(issues) == len(operations) == len(clients) == len(contacts):
+            raise ValueError("every column of the plan's rows must have one entry per row of the file")
+        self._parsed = parsed
+        self._numbers = parsed.numbers
         self._issues = issues
         self._operations = operations
         self._clients = clients
@@ -243,33 +326,52 @@ class RowPlans(Sequence[RowPlan]):
         return len(self._numbers)
 
     @overload
-    def __getitem__(self, index: int) -> RowPlan: ...
+    def __getitem__(self, index: int) -> RowReport: ...
 
     @overload
-    def __getitem__(self, index: slice) -> tuple[RowPlan, ...]: ...
+    def __getitem__(self, index: slice) -> tuple[RowReport, ...]: ...
 
-    def __getitem__(self, index: int | slice) -> RowPlan | tuple[RowPlan, ...]:
+    def __getitem__(self, index: int | slice) -> RowReport | tuple[RowReport, ...]:
         if isinstance(index, slice):
             return tuple(self[i] for i in range(len(self))[index])
-        return new_row_plan(self._numbers[index], self._issues[index], self._operations[index],
-                            self._clients[index], self._contacts[index])
+        position = range(len(self))[index]  # IndexError, negative indices
+        parsed = self._parsed
+        read = position not in parsed.unread_positions
+        return new_row_report(
+            self._numbers[position], parsed.cells[position] if parsed.cells else (), self._issues[position],
+            self._operations[position], self._clients[position], self._contacts[position],
+            parsed.client_record(position) if read else None,
+            parsed.contact_record(position) if read and position in parsed.contact_positions else None)
 
-    def __iter__(self) -> Iterator[RowPlan]:
-        return map(new_row_plan, self._numbers, self._issues, self._operations, self._clients,
-                   self._contacts)
+    def __iter__(self) -> Iterator[RowReport]:
+        return (self[position] for position in range(len(self)))
+
+    def outcomes(self) -> Iterator[RowOutcome]:
+        """The plan's part of each row, in file order, without making a :class:`RowReport`."""
+        return map(RowOutcome, self._numbers, self._issues, self._operations, self._clients, self._contacts)
 
     def __eq__(self, other: object) -> bool:
-        # Equal to the same row plans held as a tuple, as Plan.rows was (and as a plan built by
-        # hand holds them); never to a list, as a tuple is not.
-        if not isinstance(other, (tuple, RowPlans)):
+        # Equal to the same rows held as a tuple (as a plan built by hand holds them); never
+        # to a list, as a tuple is not.
+        if not isinstance(other, (tuple, PlanRows)):
             return NotImplemented
+        if isinstance(other, PlanRows) and other._parsed is self._parsed:
+            return len(self) == len(other) and all(
+                a == b for a, b in zip(self.outcomes(), other.outcomes(), strict=True))
         return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
 
     def __hash__(self) -> int:
         return hash(tuple(self))
 
     def __repr__(self) -> str:
-        return f"RowPlans({tuple(self)!r})"
+        return f"<PlanRows: {len(self)} rows>"
+
+
+def row_outcomes(rows: Sequence[RowReport]) -> Iterator[RowOutcome]:
+    """The plan's part of each of ``rows`` (a plan's :class:`PlanRows`, or rows held as a tuple)."""
+    if isinstance(rows, PlanRows):
+        return rows.outcomes()
+    return (RowOutcome(row.number, row.issues, row.operations, row.client, row.contact) for row in rows)
 
 
 @attrs.frozen
@@ -292,8 +394,8 @@ class Plan(Generic[IdT]):
 
     operations: tuple[Operation[IdT], ...]
     #: One entry per data row, in file order. The planner holds them as columns and builds
-    #: each row's plan when read; they compare equal to the tuple of the same row plans.
-    rows: Sequence[RowPlan]
+    #: each :class:`RowReport` when read; they compare equal to the tuple of the same rows.
+    rows: Sequence[RowReport]
     #: Problems of the file or the mapping rather than of one row.
     file_issues: tuple[Issue, ...]
     clients: EntityCounts
@@ -305,7 +407,7 @@ class Plan(Generic[IdT]):
     @property
     def issues(self) -> tuple[Issue, ...]:
         """File issues, then every row's issues in row order."""
-        return self.file_issues + tuple(issue for row in self.rows for issue in row.issues)
+        return self.file_issues + tuple(issue for row in row_outcomes(self.rows) for issue in row.issues)
 
     @property
     def ok(self) -> bool:
