@@ -82,8 +82,8 @@ class _ClientResolver(GroupRules):
         # External id → the normalised name the file gives that client, when it gives one.
         self.file_names: dict[str, str] = {}
         for key, name in index.names.items():
-            if key[0] == KEY_ID:
-                self.file_names[str(key[1])] = self.index.keys.name(name)
+            if key.kind == KEY_ID:
+                self.file_names[str(key.value)] = self.index.keys.name(name)
 
     def _stored_named(self, name_key: str) -> list[StoredClient]:
         """Stored clients bearing ``name_key`` once the file is imported: a client the file
@@ -127,22 +127,24 @@ class _ClientResolver(GroupRules):
         return entity
 
     def _canonical(self, client: StoredClient) -> ClientKey:
-        return (KEY_ID, client.external_id) if client.external_id is not None else (KEY_STORED, client.id)
+        if client.external_id is not None:
+            return ClientKey(KEY_ID, client.external_id)
+        return ClientKey(KEY_STORED, client.id)
 
     def _build_entities(self) -> None:
         by_external_id = self.stored.by_external_id
         self.renamed = self._former_names() if any(
-            key[0] == KEY_NAME for key in self.index.groups) else {}
+            key.kind == KEY_NAME for key in self.index.groups) else {}
         entities = self.entities
         for key, group in self.index.groups.items():
-            if key[0] == KEY_ID:  # the first entities made: one per key, each new
+            if key.kind == KEY_ID:  # the first entities made: one per key, each new
                 # The entity takes its group's list over rather than a copy of it: nothing reads
                 # a group's positions once the entities are made (the entity may grow and
                 # reorder the list).
-                entities[key] = ClientEntity(self.file, key, group, by_external_id.get(str(key[1])))
+                entities[key] = ClientEntity(self.file, key, group, by_external_id.get(str(key.value)))
         for key, group in self.index.groups.items():
-            if key[0] == KEY_NAME:
-                self._place_named(str(key[1]), group)
+            if key.kind == KEY_NAME:
+                self._place_named(str(key.value), group)
 
     def _place_named(self, name_key: str, group: list[int]) -> None:
         """Rows naming a client without an id join the client the name designates (rule 2)."""
@@ -151,12 +153,12 @@ class _ClientResolver(GroupRules):
             self._ambiguous(group, candidates)
             return
         if not candidates:
-            self._entity((KEY_NAME, name_key), None).positions.extend(group)
+            self._entity(ClientKey(KEY_NAME, name_key), None).positions.extend(group)
             return
         target = candidates[0]
         stored_client = None
-        if target[0] == KEY_ID:
-            stored_client = self.stored.by_external_id.get(str(target[1]))
+        if target.kind == KEY_ID:
+            stored_client = self.stored.by_external_id.get(str(target.value))
         if stored_client is None:
             named = self._stored_named(name_key)
             stored_client = next((c for c in named if self._canonical(c) == target), None)
@@ -167,9 +169,9 @@ class _ClientResolver(GroupRules):
         stored ones, leaving out those the file renames (with the warning)."""
         in_file = external_ids_by_name(self.index, self.stored.by_external_id).get(name_key)
         if isinstance(in_file, str):
-            return [(KEY_ID, in_file)]
+            return [ClientKey(KEY_ID, in_file)]
         if in_file:
-            return [(KEY_ID, external_id) for external_id in sorted(in_file)]
+            return [ClientKey(KEY_ID, external_id) for external_id in sorted(in_file)]
         stored = self._stored_named(name_key)
         candidates = list(dict.fromkeys(self._canonical(client) for client in stored))
         renamed = self.renamed.get(name_key)
@@ -178,7 +180,7 @@ class _ClientResolver(GroupRules):
             # frees that name: a row naming it without an ID is another client by that name
             # (a name identifies a client without an ID), created when there is none. Said,
             # never silent; and a re-run of the same file reads it the same way.
-            freed = {(KEY_ID, external_id) for external_id in renamed}
+            freed = {ClientKey(KEY_ID, external_id) for external_id in renamed}
             candidates = [candidate for candidate in candidates if candidate not in freed]
             self._renamed(group, renamed[0])
         return candidates
@@ -192,7 +194,7 @@ class _ClientResolver(GroupRules):
                          count=len(candidates), candidates=described)
 
     def _renamed(self, group: list[int], external_id: str) -> None:
-        new_name = self.index.names.get((KEY_ID, external_id))
+        new_name = self.index.names.get(ClientKey(KEY_ID, external_id))
         numbers, names = self.file.numbers, self.file.names
         for position in group:
             self.log.add("client.renamed_name", numbers[position], Field.CLIENT_NAME, names[position],
@@ -205,9 +207,9 @@ class _ClientResolver(GroupRules):
         by_external_id = self.stored.by_external_id
         names_at = self.file.names
         for key, group in self.index.groups.items():
-            if key[0] != KEY_ID:
+            if key.kind != KEY_ID:
                 continue
-            external_id = str(key[1])
+            external_id = str(key.value)
             last = self.file_names.get(external_id)
             if last is None:
                 continue
@@ -232,7 +234,7 @@ class _ClientResolver(GroupRules):
             return
         file = self.file
         first = positions[0]
-        if (file.external_ids[first] is not None or entity.key[0] == KEY_NAME) and all(
+        if (file.external_ids[first] is not None or entity.key.kind == KEY_NAME) and all(
                 file.same_client(position, first) for position in positions[1:]):
             _merge_repeated_rows(entity)
             return
@@ -257,7 +259,7 @@ class _ClientResolver(GroupRules):
         assert values is not None and isinstance(value_rows, dict)
         number = self.file.numbers[position]
         first = entity.first_row
-        by_name_only = self.file.external_ids[position] is None and entity.key[0] != KEY_NAME
+        by_name_only = self.file.external_ids[position] is None and entity.key.kind != KEY_NAME
         for field, value in self.file.client_values(position).items():
             if by_name_only and field is Field.CLIENT_NAME:
                 # The row only refers to the client by name: it identifies, never renames.
@@ -286,9 +288,9 @@ class _ClientResolver(GroupRules):
         entity.parent_ref, entity.parent_ref_row = parent, number
 
     def _check_existence(self, entity: ClientEntity) -> None:
-        if entity.stored is not None or entity.key[0] != KEY_ID:
+        if entity.stored is not None or entity.key.kind != KEY_ID:
             return
-        external_id = str(entity.key[1])
+        external_id = str(entity.key.value)
         name = entity.value_of(Field.CLIENT_NAME)
         if name is None:
             for number in entity.numbers:
@@ -363,11 +365,11 @@ def _merge_one_row(entity: ClientEntity) -> None:
         entity.add_error_row(entity.numbers[0])
     entity.source = position
     has_id = file.external_ids[position] is not None
-    entity.source_by_name_only = not has_id and entity.key[0] != KEY_NAME
+    entity.source_by_name_only = not has_id and entity.key.kind != KEY_NAME
     parent = file.parent(position)
     if parent:
         entity.parent_ref, entity.parent_ref_row = parent, entity.numbers[0]
-    entity.uniform = has_id or entity.key[0] == KEY_NAME
+    entity.uniform = has_id or entity.key.kind == KEY_NAME
 
 
 def _merge_repeated_rows(entity: ClientEntity) -> None:

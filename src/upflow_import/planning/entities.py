@@ -156,8 +156,8 @@ class ClientEntity(_Entity):
 
     @property
     def external_id(self) -> str | None:
-        if self.key[0] == KEY_ID:
-            return str(self.key[1])
+        if self.key.kind == KEY_ID:
+            return str(self.key.value)
         return None if self.stored is None else self.stored.external_id
 
     def current_values(self) -> dict[Field, FieldValue]:

@@ -75,7 +75,7 @@ class GroupRules:
         """The clients a parent reference may designate: by id, the file's client, else the stored
         one; by name, the file's clients bearing it, else the stored ones."""
         if ref.external_id is not None:
-            in_file = self.entities.get((KEY_ID, ref.external_id))
+            in_file = self.entities.get(ClientKey(KEY_ID, ref.external_id))
             if in_file is not None:
                 return [in_file]
             stored = self.stored.by_external_id.get(ref.external_id)

@@ -71,9 +71,9 @@ def index_rows(parsed: ParsedImport, progress: Callable[[int], None] | None = No
             progress(position + 1)
         key: ClientKey
         if external_id is not None and position not in unread:
-            key = (KEY_ID, external_id)
+            key = ClientKey(KEY_ID, external_id)
         elif name is not None and position not in unread:
-            key = (KEY_NAME, normalize_name(name))
+            key = ClientKey(KEY_NAME, normalize_name(name))
         else:
             _orphan(rows, log, position)
             orphans.append(position)
@@ -104,8 +104,8 @@ def external_ids_to_find(index: FileIndex) -> list[str]:
     """Client external ids to look up: the rows' own and their parents'."""
     wanted: dict[str, None] = {}
     for key, group in index.groups.items():
-        if key[0] == KEY_ID:
-            wanted[str(key[1])] = None
+        if key.kind == KEY_ID:
+            wanted[str(key.value)] = None
         for position in group:
             parent_id = index.rows.group_ids[position]
             if parent_id is not None:
@@ -123,9 +123,9 @@ def external_ids_by_name(index: FileIndex,
     # once: no set, which costs 4× more).
     names: dict[str, str | list[str]] = {}
     for key in index.groups:
-        if key[0] != KEY_ID:
+        if key.kind != KEY_ID:
             continue
-        external_id = str(key[1])
+        external_id = str(key.value)
         name = index.names.get(key)
         if name is None and external_id in by_external_id:
             name = by_external_id[external_id].name
@@ -152,10 +152,10 @@ def names_to_find(index: FileIndex, by_external_id: Mapping[str, StoredClient]) 
     id_names = external_ids_by_name(index, by_external_id)
     wanted: dict[str, None] = {}
     for key, group in index.groups.items():
-        if key[0] == KEY_NAME:
-            if key[1] not in id_names:
-                wanted[str(key[1])] = None
-        elif str(key[1]) not in by_external_id:
+        if key.kind == KEY_NAME:
+            if key.value not in id_names:
+                wanted[str(key.value)] = None
+        elif str(key.value) not in by_external_id:
             name = index.names.get(key)
             if name is not None:
                 wanted[index.keys.name(name)] = None
@@ -163,7 +163,7 @@ def names_to_find(index: FileIndex, by_external_id: Mapping[str, StoredClient]) 
             parent_name = index.rows.group_names[position]
             if index.rows.group_ids[position] is None and parent_name is not None:
                 name_key = index.keys.name(parent_name)
-                if name_key not in id_names and (KEY_NAME, name_key) not in index.groups:
+                if name_key not in id_names and ClientKey(KEY_NAME, name_key) not in index.groups:
                     wanted[name_key] = None
     return list(wanted)
 

@@ -42,7 +42,7 @@ def describe_clients(clients: Iterable[HasExternalId | ClientKey], *,
     without = 0
     for client in clients:
         if isinstance(client, tuple):
-            external_id = str(client[1]) if client[0] == KEY_ID else None
+            external_id = str(client.value) if client.kind == KEY_ID else None
         else:
             external_id = client.external_id
         if external_id is None:

@@ -4,16 +4,23 @@ normalised once per run."""
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import NamedTuple
 
 from upflow_import.identity import normalize_email, normalize_name
 
 __all__ = ["KEY_ID", "KEY_NAME", "KEY_STORED", "ClientKey", "NormalizedKeys"]
 
-#: The identity of a client entity: ``("id", external id)``, ``("name",
-#: normalised name)`` for a new client known by name only, or ``("stored",
-#: stored id)`` for a stored client without external id found by its name.
-ClientKey = tuple[str, Hashable]
 KEY_ID, KEY_NAME, KEY_STORED = "id", "name", "stored"
+
+
+class ClientKey(NamedTuple):
+    """The identity of a client entity: ``ClientKey(KEY_ID, external id)``,
+    ``ClientKey(KEY_NAME, normalised name)`` for a new client known by name only, or
+    ``ClientKey(KEY_STORED, stored id)`` for a stored client without external id found by
+    its name."""
+
+    kind: str
+    value: Hashable
 
 
 class NormalizedKeys:
