@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from reader_files import csv_bytes
 
 import upflow_import as ui
+from upflow_import.readers import csv_format
 
 TABLE = [
     ["Nom du client", "Adresse", "Ville", "Téléphone"],
@@ -169,6 +173,27 @@ def test_cp1252_is_the_fallback_and_its_undefined_bytes_do_not_fail() -> None:
     assert table.encoding == "cp1252"
     assert [row.values for row in table.rows] == [("Café Müller", "Besançon – Doubs"), ("X\x81Y", "\x9d")]
 
+
+
+@given(st.binary(max_size=64))
+def test_cp1252_is_decoded_byte_by_byte_as_windows_reads_it(data: bytes) -> None:
+    # Each byte alone: cp1252's own character, or the C1 character of the same value for the
+    # five bytes cp1252 leaves undefined.
+    def one(byte: int) -> str:
+        try:
+            return bytes([byte]).decode("cp1252")
+        except UnicodeDecodeError:
+            return chr(byte)
+
+    assert csv_format._decode_cp1252(data) == "".join(map(one, data))
+
+
+def test_reading_cp1252_registers_nothing_in_the_codec_registry() -> None:
+    handlers = ("upflow_import.cp1252_undefined_as_c1",)
+    ui.read_table("Nom\nX\x81Y\n".encode("latin-1"))
+    for name in handlers:
+        with pytest.raises(LookupError):
+            codecs.lookup_error(name)
 
 def test_utf16_without_bom_is_recognised() -> None:
     table = ui.read_table("Nom;Ville\nÉric;Paris\n".encode("utf-16-le"))

@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import encodings.cp1252
 import io
 import re
 from collections import Counter
@@ -100,16 +101,16 @@ SEPARATORS = (";", ",", "\t", "|")
 _SEPARATOR_LIKE = ("\t", ";", ",", "|", ":")
 _SAMPLE_CHARS = 64 * 1024
 _SAMPLE_RECORDS = 200
-_CP1252_UNDEFINED = "upflow_import.cp1252_undefined_as_c1"
+# cp1252 with its five undefined bytes read as the C1 control characters of the same values
+# (as Windows itself reads them), as a decoding table: a codec error handler would have to be
+# registered in the interpreter's codec registry, which is process-wide.
+_CP1252_TABLE = "".join(chr(byte) if char == "\ufffe" else char
+                        for byte, char in enumerate(encodings.cp1252.decoding_table))
 
 
-def _undefined_as_c1(error: UnicodeError) -> tuple[str, int]:
-    if not isinstance(error, UnicodeDecodeError):
-        raise error
-    return "".join(map(chr, error.object[error.start:error.end])), error.end
-
-
-codecs.register_error(_CP1252_UNDEFINED, _undefined_as_c1)
+def _decode_cp1252(data: bytes) -> str:
+    """``data`` as cp1252, its undefined bytes as the C1 characters of the same values."""
+    return codecs.charmap_decode(data, "strict", _CP1252_TABLE)[0]
 
 
 def read_csv(data: bytes, *, encoding: str | None, delimiter: str | None, limits: Limits,
@@ -213,7 +214,7 @@ def _decode_lines(data: bytes, *, bom: bool = False) -> Decoded:
     them never cuts a character. After a UTF-8 BOM (``bom``), UTF-8 is the file's encoding
     whatever the number of lines in cp1252."""
     if not bom and b"LC" not in data.translate(_UTF8_ROLES):
-        return Decoded(data.decode("cp1252", errors=_CP1252_UNDEFINED), "cp1252")
+        return Decoded(_decode_cp1252(data), "cp1252")
     texts: list[str] = []
     utf8_lines: list[int] = []
     cp1252_lines: list[int] = []
@@ -225,7 +226,7 @@ def _decode_lines(data: bytes, *, bom: bool = False) -> Decoded:
             texts.append(line.decode("utf-8"))
             utf8_lines.append(number)
         except UnicodeDecodeError:
-            texts.append(line.decode("cp1252", errors=_CP1252_UNDEFINED))
+            texts.append(_decode_cp1252(line))
             cp1252_lines.append(number)
     text = "".join(texts)
     if bom:
