@@ -67,8 +67,8 @@ class FileRows:
         mapped = parsed.columns
         # The client's columns (its group's included): two rows say the same of their client
         # when they agree on each.
-        self._client_columns = tuple(mapped[field] for field in (*CLIENT_FIELDS, *_GROUP_FIELDS)
-                                     if field in mapped)
+        self._same_client = _column_comparison(
+            [mapped[field] for field in (*CLIENT_FIELDS, *_GROUP_FIELDS) if field in mapped])
         self._client_matches = _column_matcher("client_matches", CLIENT_FIELDS, mapped, Field.CLIENT_NAME)
         self._contact_matches = _column_matcher("contact_matches", CONTACT_FIELDS, mapped)
 
@@ -88,7 +88,7 @@ class FileRows:
 
     def same_client(self, one: int, other: int) -> bool:
         """The two rows say the same of their client: ``same_client_reference``, from the columns."""
-        return all(column[one] == column[other] for column in self._client_columns)
+        return self._same_client(one, other)
 
     def same_client_reference(self, one: int, other: int) -> bool:
         """The plain version :meth:`same_client` must equal: the records, their rows aside."""
@@ -145,3 +145,12 @@ def _column_matcher(name: str, fields: Sequence[Field], columns: Mapping[Field, 
     lines.append("    return True")
     exec("\n".join(lines), namespace)  # our own field names and columns
     return cast("Callable[..., bool]", namespace[name])
+
+
+def _column_comparison(columns: Sequence[Sequence[Any]]) -> Callable[[int, int], bool]:
+    """``lambda one, other: all(column[one] == column[other] for column in columns)``, written
+    out column by column (one expression, no generator per call)."""
+    namespace: dict[str, Any] = {f"column_{index}": column for index, column in enumerate(columns)}
+    tests = " and ".join(f"column_{index}[one] == column_{index}[other]" for index in range(len(columns)))
+    exec(f"def same(one, other):\n    return {tests or 'True'}", namespace)  # our own names only
+    return cast("Callable[[int, int], bool]", namespace["same"])
