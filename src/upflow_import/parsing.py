@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, NoReturn
 
 import attrs
@@ -103,29 +103,46 @@ def _mapping_issues(headers: Sequence[str], mapping: ColumnMapping) -> list[Issu
     return issues
 
 
-class _ParsedCells(dict[Any, "FieldValue | None"]):
-    """The value of each distinct cell of a column, parsed the first time it is looked up
-    (parsers are pure: the names, cities, terms… a file repeats cost a dictionary lookup per
-    cell), and the problems of the cells that have some, in :attr:`wrong`.
+class _ParsedCells(dict[str | None, "FieldValue | None"]):
+    """The value of each distinct cell of a column read alike in every row, parsed the first
+    time it is looked up (parsers are pure: the names, cities, terms… a file repeats cost a
+    dictionary lookup per cell), and the problems of the cells that have some in :attr:`wrong`."""
 
-    A key is the cell's text; for a column read in the light of the row's country (phones,
-    postal codes), the pair of the cell's text and the row's country.
-    """
-
-    def __init__(self, parser: ColumnParser, *, by_country: bool) -> None:
+    def __init__(self, parser: ColumnParser) -> None:
         super().__init__()
         self.parser = parser
-        self.by_country = by_country
-        self.wrong: dict[Any, tuple[Problem, ...]] = {}
+        self.wrong: dict[str | None, tuple[Problem, ...]] = {}
 
-    def __missing__(self, key: Any) -> FieldValue | None:
-        raw, country = key if self.by_country else (key, None)
+    def __missing__(self, raw: str | None) -> FieldValue | None:
         value: FieldValue | None = None
         if raw:
-            value, problems = self.parser(raw if raw[0] != "'" else unmark(raw), country)
+            value, problems = self.parser(raw if raw[0] != "'" else unmark(raw), None)
             if problems:
-                self.wrong[key] = problems
-        self[key] = value
+                self.wrong[raw] = problems
+        self[raw] = value
+        return value
+
+
+_Pair = tuple[str | None, "FieldValue | None"]
+
+
+class _ParsedPairs(dict[_Pair, "FieldValue | None"]):
+    """:class:`_ParsedCells` for a column read in the light of each row's country (phones,
+    postal codes): each distinct (cell, country) pair parsed once."""
+
+    def __init__(self, parser: ColumnParser) -> None:
+        super().__init__()
+        self.parser = parser
+        self.wrong: dict[_Pair, tuple[Problem, ...]] = {}
+
+    def __missing__(self, pair: _Pair) -> FieldValue | None:
+        raw, country = pair
+        value: FieldValue | None = None
+        if raw:
+            value, problems = self.parser(raw if raw[0] != "'" else unmark(raw), country)  # type: ignore[arg-type]
+            if problems:
+                self.wrong[pair] = problems
+        self[pair] = value
         return value
 
 
@@ -203,17 +220,21 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
     issues_at: dict[int, list[Issue]] = {}
 
     def read_column(column: _Column, countries: Sequence[FieldValue | None] | None) -> None:
-        parsed = _ParsedCells(column.parser, by_country=countries is not None)
         raws = map(operator.itemgetter(column.cell_index), every_cells)
-        keys = raws if countries is None else zip(raws, countries, strict=True)
-        columns[column.field] = list(map(parsed.__getitem__, keys))
+        parsed: _ParsedCells | _ParsedPairs
+        if countries is None:
+            parsed = _ParsedCells(column.parser)
+            columns[column.field] = list(map(parsed.__getitem__, raws))
+        else:
+            parsed = _ParsedPairs(column.parser)
+            columns[column.field] = list(map(parsed.__getitem__, zip(raws, countries, strict=True)))
         if parsed.wrong:
             _add_issues(issues_at, numbers, column, every_cells, countries=countries, wrong=parsed.wrong)
 
     for column in [*filter(None, [country_column]), *plain_columns]:
         read_column(column, None)
     # Phones and postal codes are read in the light of the row's country (none without a
-    # country column: then the cell alone says it all).
+    # country column: then the cell alone is the key).
     countries = columns.get(Field.CLIENT_COUNTRY)
     for column in country_columns:
         read_column(column, countries)
@@ -249,32 +270,33 @@ def _add_issues(issues_at: dict[int, list[Issue]], numbers: Sequence[int], colum
     """The issues of the cells of ``column`` that have problems (``wrong``, by cell, or by
     cell and country when the column is read in the light of the rows' ``countries``), added
     to those of their rows."""
-    raws = list(map(operator.itemgetter(column.cell_index), every_cells))
-    keys: Sequence[Any] = raws if countries is None else list(zip(raws, countries, strict=True))
+    index = column.cell_index
+    keys: Iterable[Any] = map(operator.itemgetter(index), every_cells)
+    if countries is not None:
+        keys = zip(keys, countries, strict=True)
     for position in itertools.compress(itertools.count(), map(wrong.__contains__, keys)):
-        raw = raws[position]
+        raw = every_cells[position][index]
         assert raw
+        key = raw if countries is None else (raw, countries[position])
         issues_at.setdefault(position, []).extend(
-            problem.to_issue(numbers[position], column.header, column.field, raw)
-            for problem in wrong[keys[position]])
+            problem.to_issue(numbers[position], column.header, column.field, raw) for problem in wrong[key])
 
 
 def _contact_positions(columns: Mapping[Field, Sequence[FieldValue | None]],
                        issues_at: Mapping[int, list[Issue]]) -> set[int]:
     """The positions of the rows with a contact: a contact value, a problem in a contact cell,
     or a main-contact cell saying "yes" (one saying "no" alone is not a contact)."""
-    positions: set[int] = set()
+    # One flag per row, or-ed over the contact columns (all in C: no Python call per cell).
+    flags: Iterator[bool] | None = None
     for field, values in columns.items():
         if field.is_contact:
-            wanted = (lambda value: value is True) if field is Field.CONTACT_IS_MAIN else _is_filled
-            positions.update(itertools.compress(itertools.count(), map(wanted, values)))
+            wanted = (map(operator.is_, values, itertools.repeat(True)) if field is Field.CONTACT_IS_MAIN
+                      else map(operator.is_not, values, itertools.repeat(None)))
+            flags = wanted if flags is None else map(operator.or_, flags, wanted)
+    positions = set() if flags is None else set(itertools.compress(itertools.count(), flags))
     positions.update(position for position, found in issues_at.items()
                      if any(issue.field is not None and issue.field.is_contact for issue in found))
     return positions
-
-
-def _is_filled(value: object) -> bool:
-    return value is not None
 
 
 def _require_a_client(columns: Mapping[Field, Sequence[FieldValue | None]], issues_at: dict[int, list[Issue]],
@@ -283,8 +305,9 @@ def _require_a_client(columns: Mapping[Field, Sequence[FieldValue | None]], issu
     either cell): nothing on it says which client it is about."""
     nothing: Sequence[None] = (None,) * len(numbers)
     ids, names = (columns.get(field, nothing) for field in _NAMING_FIELDS)
-    for position in itertools.compress(itertools.count(), (i is None and n is None for i, n in zip(
-            ids, names, strict=True))):
+    neither = map(operator.and_, map(operator.is_, ids, itertools.repeat(None)),
+                  map(operator.is_, names, itertools.repeat(None)))
+    for position in itertools.compress(itertools.count(), neither):
         found = issues_at.get(position)
         if found is None or not any(issue.field in _NAMING_FIELDS for issue in found):
             issues_at.setdefault(position, []).append(Issue.from_code(
