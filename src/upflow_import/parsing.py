@@ -318,9 +318,11 @@ def _require_an_email(columns: Mapping[Field, Sequence[FieldValue | None]], issu
                       numbers: Sequence[int], contacts: set[int], email_column: str | None) -> None:
     """``contact.email_required`` for each contact without an email (and no problem in its cell)."""
     emails = columns.get(Field.CONTACT_EMAIL)
-    for position in sorted(contacts):
-        if emails is not None and emails[position] is not None:
-            continue
+    without: Iterable[int] = sorted(contacts)
+    if emails is not None:
+        without = itertools.compress(without, map(operator.is_, map(emails.__getitem__, without),
+                                                  itertools.repeat(None)))
+    for position in without:
         found = issues_at.get(position)
         if found is None or not any(issue.field is Field.CONTACT_EMAIL for issue in found):
             issues_at.setdefault(position, []).append(Issue.from_code(

@@ -559,7 +559,14 @@ def _identifier(maximum: int) -> ColumnParser:
 
 
 def _email(maximum: int) -> ColumnParser:
+    # parse_email's usual answer inlined (an ASCII cell, trimmed, that the plain pattern of
+    # is_valid_email accepts); any other cell goes to parse_email itself.
     def parse(raw: str, country: str | None) -> Result:
+        if raw.isascii():
+            address = raw.strip()
+            if (address and len(address) <= maximum and len(address) <= 254 and "--" not in address
+                    and _PLAIN_EMAIL.fullmatch(address) is not None and address.index("@") <= 64):
+                return address, ()
         return parse_email(raw, maximum)
 
     return parse
