@@ -160,19 +160,17 @@ def _rows(table: Table, width: int, max_rows: int) -> tuple[list[int], list[tupl
     filled = 0
     for row in table.rows:
         cells = row.values
-        # The usual row: of the header's width, its first cell filled (hence not blank).
-        if len(cells) == width and width and (first := cells[0]) and not first.isspace():
-            filled += 1
-        else:
-            if _blank_cells(cells):
-                continue
-            filled += 1
-            if len(cells) != width:
-                cells = (*cells, *(None,) * width)[:width] if len(cells) < width else cells[:width]
-                if _blank_cells(cells):
-                    continue
+        # The usual row, of the header's width with its first cell filled, is not blank.
+        usual = len(cells) == width and width and (first := cells[0]) and not first.isspace()
+        if not usual and _blank_cells(cells):
+            continue
+        filled += 1  # counted as given: cells beyond the header's width may be all it has
         if filled > max_rows:
             _too_many_rows(max_rows)
+        if len(cells) != width:
+            cells = (*cells, *(None,) * width)[:width] if len(cells) < width else cells[:width]
+            if _blank_cells(cells):
+                continue
         add_number(row.number)
         add_cells(cells)
     return numbers, every_cells
