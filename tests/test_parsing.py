@@ -319,3 +319,123 @@ def test_a_parsed_file_made_from_rows_gives_the_same_rows() -> None:
                                    mapping=parsed.mapping)
     assert list(again.rows) == list(parsed.rows)
     assert again == parsed
+
+
+# -- the columnar parse against a plain row-by-row reading ------------------------------------------
+
+
+def _reference_parse(table: Table, mapping: ColumnMapping) -> tuple[list[int], dict[Field, list[object]],
+                                                                     dict[int, tuple[Issue, ...]], set[int]]:
+    """What :func:`parse` computes, the plain way: row by row, cell by cell, every cell parsed
+    (no dictionary of distinct cells, no column at a time)."""
+    from upflow_import.values import parser_for, unmark
+
+    headers = list(table.headers)
+    width = len(headers)
+    fields: dict[Field, str] = {}
+    for match in mapping.matches:  # the first column mapped to a field feeds it
+        if match.field is not None and match.column in headers and match.field not in fields:
+            fields[match.field] = match.column
+    by_country = {field for field in fields if field in (Field.CONTACT_PHONE, Field.CLIENT_POSTAL_CODE)}
+    order = [*(f for f in fields if f is Field.CLIENT_COUNTRY),
+             *(f for f in fields if f is not Field.CLIENT_COUNTRY and f not in by_country),
+             *(f for f in fields if f in by_country)]
+    numbers: list[int] = []
+    columns: dict[Field, list[object]] = {field: [] for field in order}
+    issues: dict[int, tuple[Issue, ...]] = {}
+    contacts: set[int] = set()
+    for table_row in table.rows:
+        cells = (*table_row.values, *(None,) * width)[:width]
+        if not any(cell and cell.strip() for cell in cells):
+            continue
+        position = len(numbers)
+        numbers.append(table_row.number)
+        found: list[Issue] = []
+        country: str | None = None
+        for field in order:
+            column = fields[field]
+            raw = cells[headers.index(column)]
+            value = None
+            if raw:
+                value, problems = parser_for(field)(unmark(raw), country if field in by_country else None)
+                found.extend(problem.to_issue(table_row.number, column, field, raw) for problem in problems)
+            if field is Field.CLIENT_COUNTRY:
+                assert value is None or isinstance(value, str)
+                country = value
+            columns[field].append(value)
+        found.sort(key=lambda issue: headers.index(issue.column) if issue.column in headers else width)
+        values = {field: columns[field][position] for field in order}
+        if any((value is True) if field is Field.CONTACT_IS_MAIN else value is not None
+               for field, value in values.items() if field.is_contact) or any(
+                issue.field is not None and issue.field.is_contact for issue in found):
+            contacts.add(position)
+        if (values.get(Field.CLIENT_EXTERNAL_ID) is None and values.get(Field.CLIENT_NAME) is None
+                and not any(issue.field in (Field.CLIENT_EXTERNAL_ID, Field.CLIENT_NAME) for issue in found)):
+            found.append(Issue.from_code("value.required", row=table_row.number,
+                                         column=mapping.fields().get(Field.CLIENT_NAME),
+                                         field=Field.CLIENT_NAME))
+        if position in contacts and values.get(Field.CONTACT_EMAIL) is None and not any(
+                issue.field is Field.CONTACT_EMAIL for issue in found):
+            found.append(Issue.from_code("contact.email_required", row=table_row.number,
+                                         column=mapping.fields().get(Field.CONTACT_EMAIL),
+                                         field=Field.CONTACT_EMAIL))
+        if found:
+            issues[position] = tuple(found)
+    return numbers, columns, issues, contacts
+
+
+_REFERENCE_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(["", " ", "\t", "\u00a0", "Acme", "C001", "30", "30.5", "France", "FR", "Belgique", "BE",
+                     "Frence", "1000", "75001.0", "jean@acme.fr", " jean@acme.fr ", "jean@", "a--b@x.fr",
+                     "'+33 6 12 34 56 78", "'=1+1", "06 12 34 56 78", "+32 470 12 34 56", "0470 12 34 56",
+                     "01 23", "Comptable", "Boss", "1", "0", "oui", "peut-être", "x" * 300]),
+    st.text(max_size=8),
+)
+# Mostly empty cells, so that rows with one contact cell alone, or no client cell, come often.
+_SPARSE_CELLS = st.one_of(st.none(), st.none(), st.none(), st.sampled_from(["0", "1", "non"]),
+                          _REFERENCE_CELLS)
+
+_SPARSE_ROWS = st.lists(_SPARSE_CELLS, min_size=len(HEADERS) - 2, max_size=len(HEADERS) + 2)
+# Rows of blanks and spaces (skipped), but for a cell beyond the header's width maybe.
+_BLANKISH_ROWS = st.lists(st.sampled_from([None, "", " ", "\t", "\u00a0", "Acme"]), min_size=len(HEADERS) - 2,
+                          max_size=len(HEADERS) + 2).map(lambda cells: [
+                              cell if cell != "Acme" or index >= len(HEADERS) else None
+                              for index, cell in enumerate(cells)])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.one_of(_SPARSE_ROWS, _BLANKISH_ROWS), st.integers(min_value=1, max_value=3)),
+                max_size=8),
+       st.permutations(HEADERS))
+def test_the_columnar_parse_equals_a_plain_row_by_row_reading(
+        rows: list[tuple[list[str | None], int]], headers: list[str]) -> None:
+    # Rows of any width (tables built in code need not match their header), blank or not, in any
+    # column order; each distinct cell is parsed once by parse(), every cell by the reference.
+    numbers = []
+    number = 1
+    for _, step in rows:
+        number += step
+        numbers.append(number)
+    table = Table(format="csv", headers=headers,
+                  rows=[Row(n, tuple(cells)) for n, (cells, _) in zip(numbers, rows, strict=True)])
+    parsed = parse(table, MAPPING)
+    expected_numbers, expected_columns, expected_issues, expected_contacts = _reference_parse(table, MAPPING)
+    assert list(parsed.numbers) == expected_numbers
+    assert {field: list(values) for field, values in parsed.columns.items()} == expected_columns
+    assert dict(parsed.issues_by_position) == expected_issues
+    assert set(parsed.contact_positions) == expected_contacts
+    # More rows than max_rows that are not blank (as given, before cutting) is file.too_large.
+    filled = sum(1 for cells, _ in rows if any(cell and cell.strip() for cell in cells))
+    for max_rows in (filled - 1, filled):
+        if max_rows >= 1:
+            try:
+                parse(table, MAPPING, limits=ui.Limits(max_rows=max_rows))
+            except ui.FileTooLargeError:
+                assert max_rows < filled
+            else:
+                assert max_rows >= filled
+    width = len(headers)
+    assert [tuple(cells) for cells in parsed.cells] == [
+        (*cells, *(None,) * width)[:width] for cells, _ in rows
+        if any(cell and cell.strip() for cell in (*cells, *(None,) * width)[:width])]

@@ -410,9 +410,13 @@ _PHONE_TEXT = st.one_of(
         digits[i:i + 2] for i in range(0, len(digits), 2)),
         st.sampled_from(["", "0", "00", "+33", "+32", "+41", "+49", "+1", "+262", "+377", "'+33"]),
         st.from_regex(r"[0-9]{2,12}", fullmatch=True),
-        st.sampled_from(["", " ", ".", "-", "\u00a0", "  "])),
+        st.sampled_from(["", " ", ".", "-", "\u00a0", "  ", "\t", " \t", "\u202f", "\u2009", "\n", "\x1f"])),
     st.text(alphabet="0123456789+-. ()x\u00a0\u200b'", max_size=20),
     st.text(max_size=20),
+    # Around the maximum length, where the cell and its cleaned text may fall either side of it.
+    st.builds(lambda pad, digits, end: pad + digits + end, st.text(" \t\u00a0", max_size=6),
+              st.sampled_from(["+33 1 42 00 00 00", "01 42 00 00 00", "0" * 62, "+" + "1" * 62]),
+              st.text(" \t\u00a0", max_size=60)),
 )
 
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, NoReturn
 
 import attrs
@@ -44,7 +44,7 @@ from upflow_import.issues import Issue, Text, format_number
 from upflow_import.limits import DEFAULT_LIMITS, Limits
 from upflow_import.mapping import ColumnMapping
 from upflow_import.model import FieldValue, ParsedImport
-from upflow_import.table import Row, Table
+from upflow_import.table import Table
 from upflow_import.values import ColumnParser, Problem, parser_for, unmark
 
 __all__ = ["parse"]
@@ -103,65 +103,77 @@ def _mapping_issues(headers: Sequence[str], mapping: ColumnMapping) -> list[Issu
     return issues
 
 
-def _parse_distinct(distinct: Iterable[str | None], parser: ColumnParser) -> tuple[
-        dict[str | None, FieldValue | None], dict[str | None, tuple[Problem, ...]]]:
-    """The value of each distinct cell of a column read alike in every row (parsers are pure:
-    the names, cities, terms… a file repeats cost a dictionary lookup per cell), and the
-    problems of the cells that have some."""
-    values: dict[str | None, FieldValue | None] = {}
-    wrong: dict[str | None, tuple[Problem, ...]] = {}
-    for raw in distinct:
+class _ParsedCells(dict[str | None, "FieldValue | None"]):
+    """The value of each distinct cell of a column read alike in every row, parsed the first
+    time it is looked up (parsers are pure: the names, cities, terms… a file repeats cost a
+    dictionary lookup per cell), and the problems of the cells that have some in :attr:`wrong`."""
+
+    def __init__(self, parser: ColumnParser) -> None:
+        super().__init__()
+        self.parser = parser
+        self.wrong: dict[str | None, tuple[Problem, ...]] = {}
+
+    def __missing__(self, raw: str | None) -> FieldValue | None:
+        value: FieldValue | None = None
         if raw:
-            value, problems = parser(raw if raw[0] != "'" else unmark(raw), None)
-            values[raw] = value
+            value, problems = self.parser(raw if raw[0] != "'" else unmark(raw), None)
             if problems:
-                wrong[raw] = problems
-        else:
-            values[raw] = None
-    return values, wrong
+                self.wrong[raw] = problems
+        self[raw] = value
+        return value
 
 
-_Pair = tuple[str | None, FieldValue | None]
+_Pair = tuple[str | None, "FieldValue | None"]
 
 
-def _parse_distinct_by_country(distinct: Iterable[_Pair], parser: ColumnParser) -> tuple[
-        dict[_Pair, FieldValue | None], dict[_Pair, tuple[Problem, ...]]]:
-    """:func:`_parse_distinct` for a column read in the light of each row's country (phones,
+class _ParsedPairs(dict[_Pair, "FieldValue | None"]):
+    """:class:`_ParsedCells` for a column read in the light of each row's country (phones,
     postal codes): each distinct (cell, country) pair parsed once."""
-    values: dict[_Pair, FieldValue | None] = {}
-    wrong: dict[_Pair, tuple[Problem, ...]] = {}
-    for pair in distinct:
+
+    def __init__(self, parser: ColumnParser) -> None:
+        super().__init__()
+        self.parser = parser
+        self.wrong: dict[_Pair, tuple[Problem, ...]] = {}
+
+    def __missing__(self, pair: _Pair) -> FieldValue | None:
         raw, country = pair
+        value: FieldValue | None = None
         if raw:
-            value, problems = parser(raw if raw[0] != "'" else unmark(raw), country)  # type: ignore[arg-type]
-            values[pair] = value
+            value, problems = self.parser(raw if raw[0] != "'" else unmark(raw), country)  # type: ignore[arg-type]
             if problems:
-                wrong[pair] = problems
-        else:
-            values[pair] = None
-    return values, wrong
+                self.wrong[pair] = problems
+        self[pair] = value
+        return value
 
 
-def _rows(table: Table, width: int, max_rows: int) -> list[Row]:
-    """Every row of the table, cut or padded to ``width`` cells; more than ``max_rows`` rows
-    that are not blank is ``file.too_large``."""
-    source = iter(table.rows)
-    rows = list(itertools.islice(source, max_rows))
-    filled: int | None = None
-    for row in source:  # beyond max_rows rows: only the blank ones may still come
-        if filled is None:
-            filled = sum(1 for earlier in rows if not _blank_cells(earlier.values))
-        rows.append(row)
-        if not _blank_cells(row.values):
-            filled += 1
-            if filled > max_rows:
-                _too_many_rows(max_rows)
-    for index, row in enumerate(rows):
+def _rows(table: Table, width: int, max_rows: int) -> tuple[list[int], list[tuple[str | None, ...]]]:
+    """The number and the cells (cut or padded to ``width``) of every row of the table that
+    is not blank; more than ``max_rows`` such rows is ``file.too_large``.
+
+    The rows are taken apart as they come: the cells are the table's own tuples (not copies)
+    and no :class:`Row` outlives its turn, which spares the garbage collector 100,000 objects
+    to look at on a large file.
+    """
+    numbers: list[int] = []
+    every_cells: list[tuple[str | None, ...]] = []
+    add_number, add_cells = numbers.append, every_cells.append
+    filled = 0
+    for row in table.rows:
         cells = row.values
+        # The usual row, of the header's width with its first cell filled, is not blank.
+        usual = len(cells) == width and width and (first := cells[0]) and not first.isspace()
+        if not usual and _blank_cells(cells):
+            continue
+        filled += 1  # counted as given: cells beyond the header's width may be all it has
+        if filled > max_rows:
+            _too_many_rows(max_rows)
         if len(cells) != width:
             cells = (*cells, *(None,) * width)[:width] if len(cells) < width else cells[:width]
-            rows[index] = Row(row.number, cells)
-    return rows
+            if _blank_cells(cells):
+                continue
+        add_number(row.number)
+        add_cells(cells)
+    return numbers, every_cells
 
 
 def _too_many_rows(max_rows: int) -> NoReturn:
@@ -198,46 +210,32 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
     headers = table.headers
     width = len(headers)
     country_column, plain_columns, country_columns = _columns(headers, mapping)
-    # A blank row says nothing: skipped.
-    rows = [row for row in _rows(table, width, max_rows) if not _blank_cells(row.values)]
-    if len(rows) > max_rows:
-        _too_many_rows(max_rows)
-    numbers = [row.number for row in rows]
-    every_cells = [row.values for row in rows]
-    del rows
+    numbers, every_cells = _rows(table, width, max_rows)  # a blank row says nothing: skipped
 
     # Column by column: each distinct cell parsed once, and the issues of the rows that have
     # some (by position).
     columns: dict[Field, list[FieldValue | None]] = {}
     issues_at: dict[int, list[Issue]] = {}
 
-    def add_issues(position: int, column: _Column, raw: str | None, problems: tuple[Problem, ...]) -> None:
-        assert raw
-        issues_at.setdefault(position, []).extend(
-            problem.to_issue(numbers[position], column.header, column.field, raw) for problem in problems)
+    def read_column(column: _Column, countries: Sequence[FieldValue | None] | None) -> None:
+        raws = map(operator.itemgetter(column.cell_index), every_cells)
+        parsed: _ParsedCells | _ParsedPairs
+        if countries is None:
+            parsed = _ParsedCells(column.parser)
+            columns[column.field] = list(map(parsed.__getitem__, raws))
+        else:
+            parsed = _ParsedPairs(column.parser)
+            columns[column.field] = list(map(parsed.__getitem__, zip(raws, countries, strict=True)))
+        if parsed.wrong:
+            _add_issues(issues_at, numbers, column, every_cells, countries=countries, wrong=parsed.wrong)
 
     for column in [*filter(None, [country_column]), *plain_columns]:
-        cell = operator.itemgetter(column.cell_index)
-        values, wrong = _parse_distinct(set(map(cell, every_cells)), column.parser)
-        if wrong:
-            for position, raw in enumerate(map(cell, every_cells)):
-                problems = wrong.get(raw)
-                if problems is not None:
-                    add_issues(position, column, raw, problems)
-        columns[column.field] = list(map(values.__getitem__, map(cell, every_cells)))
+        read_column(column, None)
+    # Phones and postal codes are read in the light of the row's country (none without a
+    # country column: then the cell alone is the key).
     countries = columns.get(Field.CLIENT_COUNTRY)
-    in_country: Iterable[FieldValue | None] = itertools.repeat(None) if countries is None else countries
     for column in country_columns:
-        cell = operator.itemgetter(column.cell_index)
-        by_pair, wrong_pairs = _parse_distinct_by_country(
-            set(zip(map(cell, every_cells), in_country, strict=False)), column.parser)  # None may repeat
-        if wrong_pairs:
-            for position, pair in enumerate(zip(map(cell, every_cells), in_country, strict=False)):
-                problems = wrong_pairs.get(pair)
-                if problems is not None:
-                    add_issues(position, column, pair[0], problems)
-        columns[column.field] = list(map(by_pair.__getitem__, zip(map(cell, every_cells), in_country,
-                                                                  strict=False)))
+        read_column(column, countries)
 
     order: dict[str | None, int] = {header: index for index, header in enumerate(headers)}
     for found in issues_at.values():
@@ -263,22 +261,40 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
     return _with_reading_issues(parsed, table)
 
 
+def _add_issues(issues_at: dict[int, list[Issue]], numbers: Sequence[int], column: _Column,
+                every_cells: Sequence[tuple[str | None, ...]], *,
+                countries: Sequence[FieldValue | None] | None,
+                wrong: Mapping[Any, tuple[Problem, ...]]) -> None:
+    """The issues of the cells of ``column`` that have problems (``wrong``, by cell, or by
+    cell and country when the column is read in the light of the rows' ``countries``), added
+    to those of their rows."""
+    index = column.cell_index
+    keys: Iterable[Any] = map(operator.itemgetter(index), every_cells)
+    if countries is not None:
+        keys = zip(keys, countries, strict=True)
+    for position in itertools.compress(itertools.count(), map(wrong.__contains__, keys)):
+        raw = every_cells[position][index]
+        assert raw
+        key = raw if countries is None else (raw, countries[position])
+        issues_at.setdefault(position, []).extend(
+            problem.to_issue(numbers[position], column.header, column.field, raw) for problem in wrong[key])
+
+
 def _contact_positions(columns: Mapping[Field, Sequence[FieldValue | None]],
                        issues_at: Mapping[int, list[Issue]]) -> set[int]:
     """The positions of the rows with a contact: a contact value, a problem in a contact cell,
     or a main-contact cell saying "yes" (one saying "no" alone is not a contact)."""
-    positions: set[int] = set()
+    # One flag per row, or-ed over the contact columns (all in C: no Python call per cell).
+    flags: Iterator[bool] | None = None
     for field, values in columns.items():
         if field.is_contact:
-            wanted = (lambda value: value is True) if field is Field.CONTACT_IS_MAIN else _is_filled
-            positions.update(itertools.compress(itertools.count(), map(wanted, values)))
+            wanted = (map(operator.is_, values, itertools.repeat(True)) if field is Field.CONTACT_IS_MAIN
+                      else map(operator.is_not, values, itertools.repeat(None)))
+            flags = wanted if flags is None else map(operator.or_, flags, wanted)
+    positions = set() if flags is None else set(itertools.compress(itertools.count(), flags))
     positions.update(position for position, found in issues_at.items()
                      if any(issue.field is not None and issue.field.is_contact for issue in found))
     return positions
-
-
-def _is_filled(value: object) -> bool:
-    return value is not None
 
 
 def _require_a_client(columns: Mapping[Field, Sequence[FieldValue | None]], issues_at: dict[int, list[Issue]],
@@ -287,8 +303,9 @@ def _require_a_client(columns: Mapping[Field, Sequence[FieldValue | None]], issu
     either cell): nothing on it says which client it is about."""
     nothing: Sequence[None] = (None,) * len(numbers)
     ids, names = (columns.get(field, nothing) for field in _NAMING_FIELDS)
-    for position in itertools.compress(itertools.count(), (i is None and n is None for i, n in zip(
-            ids, names, strict=True))):
+    neither = map(operator.and_, map(operator.is_, ids, itertools.repeat(None)),
+                  map(operator.is_, names, itertools.repeat(None)))
+    for position in itertools.compress(itertools.count(), neither):
         found = issues_at.get(position)
         if found is None or not any(issue.field in _NAMING_FIELDS for issue in found):
             issues_at.setdefault(position, []).append(Issue.from_code(
@@ -299,9 +316,11 @@ def _require_an_email(columns: Mapping[Field, Sequence[FieldValue | None]], issu
                       numbers: Sequence[int], contacts: set[int], email_column: str | None) -> None:
     """``contact.email_required`` for each contact without an email (and no problem in its cell)."""
     emails = columns.get(Field.CONTACT_EMAIL)
-    for position in sorted(contacts):
-        if emails is not None and emails[position] is not None:
-            continue
+    without: Iterable[int] = sorted(contacts)
+    if emails is not None:
+        without = itertools.compress(without, map(operator.is_, map(emails.__getitem__, without),
+                                                  itertools.repeat(None)))
+    for position in without:
         found = issues_at.get(position)
         if found is None or not any(issue.field is Field.CONTACT_EMAIL for issue in found):
             issues_at.setdefault(position, []).append(Issue.from_code(

@@ -559,7 +559,14 @@ def _identifier(maximum: int) -> ColumnParser:
 
 
 def _email(maximum: int) -> ColumnParser:
+    # parse_email's usual answer inlined (an ASCII cell, trimmed, that the plain pattern of
+    # is_valid_email accepts); any other cell goes to parse_email itself.
     def parse(raw: str, country: str | None) -> Result:
+        if raw.isascii():
+            address = raw.strip()
+            if (address and len(address) <= maximum and len(address) <= 254 and "--" not in address
+                    and _PLAIN_EMAIL.fullmatch(address) is not None and address.index("@") <= 64):
+                return address, ()
         return parse_email(raw, maximum)
 
     return parse
@@ -584,12 +591,19 @@ def _phone(maximum: int) -> ColumnParser:
 
     # parse_phone inlined (clean_text, region_for, to_e164): a file's phones are mostly distinct.
     def parse(raw: str, country: str | None) -> Result:
+        region = country if country in supported else DEFAULT_REGION
+        # The fast path reads the cell itself: it only answers for digits, "+" and the
+        # separators it drops (whitespace among them), so cleaning the cell first could not
+        # change its answer; a cell within the maximum is clean text within it too.
+        if len(raw) <= maximum:
+            e164 = _fast_e164(raw, region)
+            if e164 is not None:
+                return e164, ()
         text = " ".join((raw if raw.isascii() else _ZERO_WIDTH.sub(" ", raw)).split())
         if not text:
             return _NOTHING
         if len(text) > maximum:
             return _too_long(text, maximum)
-        region = country if country in supported else DEFAULT_REGION
         e164 = _fast_e164(text, region) or _library_e164(text, region)
         if e164 is None:
             return text, (_phone_problem(text, region),)

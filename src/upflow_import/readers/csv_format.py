@@ -68,6 +68,7 @@ Decisions:
 
 from __future__ import annotations
 
+import _csv
 import codecs
 import csv
 import encodings.cp1252
@@ -297,6 +298,12 @@ class _Reader:
     @property
     def line_num(self) -> int:
         return self._reader.line_num
+
+    @property
+    def plain(self) -> _csv.Reader | None:
+        """The csv module's reader itself when no cell needs restoring (the usual case):
+        iterating it directly saves a Python call per record."""
+        return self._reader if self._shortener is None else None
 
     def __iter__(self) -> Iterator[list[str]]:
         return self
@@ -593,7 +600,9 @@ class _Rows:
         # over the limit, only the (rare) records spanning lines need their cells measured.
         every_row = not isinstance(lines, list) or max(map(len, lines), default=0) > cell_limit
         reader = _Reader(self.text, lines, self.delimiter, cell_limit)
-        records: Iterator[list[str | None]] = reader  # type: ignore[assignment]
+        # The line count is read from the csv module's reader when it is the one iterated.
+        counter: _Reader | _csv.Reader = reader.plain or reader
+        records: Iterator[list[str]] = reader.plain or reader
         width = self.width
         max_rows = limits.max_rows
         unnamed_empty = set(self.unnamed)
@@ -602,17 +611,17 @@ class _Rows:
         try:
             for _ in islice(records, self.skip):
                 pass
-            line = reader.line_num
+            line = counter.line_num
             for values in records:
                 number = line + 1
-                line = reader.line_num
+                line = counter.line_num
                 # Empty cells become None; the rest is kept as written (the parser trims values).
-                if all(values):
-                    cells = values
-                else:
-                    cells = [value or None for value in values]
+                if "" in values:
+                    cells: list[str | None] = [value or None for value in values]
                     if not any(cells):
                         continue
+                else:
+                    cells = values  # type: ignore[assignment]  # a list is invariant; no None here
                 if len(cells) == width:
                     row = Row(number, tuple(cells))
                 else:
