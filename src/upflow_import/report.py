@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import enum
 import importlib
 import importlib.resources
+import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
 import attrs
 
+from upflow_import._report_json import encode, operations_json
 from upflow_import.apply import ApplyResult, OperationStatus
+from upflow_import.fields import Field, Kind
 from upflow_import.issues import Issue, Lang
 from upflow_import.mapping import ColumnMapping
 from upflow_import.model import (
+    CLIENT_FIELDS,
+    CONTACT_FIELDS,
     ClientRecord,
     ContactRecord,
     FieldValue,
@@ -289,15 +295,6 @@ class ImportReport:
             issues = tuple(issue.in_lang(self.lang) for issue in issues)
         return issues
 
-    def _outcomes(self) -> Iterator[tuple[tuple[Issue, ...], Outcome, Outcome | None]]:
-        """Each row's issues and its client's and contact's outcome, in file order (nothing per
-        row is made but for the rows with issues or failed writes)."""
-        failed_writes = self._failed_writes
-        for index, planned in enumerate(self.plan.rows):
-            client, contact = (failed_writes.get(index, (planned.client, planned.contact))
-                               if failed_writes else (planned.client, planned.contact))
-            yield self._row_issues(planned), client, contact
-
     @property
     def issues(self) -> tuple[Issue, ...]:
         """File issues, then every row's issues (apply's included), in row order."""
@@ -310,7 +307,18 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         """True when no error was reported (a warning does not count)."""
-        return not any(issue.is_error for issue in self.issues)
+        # Whether an issue is an error does not depend on its language: none is translated.
+        return not any(issue.is_error for issue in self._untranslated_issues())
+
+    def _untranslated_issues(self) -> Iterator[Issue]:
+        """:attr:`issues` as the plan and apply made them (the file issues excepted, which
+        from_plan translated already), for what reads no message: to_json renders each
+        one's message in the language it is asked for anyway."""
+        yield from self.file_issues
+        apply_issues = self._apply_issues
+        for planned in self.plan.rows:
+            if planned.issues or apply_issues:
+                yield from self._row_issues(planned, translated=False)
 
     @property
     def operations(self) -> tuple[Operation, ...]:
@@ -373,8 +381,9 @@ class ImportReport:
         """The JSON document of :meth:`to_dict` as text, exactly
         ``json.dumps(report.to_dict(lang), ensure_ascii=False)`` (what ``--json`` prints).
 
-        Each issue and operation is encoded and dropped in turn, so a large report is
-        written without the whole document ever being held as objects.
+        Each issue and operation is written and dropped in turn, so a large report is
+        written without the whole document ever being held as objects (the operations'
+        text is written straight from them: see :mod:`upflow_import._report_json`).
 
         >>> from upflow_import import InMemoryRepository, import_file
         >>> report = import_file(b"Nom du client\\nAcme\\n", InMemoryRepository(), dry_run=True)
@@ -384,13 +393,13 @@ class ImportReport:
         True
         """
         lang = self.lang if lang is None else lang
-        encode = json.JSONEncoder(ensure_ascii=False).encode
         head = encode(self._document(lang, issues=False, operations=False))
         return "".join((
             head[:-1], ', "issues": [',
-            ", ".join(encode(issue.to_dict(lang)) for issue in self.issues),
+            # Each issue's message is rendered in ``lang``, whatever the issue's own language.
+            ", ".join(encode(issue.to_dict(lang)) for issue in self._untranslated_issues()),
             '], "operations": [',
-            ", ".join(encode(operation.to_dict()) for operation in self.operations),
+            operations_json(self.operations),
             "]}",
         ))
 
@@ -416,16 +425,23 @@ class ImportReport:
         """
         lang = self.lang if lang is None else lang
         headers = self.headers
+        # The values and cells are read from the parsed file's columns, not from a ParsedRow
+        # per row (reference_row_dict is the plain way, which the tests compare this with).
+        parsed = self.parsed
+        cells = parsed.cells or itertools.repeat((), len(parsed.numbers))
+        failed_writes = self._failed_writes
         rows: list[dict[str, object]] = []
-        for (issues, client, contact), planned, parsed_row in zip(
-                self._outcomes(), self.plan.rows, self.parsed.rows, strict=True):
+        for index, (planned, values, row_cells) in enumerate(zip(
+                self.plan.rows, _values_by_position(parsed), cells, strict=True)):
+            issues = self._row_issues(planned, translated=False)
+            client, contact = failed_writes.get(index, (planned.client, planned.contact))
             rows.append({
                 "row": planned.number,
                 "status": _status(_has_errors(issues), client, contact),
                 "client": client.value,
                 "contact": None if contact is None else contact.value,
-                "values": _values(parsed_row.client, parsed_row.contact),
-                "cells": dict(zip(headers, parsed_row.cells, strict=False)),
+                "values": values,
+                "cells": dict(zip(headers, row_cells, strict=False)),
                 "issues": [issue.to_dict(lang) for issue in issues],
             })
         return rows
@@ -463,6 +479,52 @@ class ImportReport:
 
 
 _IMPORTED = frozenset((Outcome.CREATE, Outcome.UPDATE, Outcome.UNCHANGED))
+
+#: A row's value fields in the order of :attr:`RowReport.values`: its client's, its group's
+#: (the external id first), then its contact's.
+_CLIENT_VALUE_FIELDS = (*CLIENT_FIELDS, Field.GROUP_EXTERNAL_ID, Field.GROUP_NAME)
+
+
+def _values_by_position(parsed: ParsedImport) -> list[dict[str, object]]:
+    """Each row's :attr:`RowReport.values`, filled a column at a time from the parsed file,
+    without a ParsedRow or record per row (:func:`_values` of the row's records is the
+    reference: a row the reader could not produce has none, a row without a contact no
+    contact values)."""
+    count = len(parsed.numbers)
+    values: list[dict[str, object]] = [{} for _ in range(count)]
+    unread = parsed.unread_positions
+    read = None if not unread else [position for position in range(count) if position not in unread]
+    with_contact = sorted(parsed.contact_positions - unread)
+    for fields, positions in ((_CLIENT_VALUE_FIELDS, read), (CONTACT_FIELDS, with_contact)):
+        # The values of the rows concerned, and each column read at those rows only.
+        targets = values if positions is None else [values[position] for position in positions]
+        for field in fields:
+            column = parsed.columns.get(field)
+            if column is not None:
+                picked = column if positions is None else [column[position] for position in positions]
+                _fill_values(targets, field, picked)
+    return values
+
+
+def _fill_values(targets: list[dict[str, object]], field: Field,
+                 column: Sequence[FieldValue | None]) -> None:
+    """Add ``field``'s value, as :func:`_values` writes it, to each of ``targets`` (aligned
+    with ``column``) where it is filled in (an empty list of emails is not)."""
+    key = field.value
+    kind = field.spec.kind
+    if kind is Kind.EMAILS:
+        for target, emails in zip(targets, column, strict=True):
+            if emails:
+                target[key] = list(emails)  # type: ignore[arg-type]
+    elif kind is Kind.CHOICE:
+        for target, choice in zip(targets, column, strict=True):
+            if choice is not None:
+                # The plain string, as ClientRecord.values() gives a choice.
+                target[key] = choice.value if isinstance(choice, enum.Enum) else choice
+    else:
+        for target, value in zip(targets, column, strict=True):
+            if value is not None:
+                target[key] = value
 
 
 def _after_writes(planned: RowPlan, plan: Plan, unwritten: set[int]) -> tuple[Outcome, Outcome | None]:
