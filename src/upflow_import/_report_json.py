@@ -33,15 +33,14 @@ encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 def json_value(value: object) -> str:
     """``json.dumps(value, ensure_ascii=False)``, the common kinds of value without the encoder's
     set-up (what else a value may be is left to the encoder itself)."""
-    kind = type(value)
-    if kind is str:
-        return encode_basestring(cast("str", value))
+    if isinstance(value, str):  # a str subclass too, as the encoder writes it
+        return encode_basestring(value)
     if value is None:
         return "null"
-    if kind is int:
-        return int.__repr__(cast("int", value))
-    if kind is bool:
+    if value is True or value is False:
         return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
     return encode(value)
 
 
@@ -95,7 +94,7 @@ def _creation_changes(name: str, fields: tuple[Field, ...]) -> Callable[[Any], l
     in, in order: what ``record.values()`` holds (an empty list of emails is not filled in,
     a choice is its string), as the changes of the operation creating it. One line per field
     reads its attribute, with no loop over the fields and no dict of values."""
-    namespace: dict[str, Any] = {"value_of": json_value}
+    namespace: dict[str, Any] = {"value_of": json_value, "string": encode_basestring}
     lines = [f"def {name}(record):", "    changes = []", "    add = changes.append"]
     for index, field in enumerate(fields):
         attribute = field.spec.attribute
@@ -106,10 +105,13 @@ def _creation_changes(name: str, fields: tuple[Field, ...]) -> Callable[[Any], l
         if field.spec.kind is Kind.EMAILS:
             lines.append("    if value:")
             lines.append(f"        add(key_{index} + '[' + ', '.join(map(value_of, value)) + ']]')")
-        else:
-            written = "value.value" if field.spec.kind is Kind.CHOICE else "value"
+        elif field.spec.kind is Kind.CHOICE:
             lines.append("    if value is not None:")
-            lines.append(f"        add(key_{index} + value_of({written}) + ']')")
+            lines.append(f"        add(key_{index} + value_of(value.value) + ']')")
+        else:  # most values are strings: those are written without a call of value_of
+            lines.append("    if value is not None:")
+            lines.append(f"        add(key_{index} + (string(value) if type(value) is str "
+                         "else value_of(value)) + ']')")
     lines.append("    return changes")
     exec("\n".join(lines), namespace)  # written from our own field declarations, checked above
     return cast("Callable[[Any], list[str]]", namespace[name])
