@@ -52,18 +52,12 @@ def operations_json(operations: Iterable[Operation]) -> str:
 
 def operation_json(operation: Operation) -> str:
     """``json.dumps(operation.to_dict(), ensure_ascii=False)``."""
-    kind = type(operation)
-    if kind is CreateContact:
-        changes = _contact_changes(cast("CreateContact", operation).record)
-    elif kind is CreateClient:
-        changes = _client_creation_changes(cast("CreateClient", operation))
-    elif kind is UpdateClient or kind is UpdateContact:
-        changes = _changes(operation.changes)
-    else:  # an operation this module was not written for
+    changes_of = _CHANGES_OF.get(type(operation))
+    if changes_of is None:  # an operation this module was not written for
         return encode(operation.to_dict())
     rows = ", ".join(map(json_value, operation.rows))
     return (f'{{"op": {json_value(operation.op)}, "key": {json_value(operation.key)}, '
-            f'"rows": [{rows}], "changes": {{{", ".join(changes)}}}}}')
+            f'"rows": [{rows}], "changes": {{{", ".join(changes_of(operation))}}}}}')
 
 
 def _changes(changes: Mapping[str, tuple[object, object]]) -> list[str]:
@@ -82,6 +76,14 @@ def _client_creation_changes(operation: CreateClient) -> list[str]:
             return _changes(operation.changes)
         changes += _changes(link)
     return changes
+
+
+def _contact_creation_changes(operation: CreateContact) -> list[str]:
+    return _contact_changes(operation.record)
+
+
+def _update_changes(operation: UpdateClient | UpdateContact) -> list[str]:
+    return _changes(operation.changes)
 
 
 _CLIENT_KEYS = frozenset(field.value for field in CLIENT_FIELDS)
@@ -119,3 +121,8 @@ def _creation_changes(name: str, fields: tuple[Field, ...]) -> Callable[[Any], l
 
 _client_changes = _creation_changes("client_changes", CLIENT_FIELDS)
 _contact_changes = _creation_changes("contact_changes", CONTACT_FIELDS)
+# The operation kinds written here, by exact type: a subclass may show other changes.
+_CHANGES_OF: Mapping[type, Callable[[Any], list[str]]] = {
+    CreateClient: _client_creation_changes, CreateContact: _contact_creation_changes,
+    UpdateClient: _update_changes, UpdateContact: _update_changes,
+}
