@@ -52,12 +52,20 @@ def operations_json(operations: Iterable[Operation]) -> str:
 
 def operation_json(operation: Operation) -> str:
     """``json.dumps(operation.to_dict(), ensure_ascii=False)``."""
-    changes_of = _CHANGES_OF.get(type(operation))
-    if changes_of is None:  # an operation this module was not written for
+    written = _WRITTEN.get(type(operation))
+    if written is None:  # an operation this module was not written for
         return encode(operation.to_dict())
-    rows = ", ".join(map(json_value, operation.rows))
-    return (f'{{"op": {json_value(operation.op)}, "key": {json_value(operation.key)}, '
-            f'"rows": [{rows}], "changes": {{{", ".join(changes_of(operation))}}}}}')
+    head, changes_of = written
+    key = operation.key
+    return (f'{head}{encode_basestring(key) if type(key) is str else json_value(key)}, '
+            f'"rows": [{_rows_json(operation.rows)}], "changes": {{{", ".join(changes_of(operation))}}}}}')
+
+
+def _rows_json(rows: tuple[int, ...]) -> str:
+    # Most operations come from one row.
+    if len(rows) == 1 and type(rows[0]) is int:
+        return int.__repr__(rows[0])
+    return ", ".join(map(json_value, rows))
 
 
 def _changes(changes: Mapping[str, tuple[object, object]]) -> list[str]:
@@ -121,8 +129,10 @@ def _creation_changes(name: str, fields: tuple[Field, ...]) -> Callable[[Any], l
 
 _client_changes = _creation_changes("client_changes", CLIENT_FIELDS)
 _contact_changes = _creation_changes("contact_changes", CONTACT_FIELDS)
-# The operation kinds written here, by exact type: a subclass may show other changes.
-_CHANGES_OF: Mapping[type, Callable[[Any], list[str]]] = {
-    CreateClient: _client_creation_changes, CreateContact: _contact_creation_changes,
-    UpdateClient: _update_changes, UpdateContact: _update_changes,
+# The operation kinds written here, by exact type (a subclass may show other changes): the
+# text up to the operation's key, and what lists its changes.
+_WRITTEN: Mapping[type, tuple[str, Callable[[Any], list[str]]]] = {
+    kind: (f'{{"op": {json_value(kind.op)}, "key": ', changes_of) for kind, changes_of in (
+        (CreateClient, _client_creation_changes), (CreateContact, _contact_creation_changes),
+        (UpdateClient, _update_changes), (UpdateContact, _update_changes))
 }
