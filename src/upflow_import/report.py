@@ -291,34 +291,44 @@ class ImportReport:
             added = self._apply_issues.get(planned.number)
             if added is not None:
                 issues += added
-        if translated and issues and self.lang != "en":
-            issues = tuple(issue.in_lang(self.lang) for issue in issues)
+        return self._translated(issues) if translated else issues
+
+    def _translated(self, issues: tuple[Issue, ...]) -> tuple[Issue, ...]:
+        """``issues`` in the report's language."""
+        if issues and self.lang != "en":
+            return tuple(issue.in_lang(self.lang) for issue in issues)
         return issues
+
+    def _noted_rows(self) -> list[tuple[int, RowPlan, tuple[Issue, ...]]]:
+        """Each row with issues (its own or apply's): its position, its plan and its issues as
+        made (untranslated). One walk over the rows' plans gives all that the summary, the
+        issues and the failed rows read; the other rows have nothing to say."""
+        apply_issues = self._apply_issues
+        return [(index, planned, self._row_issues(planned, translated=False))
+                for index, planned in enumerate(self.plan.rows)
+                if planned.issues or (apply_issues and planned.number in apply_issues)]
 
     @property
     def issues(self) -> tuple[Issue, ...]:
         """File issues, then every row's issues (apply's included), in row order."""
         issues = list(self.file_issues)
-        for planned in self.plan.rows:
-            if planned.issues or self._apply_issues:
-                issues += self._row_issues(planned)
+        for _, _, row_issues in self._noted_rows():
+            issues += self._translated(row_issues)
         return tuple(issues)
 
     @property
     def ok(self) -> bool:
         """True when no error was reported (a warning does not count)."""
         # Whether an issue is an error does not depend on its language: none is translated.
-        return not any(issue.is_error for issue in self._untranslated_issues())
+        return not any(issue.is_error for issue in self._untranslated_issues(self._noted_rows()))
 
-    def _untranslated_issues(self) -> Iterator[Issue]:
+    def _untranslated_issues(self, noted: list[tuple[int, RowPlan, tuple[Issue, ...]]]) -> Iterator[Issue]:
         """:attr:`issues` as the plan and apply made them (the file issues excepted, which
-        from_plan translated already), for what reads no message: to_json renders each
-        one's message in the language it is asked for anyway."""
+        from_plan translated already) from the :meth:`_noted_rows`, for what reads no message
+        or renders it in a language of its own (``issue.to_dict(lang)``)."""
         yield from self.file_issues
-        apply_issues = self._apply_issues
-        for planned in self.plan.rows:
-            if planned.issues or apply_issues:
-                yield from self._row_issues(planned, translated=False)
+        for _, _, row_issues in noted:
+            yield from row_issues
 
     @property
     def operations(self) -> tuple[Operation, ...]:
@@ -329,14 +339,17 @@ class ImportReport:
     @property
     def failed_rows(self) -> tuple[RowReport, ...]:
         """The rows with at least one error: the ones to fix and import again."""
-        parsed_rows = self.parsed.rows
-        return tuple(self._row(index, planned, parsed_rows[index])
-                     for index, planned in enumerate(self.plan.rows)
-                     if _has_errors(self._row_issues(planned)))
+        parsed = self.parsed
+        return tuple(self._row(index, planned, parsed.row(index))
+                     for index, planned, issues in self._noted_rows() if _has_errors(issues))
 
     @property
     def summary(self) -> Summary:
         """Rows, clients and contacts by outcome, errors and warnings."""
+        return self._summary(self._noted_rows())
+
+    def _summary(self, noted: list[tuple[int, RowPlan, tuple[Issue, ...]]]) -> Summary:
+        """:attr:`summary`, from the rows with issues (:meth:`_noted_rows`)."""
         unwritten = _unwritten(self.plan, self.result)
         kinds = [type(self.plan.operations[index]) for index in unwritten]
         clients = _moved_to_dropped(self.plan.clients, kinds.count(CreateClient), kinds.count(UpdateClient))
@@ -346,11 +359,8 @@ class ImportReport:
         errors = sum(1 for issue in self.file_issues if issue.is_error)
         warnings = len(self.file_issues) - errors
         failed = contact_only = 0
-        failed_writes, apply_issues = self._failed_writes, self._apply_issues
-        for index, planned in enumerate(self.plan.rows):
-            issues = self._row_issues(planned, translated=False) if apply_issues else planned.issues
-            if not issues:
-                continue
+        failed_writes = self._failed_writes
+        for index, planned, issues in noted:
             row_errors = sum(1 for issue in issues if issue.is_error)
             errors += row_errors
             warnings += len(issues) - row_errors
@@ -393,11 +403,12 @@ class ImportReport:
         True
         """
         lang = self.lang if lang is None else lang
-        head = encode(self._document(lang, issues=False, operations=False))
+        noted = self._noted_rows()  # for the summary and the issues both
+        head = encode(self._document(lang, issues=False, operations=False, noted=noted))
         return "".join((
             head[:-1], ', "issues": [',
             # Each issue's message is rendered in ``lang``, whatever the issue's own language.
-            ", ".join(encode(issue.to_dict(lang)) for issue in self._untranslated_issues()),
+            ", ".join(encode(issue.to_dict(lang)) for issue in self._untranslated_issues(noted)),
             '], "operations": [',
             operations_json(self.operations),
             "]}",
@@ -458,10 +469,12 @@ class ImportReport:
         polars = _optional("polars", "ImportReport.to_polars()")
         return polars.DataFrame(_frame_columns(self.to_rows(lang)), strict=False)
 
-    def _document(self, lang: Lang, *, issues: bool = True, operations: bool = True) -> dict[str, object]:
+    def _document(self, lang: Lang, *, issues: bool = True, operations: bool = True,
+                  noted: list[tuple[int, RowPlan, tuple[Issue, ...]]] | None = None) -> dict[str, object]:
         """The document of :meth:`to_dict`; without its ``issues`` or ``operations`` for what
-        needs only the rest (:meth:`to_json` encodes them one by one; the command line's text
-        output never shows the operations)."""
+        needs only the rest (:meth:`to_json` writes them one by one; the command line's text
+        output never shows the operations). ``noted``: the :meth:`_noted_rows`, when known."""
+        noted = self._noted_rows() if noted is None else noted
         document: dict[str, object] = {
             "file": self.file.to_dict(),
             "mapping": [
@@ -469,10 +482,10 @@ class ImportReport:
                  "confidence": match.confidence}
                 for match in self.mapping.matches
             ],
-            "summary": self.summary.to_dict(),
+            "summary": self._summary(noted).to_dict(),
         }
         if issues:
-            document["issues"] = [issue.to_dict(lang) for issue in self.issues]
+            document["issues"] = [issue.to_dict(lang) for issue in self._untranslated_issues(noted)]
         if operations:
             document["operations"] = [operation.to_dict() for operation in self.operations]
         return document
