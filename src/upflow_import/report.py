@@ -304,9 +304,12 @@ class ImportReport:
         made (untranslated). One walk over the rows' plans gives all that the summary, the
         issues and the failed rows read; the other rows have nothing to say."""
         apply_issues = self._apply_issues
+        if not apply_issues:  # a dry run, or writes that all succeeded
+            return [(index, planned, planned.issues) for index, planned in enumerate(self.plan.rows)
+                    if planned.issues]
         return [(index, planned, self._row_issues(planned, translated=False))
                 for index, planned in enumerate(self.plan.rows)
-                if planned.issues or (apply_issues and planned.number in apply_issues)]
+                if planned.issues or planned.number in apply_issues]
 
     @property
     def issues(self) -> tuple[Issue, ...]:
