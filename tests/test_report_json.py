@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from upflow_import._report_json import json_value, operation_json, operations_json
 from upflow_import.fields import Field, Kind
+from upflow_import.mapping import ColumnMapping
 from upflow_import.model import (
     CLIENT_FIELDS,
     CONTACT_FIELDS,
@@ -22,7 +23,6 @@ from upflow_import.model import (
     ParsedRow,
     Position,
 )
-from upflow_import.mapping import ColumnMapping
 from upflow_import.planner import (
     CreateClient,
     CreateContact,
