@@ -64,12 +64,14 @@ def failed_rows(
     The message and hint columns of an earlier export (re-imported and failing
     again) are replaced, not repeated.
     """
-    # One row at a time: a report makes its rows as they are read.
-    rows: Iterable[RowReport | ParsedRow] = source.rows
     file_issues = source.file_issues
     headers = source.headers
     kept = [index for index, header in enumerate(headers) if header not in _ERROR_HEADERS]
     file_errors = [issue for issue in file_issues if issue.is_error]
+    # One row at a time: a report makes its rows as they are read, and only those with errors
+    # when the file itself has none (the others would be passed over).
+    rows: Iterable[RowReport | ParsedRow] = (
+        source.failed_rows if isinstance(source, ImportReport) and not file_errors else source.rows)
     exported: list[tuple[str | None, ...]] = []
     for row in rows:
         cells, issues = row.cells, row.issues

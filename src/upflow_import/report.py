@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import enum
 import importlib
 import importlib.resources
+import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
 
 import attrs
 
+from upflow_import._report_json import encode, operations_json
 from upflow_import.apply import ApplyResult, OperationStatus
+from upflow_import.fields import Field, Kind
 from upflow_import.issues import Issue, Lang
 from upflow_import.mapping import ColumnMapping
-from upflow_import.model import ParsedImport
+from upflow_import.model import (
+    CLIENT_FIELDS,
+    CONTACT_FIELDS,
+    FieldValue,
+    ParsedImport,
+)
 from upflow_import.planner import (
     CreateClient,
     CreateContact,
@@ -30,7 +39,6 @@ from upflow_import.planning.types import (
     new_row_report,
     row_outcomes,
     row_status,
-    row_values,
 )
 
 __all__ = ["FileInfo", "ImportReport", "RowReport", "RowStatus", "Summary",
@@ -199,32 +207,47 @@ class ImportReport:
             added = self._apply_issues.get(planned.number)
             if added is not None:
                 issues += added
-        if translated and issues and self.lang != "en":
-            issues = tuple(issue.in_lang(self.lang) for issue in issues)
+        return self._translated(issues) if translated else issues
+
+    def _translated(self, issues: tuple[Issue, ...]) -> tuple[Issue, ...]:
+        """``issues`` in the report's language."""
+        if issues and self.lang != "en":
+            return tuple(issue.in_lang(self.lang) for issue in issues)
         return issues
 
-    def _outcomes(self) -> Iterator[tuple[tuple[Issue, ...], Outcome, Outcome | None]]:
-        """Each row's issues and its client's and contact's outcome, in file order (nothing per
-        row is made but for the rows with issues or failed writes)."""
-        failed_writes = self._failed_writes
-        for index, planned in enumerate(row_outcomes(self.plan.rows)):
-            client, contact = (failed_writes.get(index, (planned.client, planned.contact))
-                               if failed_writes else (planned.client, planned.contact))
-            yield self._row_issues(planned), client, contact
+    def _noted_rows(self) -> list[tuple[int, RowOutcome, tuple[Issue, ...]]]:
+        """Each row with issues (its own or apply's): its position, its plan and its issues as
+        made (untranslated). One walk over the rows' plans gives all that the summary, the
+        issues and the failed rows read; the other rows have nothing to say."""
+        apply_issues = self._apply_issues
+        if not apply_issues:  # a dry run, or writes that all succeeded
+            return [(index, planned, planned.issues)
+                    for index, planned in enumerate(row_outcomes(self.plan.rows)) if planned.issues]
+        return [(index, planned, self._row_issues(planned, translated=False))
+                for index, planned in enumerate(row_outcomes(self.plan.rows))
+                if planned.issues or planned.number in apply_issues]
 
     @property
     def issues(self) -> tuple[Issue, ...]:
         """File issues, then every row's issues (apply's included), in row order."""
         issues = list(self.file_issues)
-        for planned in row_outcomes(self.plan.rows):
-            if planned.issues or self._apply_issues:
-                issues += self._row_issues(planned)
+        for _, _, row_issues in self._noted_rows():
+            issues += self._translated(row_issues)
         return tuple(issues)
 
     @property
     def ok(self) -> bool:
         """True when no error was reported (a warning does not count)."""
-        return not any(issue.is_error for issue in self.issues)
+        # Whether an issue is an error does not depend on its language: none is translated.
+        return not any(issue.is_error for issue in self._untranslated_issues(self._noted_rows()))
+
+    def _untranslated_issues(self, noted: list[tuple[int, RowOutcome, tuple[Issue, ...]]]) -> Iterator[Issue]:
+        """:attr:`issues` as the plan and apply made them (the file issues excepted, which
+        from_plan translated already) from the :meth:`_noted_rows`, for what reads no message
+        or renders it in a language of its own (``issue.to_dict(lang)``)."""
+        yield from self.file_issues
+        for _, _, row_issues in noted:
+            yield from row_issues
 
     @property
     def operations(self) -> tuple[Operation, ...]:
@@ -237,12 +260,15 @@ class ImportReport:
         """The rows with at least one error: the ones to fix and import again."""
         plan_rows = self.plan.rows
         return tuple(self._row(index, plan_rows[index])
-                     for index, planned in enumerate(row_outcomes(plan_rows))
-                     if _has_errors(self._row_issues(planned)))
+                     for index, planned, issues in self._noted_rows() if _has_errors(issues))
 
     @property
     def summary(self) -> Summary:
         """Rows, clients and contacts by outcome, errors and warnings."""
+        return self._summary(self._noted_rows())
+
+    def _summary(self, noted: list[tuple[int, RowOutcome, tuple[Issue, ...]]]) -> Summary:
+        """:attr:`summary`, from the rows with issues (:meth:`_noted_rows`)."""
         unwritten = _unwritten(self.plan, self.result)
         kinds = [type(self.plan.operations[index]) for index in unwritten]
         clients = _moved_to_dropped(self.plan.clients, kinds.count(CreateClient), kinds.count(UpdateClient))
@@ -252,11 +278,8 @@ class ImportReport:
         errors = sum(1 for issue in self.file_issues if issue.is_error)
         warnings = len(self.file_issues) - errors
         failed = contact_only = 0
-        failed_writes, apply_issues = self._failed_writes, self._apply_issues
-        for index, planned in enumerate(self.plan.rows):
-            issues = self._row_issues(planned, translated=False) if apply_issues else planned.issues
-            if not issues:
-                continue
+        failed_writes = self._failed_writes
+        for index, planned, issues in noted:
             row_errors = sum(1 for issue in issues if issue.is_error)
             errors += row_errors
             warnings += len(issues) - row_errors
@@ -287,8 +310,9 @@ class ImportReport:
         """The JSON document of :meth:`to_dict` as text, exactly
         ``json.dumps(report.to_dict(lang), ensure_ascii=False)`` (what ``--json`` prints).
 
-        Each issue and operation is encoded and dropped in turn, so a large report is
-        written without the whole document ever being held as objects.
+        Each issue and operation is written and dropped in turn, so a large report is
+        written without the whole document ever being held as objects (the operations'
+        text is written straight from them: see :mod:`upflow_import._report_json`).
 
         >>> from upflow_import import InMemoryRepository, import_file
         >>> report = import_file(b"Nom du client\\nAcme\\n", InMemoryRepository(), dry_run=True)
@@ -298,13 +322,14 @@ class ImportReport:
         True
         """
         lang = self.lang if lang is None else lang
-        encode = json.JSONEncoder(ensure_ascii=False).encode
-        head = encode(self._document(lang, issues=False, operations=False))
+        noted = self._noted_rows()  # for the summary and the issues both
+        head = encode(self._document(lang, issues=False, operations=False, noted=noted))
         return "".join((
             head[:-1], ', "issues": [',
-            ", ".join(encode(issue.to_dict(lang)) for issue in self.issues),
+            # Each issue's message is rendered in ``lang``, whatever the issue's own language.
+            ", ".join(encode(issue.to_dict(lang)) for issue in self._untranslated_issues(noted)),
             '], "operations": [',
-            ", ".join(encode(operation.to_dict()) for operation in self.operations),
+            operations_json(self.operations),
             "]}",
         ))
 
@@ -330,16 +355,23 @@ class ImportReport:
         """
         lang = self.lang if lang is None else lang
         headers = self.headers
+        # The values and cells are read from the parsed file's columns, not from a ParsedRow
+        # per row (reference_row_dict is the plain way, which the tests compare this with).
+        parsed = self.parsed
+        cells = parsed.cells or itertools.repeat((), len(parsed.numbers))
+        failed_writes = self._failed_writes
         rows: list[dict[str, object]] = []
-        for (issues, client, contact), planned, parsed_row in zip(
-                self._outcomes(), row_outcomes(self.plan.rows), self.parsed.rows, strict=True):
+        for index, (planned, values, row_cells) in enumerate(zip(
+                row_outcomes(self.plan.rows), _values_by_position(parsed), cells, strict=True)):
+            issues = self._row_issues(planned, translated=False)
+            client, contact = failed_writes.get(index, (planned.client, planned.contact))
             rows.append({
                 "row": planned.number,
                 "status": row_status(_has_errors(issues), client, contact),
                 "client": client.value,
                 "contact": None if contact is None else contact.value,
-                "values": row_values(parsed_row.client, parsed_row.contact),
-                "cells": dict(zip(headers, parsed_row.cells, strict=False)),
+                "values": values,
+                "cells": dict(zip(headers, row_cells, strict=False)),
                 "issues": [issue.to_dict(lang) for issue in issues],
             })
         return rows
@@ -356,10 +388,12 @@ class ImportReport:
         polars = _optional("polars", "ImportReport.to_polars()")
         return polars.DataFrame(_frame_columns(self.to_rows(lang)), strict=False)
 
-    def _document(self, lang: Lang, *, issues: bool = True, operations: bool = True) -> dict[str, object]:
+    def _document(self, lang: Lang, *, issues: bool = True, operations: bool = True,
+                  noted: list[tuple[int, RowOutcome, tuple[Issue, ...]]] | None = None) -> dict[str, object]:
         """The document of :meth:`to_dict`; without its ``issues`` or ``operations`` for what
-        needs only the rest (:meth:`to_json` encodes them one by one; the command line's text
-        output never shows the operations)."""
+        needs only the rest (:meth:`to_json` writes them one by one; the command line's text
+        output never shows the operations). ``noted``: the :meth:`_noted_rows`, when known."""
+        noted = self._noted_rows() if noted is None else noted
         document: dict[str, object] = {
             "file": self.file.to_dict(),
             "mapping": [
@@ -367,16 +401,62 @@ class ImportReport:
                  "confidence": match.confidence}
                 for match in self.mapping.matches
             ],
-            "summary": self.summary.to_dict(),
+            "summary": self._summary(noted).to_dict(),
         }
         if issues:
-            document["issues"] = [issue.to_dict(lang) for issue in self.issues]
+            document["issues"] = [issue.to_dict(lang) for issue in self._untranslated_issues(noted)]
         if operations:
             document["operations"] = [operation.to_dict() for operation in self.operations]
         return document
 
 
 _IMPORTED = frozenset((Outcome.CREATE, Outcome.UPDATE, Outcome.UNCHANGED))
+
+#: A row's value fields in the order of :attr:`RowReport.values`: its client's, its group's
+#: (the external id first), then its contact's.
+_CLIENT_VALUE_FIELDS = (*CLIENT_FIELDS, Field.GROUP_EXTERNAL_ID, Field.GROUP_NAME)
+
+
+def _values_by_position(parsed: ParsedImport) -> list[dict[str, object]]:
+    """Each row's :attr:`RowReport.values`, filled a column at a time from the parsed file,
+    without a ParsedRow or record per row (:func:`~upflow_import.planning.types.row_values`
+    of the row's records is the reference: a row the reader could not produce has none, a
+    row without a contact no contact values)."""
+    count = len(parsed.numbers)
+    values: list[dict[str, object]] = [{} for _ in range(count)]
+    unread = parsed.unread_positions
+    read = None if not unread else [position for position in range(count) if position not in unread]
+    with_contact = sorted(parsed.contact_positions - unread)
+    for fields, positions in ((_CLIENT_VALUE_FIELDS, read), (CONTACT_FIELDS, with_contact)):
+        # The values of the rows concerned, and each column read at those rows only.
+        targets = values if positions is None else [values[position] for position in positions]
+        for field in fields:
+            column = parsed.columns.get(field)
+            if column is not None:
+                picked = column if positions is None else [column[position] for position in positions]
+                _fill_values(targets, field, picked)
+    return values
+
+
+def _fill_values(targets: list[dict[str, object]], field: Field,
+                 column: Sequence[FieldValue | None]) -> None:
+    """Add ``field``'s value, as :func:`_values` writes it, to each of ``targets`` (aligned
+    with ``column``) where it is filled in (an empty list of emails is not)."""
+    key = field.value
+    kind = field.spec.kind
+    if kind is Kind.EMAILS:
+        for target, emails in zip(targets, column, strict=True):
+            if emails:
+                target[key] = list(emails)  # type: ignore[arg-type]
+    elif kind is Kind.CHOICE:
+        for target, choice in zip(targets, column, strict=True):
+            if choice is not None:
+                # The plain string, as ClientRecord.values() gives a choice.
+                target[key] = choice.value if isinstance(choice, enum.Enum) else choice
+    else:
+        for target, value in zip(targets, column, strict=True):
+            if value is not None:
+                target[key] = value
 
 
 def _after_writes(planned: RowOutcome | RowReport, plan: Plan,
