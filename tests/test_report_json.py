@@ -31,7 +31,8 @@ from upflow_import.planner import (
     UpdateClient,
     UpdateContact,
 )
-from upflow_import.report import _values, _values_by_position
+from upflow_import.planning.types import row_values as _values
+from upflow_import.report import _values_by_position
 
 # Text the encoder escapes (quotes, backslashes, control characters, line separators) among the rest.
 _TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)) | st.sampled_from('"\\\n\t\x00\u2028é'),

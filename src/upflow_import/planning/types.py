@@ -38,7 +38,7 @@ __all__ = [
     "Target",
     "UpdateClient",
     "UpdateContact",
-    "json_value",
+    "as_json_data",
     "new_row_report",
     "row_outcomes",
     "row_status",
@@ -246,7 +246,7 @@ def row_status(has_errors: bool, client: Outcome, contact: Outcome | None) -> Ro
     return "unchanged"
 
 
-def json_value(value: FieldValue) -> object:
+def as_json_data(value: FieldValue) -> object:
     """A value as JSON has it (a list for several emails)."""
     return list(value) if isinstance(value, tuple) else value
 
@@ -255,7 +255,7 @@ def row_values(client: ClientRecord | None, contact: ContactRecord | None) -> di
     """:attr:`RowReport.values` of a row with these records."""
     values: dict[str, object] = {}
     if client is not None:
-        values.update((field.value, json_value(value)) for field, value in client.values().items())
+        values.update((field.value, as_json_data(value)) for field, value in client.values().items())
         parent = client.parent
         if parent is not None:
             if parent.external_id is not None:
@@ -263,7 +263,7 @@ def row_values(client: ClientRecord | None, contact: ContactRecord | None) -> di
             if parent.name is not None:
                 values["group.name"] = parent.name
     if contact is not None:
-        values.update((field.value, json_value(value)) for field, value in contact.values().items())
+        values.update((field.value, as_json_data(value)) for field, value in contact.values().items())
     return values
 
 
