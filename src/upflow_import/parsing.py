@@ -103,7 +103,7 @@ def _mapping_issues(headers: Sequence[str], mapping: ColumnMapping) -> list[Issu
     return issues
 
 
-class _ParsedCells(dict[str | None, "FieldValue | None"]):
+class _ParsedCells(dict[str | None, FieldValue | None]):
     """The value of each distinct cell of a column read alike in every row, parsed the first
     time it is looked up (parsers are pure: the names, cities, terms… a file repeats cost a
     dictionary lookup per cell), and the problems of the cells that have some in :attr:`wrong`."""
@@ -123,10 +123,10 @@ class _ParsedCells(dict[str | None, "FieldValue | None"]):
         return value
 
 
-_Pair = tuple[str | None, "FieldValue | None"]
+_Pair = tuple[str | None, FieldValue | None]
 
 
-class _ParsedPairs(dict[_Pair, "FieldValue | None"]):
+class _ParsedPairs(dict[_Pair, FieldValue | None]):
     """:class:`_ParsedCells` for a column read in the light of each row's country (phones,
     postal codes): each distinct (cell, country) pair parsed once."""
 

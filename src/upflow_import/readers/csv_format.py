@@ -68,7 +68,6 @@ Decisions:
 
 from __future__ import annotations
 
-import _csv
 import codecs
 import csv
 import encodings.cp1252
@@ -77,6 +76,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -92,6 +92,9 @@ from upflow_import.readers.headers import (
 )
 from upflow_import.readers.sniff import utf16_byte_order
 from upflow_import.table import Row, Table
+
+if TYPE_CHECKING:
+    import _csv
 
 __all__ = ["SEPARATORS", "Decoded", "decode_csv", "decode_text", "detect_delimiter", "read_csv"]
 
@@ -621,7 +624,7 @@ class _Rows:
                     if not any(cells):
                         continue
                 else:
-                    cells = values  # type: ignore[assignment]  # a list is invariant; no None here
+                    cells = values  # type: ignore[assignment]  # list is invariant, but no cell is None
                 if len(cells) == width:
                     row = Row(number, tuple(cells))
                 else:
