@@ -414,56 +414,6 @@ class _Rows(Sequence[ParsedRow]):
         return f"ParsedRows({list(self)!r})"
 
 
-class CellColumns(Sequence[tuple[str | None, ...]]):
-    """The original cells of the rows of a file, held column by column with each distinct text
-    once per column (a file repeats its cities, countries, plans and the client cells of a
-    client's every contact row); a row's cells are made as a tuple when read. It compares
-    equal to the tuple of the same rows' cells."""
-
-    __slots__ = ("_columns", "_length")
-
-    def __init__(self, rows: Sequence[tuple[str | None, ...]], width: int) -> None:
-        columns: list[list[str | None]] = []
-        for index in range(width):
-            column = list(map(operator.itemgetter(index), rows))
-            # One object per distinct text: the last one of each (a dictionary keeps the first
-            # key and the last value given for it).
-            columns.append(list(map(dict(zip(column, column, strict=True)).__getitem__, column)))
-        self._columns = columns
-        self._length = len(rows)
-
-    def __len__(self) -> int:
-        return self._length
-
-    @overload
-    def __getitem__(self, index: int) -> tuple[str | None, ...]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[tuple[str | None, ...], ...]: ...
-
-    def __getitem__(self, index: int | slice) -> tuple[str | None, ...] | tuple[tuple[str | None, ...], ...]:
-        if isinstance(index, slice):
-            return tuple(self[position] for position in range(self._length)[index])
-        position = range(self._length)[index]  # IndexError, negative indices
-        return tuple(column[position] for column in self._columns)
-
-    def __iter__(self) -> Iterator[tuple[str | None, ...]]:
-        if not self._columns:
-            return iter(((),) * self._length)
-        return zip(*self._columns, strict=True)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, (tuple, CellColumns)):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return f"<CellColumns: {self._length} rows>"
-
-
 @attrs.frozen(eq=False)
 class ParsedImport:
     """The output of :func:`~upflow_import.parse`: every row typed, every problem found.

@@ -43,7 +43,7 @@ from upflow_import.fields import Field, Kind
 from upflow_import.issues import Issue, Text, format_number
 from upflow_import.limits import DEFAULT_LIMITS, Limits
 from upflow_import.mapping import ColumnMapping
-from upflow_import.model import CellColumns, FieldValue, ParsedImport
+from upflow_import.model import FieldValue, ParsedImport
 from upflow_import.table import Table
 from upflow_import.values import ColumnParser, Problem, parser_for, unmark
 
@@ -252,7 +252,7 @@ def parse(table: Table, mapping: ColumnMapping, *, limits: Limits | None = None)
         mapping=mapping,
         contact_positions=frozenset(contacts),
         issues_by_position={position: tuple(found) for position, found in issues_at.items()},
-        cells=CellColumns(every_cells, width),
+        cells=every_cells,
         format=table.format,
         encoding=table.encoding,
         delimiter=table.delimiter,
