@@ -261,9 +261,7 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
     finally:
         if bar is not None:
             bar.close()
-    # The operations are only in the JSON output, which encodes them one by one (to_json).
-    document = report._document(lang, operations=False)
-    unusable = _file_unusable(document)
+    unusable = _file_unusable(report)
     exported: int | None = None
     export_failure: _Stop | None = None
     if failed_rows is not None:
@@ -281,7 +279,9 @@ def _run_import(args: argparse.Namespace, repository: Repository, mode: Mode,
         sys.stdout.write(text + "\n")
     else:
         # The human summary tells the rows that lost everything from those that lost their contact.
-        document = {**document, "summary": report.summary.to_dict(detailed=True)}
+        # (The operations are only in the JSON output, which encodes them one by one: to_json.)
+        document = {**report._document(lang, operations=False),
+                    "summary": report.summary.to_dict(detailed=True)}
         notes = [say("outcome.unusable", lang)] if unusable else (
             _unchecked_notes(document, repository, lang) + outcome(report))
         if exported is not None:
@@ -330,11 +330,11 @@ def _write_failed_rows(report: ImportReport, path: str, lang: Lang) -> int:
         raise _Stop(say("error.output", lang, path=path, detail=error.strerror or error)) from None
 
 
-def _file_unusable(document: dict[str, Any]) -> bool:
+def _file_unusable(report: ImportReport) -> bool:
     """True when an error concerns the file as a whole (a title row, no name column…):
-    then no row could be imported, which is exit status 2 like an unreadable file."""
-    return any(isinstance(issue, dict) and issue.get("severity") == "error" and issue.get("row") is None
-               for issue in document.get("issues", []))
+    then no row could be imported, which is exit status 2 like an unreadable file. (Only the
+    file's own issues have no row: nothing else need be rendered to know.)"""
+    return any(issue.is_error and issue.row is None for issue in report.file_issues)
 
 
 def _open_store(db: str, *, read_only: bool) -> SqliteRepository:
