@@ -15,9 +15,7 @@ from upflow_import.issues import Issue, Severity
 from upflow_import.model import (
     CLIENT_FIELDS,
     CONTACT_FIELDS,
-    ClientRecord,
     ClientRef,
-    ContactRecord,
     FieldValue,
     ParsedImport,
     client_record_matches,
@@ -47,7 +45,6 @@ class FileRows:
     """The parsed file's columns by position, and each position's records made when asked."""
 
     def __init__(self, parsed: ParsedImport) -> None:
-        self.parsed = parsed
         self.numbers: Sequence[int] = parsed.numbers
         column = parsed.column
         self.external_ids = cast("Sequence[str | None]", column(Field.CLIENT_EXTERNAL_ID))
@@ -119,10 +116,6 @@ class FileRows:
     def contact_values(self, position: int) -> dict[Field, FieldValue]:
         """``contact(position).values()``."""
         return self.contact(position).values()
-
-    def records(self, position: int) -> tuple[ClientRecord, ContactRecord | None]:
-        """The row's client and contact records."""
-        return self.client(position), (self.contact(position) if position in self.with_contact else None)
 
 
 def _column_matcher(name: str, fields: Sequence[Field], columns: Mapping[Field, Sequence[Any]],
