@@ -619,17 +619,20 @@ def _row_makers(parsed: ParsedImport) -> _RowMakers:
 # -- comparison with stored values ----------------------------------------------------------------
 
 
-def _matcher_source(name: str, readers: tuple[_Value, ...], skippable: Field | None) -> str:
-    """A comparison of a record with stored values, one test per field, written from the
-    record's layout: what a hand-written ``record.x is None or stored.get(X) == record.x``
-    chain would be, without building the values."""
-    lines = [f"def {name}(record, stored, without=False):", "    get = stored.get"]
-    for index, (field, _, kind) in enumerate(readers):
-        lines.append(f"    value = record.{field.spec.attribute}")
-        filled = "value" if kind is Kind.EMAILS else "value is not None"
+def stored_matcher_source(name: str, subject: str, reads: Sequence[tuple[Field, str]],
+                          skippable: Field | None) -> str:
+    """The source of ``name(subject, stored, without=False)``: a comparison of a value holder
+    with stored values, one test per field of ``reads`` (each field, and the expression that
+    reads its value from ``subject``; the field itself is ``field_<index>`` of the namespace it
+    runs in): what a hand-written ``x is None or stored.get(X) == x`` chain would be, without
+    building the values. ``skippable`` is not compared when ``without`` is true."""
+    lines = [f"def {name}({subject}, stored, without=False):", "    get = stored.get"]
+    for index, (field, read) in enumerate(reads):
+        lines.append(f"    value = {read}")
+        filled = "value" if field.spec.kind is Kind.EMAILS else "value is not None"
         if field is skippable:
             filled = f"not without and {filled}"
-        stored_form = "value._value_" if kind is Kind.CHOICE else "value"
+        stored_form = "value._value_" if field.spec.kind is Kind.CHOICE else "value"
         lines.append(f"    if {filled} and get(field_{index}) != {stored_form}:")
         lines.append("        return False")
     lines.append("    return True")
@@ -637,8 +640,10 @@ def _matcher_source(name: str, readers: tuple[_Value, ...], skippable: Field | N
 
 
 def _matcher(name: str, readers: tuple[_Value, ...], skippable: Field | None = None) -> Callable[..., bool]:
+    """The comparison of a record with stored values (see :func:`stored_matcher_source`)."""
     namespace: dict[str, Any] = {f"field_{index}": reader.field for index, reader in enumerate(readers)}
-    exec(_matcher_source(name, readers, skippable), namespace)  # our own attribute names and fields
+    reads = [(reader.field, f"record.{reader.field.spec.attribute}") for reader in readers]
+    exec(stored_matcher_source(name, "record", reads, skippable), namespace)  # our own names and fields
     return cast("Callable[..., bool]", namespace[name])
 
 

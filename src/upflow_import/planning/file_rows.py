@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-from upflow_import.fields import Field, Kind
+from upflow_import.fields import Field
 from upflow_import.issues import Issue, Severity
 from upflow_import.model import (
     CLIENT_FIELDS,
@@ -20,6 +20,7 @@ from upflow_import.model import (
     ParsedImport,
     client_record_matches,
     contact_record_matches,
+    stored_matcher_source,
 )
 
 __all__ = ["FileRows", "client_ok", "contact_ok"]
@@ -123,20 +124,12 @@ def _column_matcher(name: str, fields: Sequence[Field], columns: Mapping[Field, 
     """A comparison of one position's values with stored values, one test per mapped field:
     what ``model``'s record matchers do on a record, read from the columns (a field not
     mapped is never filled)."""
+    mapped = [field for field in fields if field in columns]
     namespace: dict[str, Any] = {}
-    lines = [f"def {name}(position, stored, without=False):", "    get = stored.get"]
-    for index, field in enumerate(field for field in fields if field in columns):
+    for index, field in enumerate(mapped):
         namespace[f"column_{index}"], namespace[f"field_{index}"] = columns[field], field
-        kind = field.spec.kind
-        lines.append(f"    value = column_{index}[position]")
-        filled = "value" if kind is Kind.EMAILS else "value is not None"
-        if field is skippable:
-            filled = f"not without and {filled}"
-        stored_form = "value._value_" if kind is Kind.CHOICE else "value"
-        lines.append(f"    if {filled} and get(field_{index}) != {stored_form}:")
-        lines.append("        return False")
-    lines.append("    return True")
-    exec("\n".join(lines), namespace)  # our own field names and columns
+    reads = [(field, f"column_{index}[position]") for index, field in enumerate(mapped)]
+    exec(stored_matcher_source(name, "position", reads, skippable), namespace)  # our own names and columns
     return cast("Callable[..., bool]", namespace[name])
 
 
