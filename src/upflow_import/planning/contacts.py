@@ -78,7 +78,7 @@ def _group_contacts(resolution: Resolution) -> _GroupedContacts:
             key = normalize_email(email)  # ContactRecord.key, from the column
             found = by_key.get(key)
             if found is None:
-                by_key[key] = ContactEntity(key, entity, position)
+                by_key[key] = ContactEntity(key, entity, position, position)
                 continue
             found.add_row(position)
             if found.client is not entity:
@@ -110,6 +110,7 @@ def _settle_rows(log: RowIssues, found: ContactEntity, conflicting: list[ClientE
     assert isinstance(positions, list), "a contact of several rows holds them in a list"
     file = found.client.file
     positions.sort(key=file.numbers.__getitem__)
+    found.first = positions[0]
     found.numbers = row_numbers(file, positions)
     if conflicting:
         names = ", ".join(client.describe() for client in conflicting)

@@ -219,6 +219,8 @@ class ContactEntity(_Entity):
     #: Its row's position, or the list of its rows' positions once it has several: no list
     #: for the usual contact of one row. Read :attr:`positions`.
     held_rows: int | list[int]
+    #: The position of its first row (in row order once settled).
+    first: int
     stored: StoredContact | None = None
     #: The merged values of its rows, once built: see :attr:`values`.
     merged: dict[Field, FieldValue] | None = None
@@ -244,12 +246,6 @@ class ContactEntity(_Entity):
         """The positions of its rows (in row order once settled)."""
         held = self.held_rows
         return held if isinstance(held, list) else (held,)
-
-    @property
-    def first(self) -> int:
-        """The position of its first row."""
-        held = self.held_rows
-        return held[0] if isinstance(held, list) else held
 
     def add_row(self, position: int) -> None:
         held = self.held_rows

@@ -103,11 +103,11 @@ def _orphan(rows: FileRows, log: RowIssues, position: int) -> None:
 def external_ids_to_find(index: FileIndex) -> list[str]:
     """Client external ids to look up: the rows' own and their parents'."""
     wanted: dict[str, None] = {}
+    group_ids = index.rows.group_ids
     for key, group in index.groups.items():
         if key.kind == KEY_ID:
             wanted[str(key.value)] = None
-        for position in group:
-            parent_id = index.rows.group_ids[position]
+        for parent_id in map(group_ids.__getitem__, group):
             if parent_id is not None:
                 wanted[parent_id] = None
     return list(wanted)
@@ -151,6 +151,7 @@ def names_to_find(index: FileIndex, by_external_id: Mapping[str, StoredClient]) 
     """
     id_names = external_ids_by_name(index, by_external_id)
     wanted: dict[str, None] = {}
+    group_ids, group_names = index.rows.group_ids, index.rows.group_names
     for key, group in index.groups.items():
         if key.kind == KEY_NAME:
             if key.value not in id_names:
@@ -160,8 +161,8 @@ def names_to_find(index: FileIndex, by_external_id: Mapping[str, StoredClient]) 
             if name is not None:
                 wanted[index.keys.name(name)] = None
         for position in group:
-            parent_name = index.rows.group_names[position]
-            if index.rows.group_ids[position] is None and parent_name is not None:
+            parent_name = group_names[position]
+            if parent_name is not None and group_ids[position] is None:
                 name_key = index.keys.name(parent_name)
                 if name_key not in id_names and ClientKey(KEY_NAME, name_key) not in index.groups:
                     wanted[name_key] = None
