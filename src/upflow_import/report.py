@@ -312,7 +312,7 @@ class ImportReport:
 
         Each issue and operation is written and dropped in turn, so a large report is
         written without the whole document ever being held as objects (the operations'
-        text is written straight from them: see :mod:`upflow_import._report_json`).
+        text is written straight from them: see ``upflow_import._report_json``).
 
         >>> from upflow_import import InMemoryRepository, import_file
         >>> report = import_file(b"Nom du client\\nAcme\\n", InMemoryRepository(), dry_run=True)
