@@ -35,9 +35,10 @@ and, once each:
 - the 1M-row CSV dry run (time and peak memory, ≤ 2 GiB, in a child process),
   next to ``csv.DictReader`` iterating it (both children fill the same in-memory
   repository first, which is most of the bare side's peak), and the same dry run
-  into an empty store, whose peak is the import's own;
-- then whatever the other benchmark modules beside this file add (see
-  :data:`MORE`): each is imported when present and its rows join the table.
+  into an empty store, whose peak is the import's own.
+
+``nox -s bench`` then runs ``postgres.py`` and ``async_loop.py`` beside this file, which
+write their own sections of the page.
 
 It prints the table and writes it, with the CPU model and Python version, to
 ``docs/performance.md`` (between the ``bench:start`` / ``bench:end`` markers,
@@ -52,7 +53,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
 import io
 import os
 import platform
@@ -89,10 +89,6 @@ DATA_VERSION = 3
 Kind = Literal["clients", "short"]
 #: One line of the table: measurement, bare reader, upflow_import, ratio, target and verdict.
 TableRow = tuple[str, str, str, str, str]
-#: Other benchmark modules of this folder, run after this one's measurements when present: each
-#: has ``bench_rows(count: int, runs: int) -> tuple[list[TableRow], list[str]]`` (table rows and
-#: notes), so that every measurement lands side by side in one table of one run.
-MORE = ("postgres", "async_loop")
 
 HEADERS = ["Identifiant Client", "Nom du client", "Code comptable du client", "Numéro de TVA", "Adresse",
            "Code postal", "Ville", "Pays", "Email du Responsable de Compte", "Nom du plan de relance",
@@ -509,24 +505,6 @@ def measure_million() -> list[TableRow]:
     ]
 
 
-def measure_more(count: int, runs: int) -> tuple[list[TableRow], list[str]]:
-    """The rows of the other benchmark modules of this folder (:data:`MORE`) that are present."""
-    table: list[TableRow] = []
-    notes: list[str] = []
-    for name in MORE:
-        if not (Path(__file__).parent / f"{name}.py").exists():
-            continue
-        module = importlib.import_module(name)
-        bench_rows = getattr(module, "bench_rows", None)
-        if bench_rows is None:
-            continue
-        print(f"{name}…", flush=True)
-        rows, more_notes = bench_rows(count, runs)
-        table += rows
-        notes += more_notes
-    return table, notes
-
-
 def measure(count: int, runs: int, million: bool) -> tuple[list[TableRow], list[str]]:
     table, notes = measure_dry_runs(count, runs)
     sqlite_rows, sqlite_notes = measure_sqlite(data_file(count, "csv"), count, runs)
@@ -534,8 +512,7 @@ def measure(count: int, runs: int, million: bool) -> tuple[list[TableRow], list[
     notes += sqlite_notes
     if million:
         table += measure_million()
-    more_rows, more_notes = measure_more(count, runs)
-    return table + more_rows, notes + more_notes
+    return table, notes
 
 
 def markdown(table: list[TableRow], notes: list[str], count: int, runs: int) -> str:
