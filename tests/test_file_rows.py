@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import upflow_import as ui
 from upflow_import.fields import Field
 from upflow_import.model import FieldValue, ParsedImport
 from upflow_import.planning.file_rows import FileRows
@@ -81,3 +84,38 @@ def test_the_records_made_from_the_columns_are_the_rows_records(rows: Rows) -> N
         if row.contact is not None:
             assert file.contact(position) == row.contact
             assert (position in file.with_contact) and file.emails[position] == row.contact.email
+
+
+def _counting(parsed: ParsedImport) -> dict[str, int]:
+    """Count the records and rows made from ``parsed`` from now on."""
+    made = {"client": 0, "contact": 0, "row": 0}
+    makers = parsed._makers
+
+    def counted(kind: str, make: Callable[[int], object]) -> Callable[[int], object]:
+        def count(position: int) -> object:
+            made[kind] += 1
+            return make(position)
+        return count
+
+    object.__setattr__(parsed, "_makers", type(makers)(
+        *(counted(kind, make) for kind, make in zip(made, makers, strict=True))))
+    return made
+
+
+def test_planning_makes_records_only_for_what_changes_and_no_row_object() -> None:
+    rows = [{"client.external_id": f"C{i}", "client.name": f"Client {i}", "client.city": "Paris",
+             "contact.email": f"c{i}@acme.fr", "contact.first_name": "Jean"} for i in range(40)]
+    repository = ui.InMemoryRepository()
+    ui.apply(ui.plan(parsed_import(rows), repository), repository)
+    # The same file again, with one client and one contact changed: their two records only.
+    rows[7] = {**rows[7], "client.city": "Lyon"}
+    rows[9] = {**rows[9], "contact.first_name": "Paul"}
+    parsed = parsed_import(rows)
+    made = _counting(parsed)
+    planned = ui.plan(parsed, repository)
+    assert [operation.op for operation in planned.operations] == ["update_client", "update_contact"]
+    assert made == {"client": 1, "contact": 1, "row": 0}  # the 38 unchanged rows are read from the columns
+    new = parsed_import([{"client.name": "Globex", "contact.email": "g@globex.fr"}])
+    made = _counting(new)
+    ui.plan(new, repository)
+    assert made == {"client": 1, "contact": 1, "row": 0}  # the records of what is created
