@@ -1,8 +1,8 @@
 """The parsed file as the planner reads it: its columns, by position.
 
 The planner groups, merges and compares rows through the columns of the parsed file; a
-row's records are made only for what changes something (a client or contact to create,
-values to merge), never one object per row of the file.
+row's records are made only for what changes something (a client or contact to create or
+update, values to merge), never one object per row of the file.
 """
 
 from __future__ import annotations
