@@ -216,7 +216,7 @@ def resolve_contacts(resolution: Resolution, stored: StoredContacts) -> None:
                         resolution.log.add("plan.dependency_dropped", number, None, None,
                                            dependency=contact.email, dependency_row=cause)
         elif not contact.dropped_with_client:
-            contact.client.contacts.append(contact)
+            contact.client.add_contact(contact)
     by_email_values = stored.by_email.values()
 
     # Only a demotion of a stored main contact absent from the file asks for it: made then, once.

@@ -136,7 +136,9 @@ class ClientEntity(_Entity):
     error_rows: AbstractSet[int] = _NO_ROWS
     #: The parent whose own drop drops this client.
     dropped_by: ClientEntity | None = None
-    contacts: list[ContactEntity] = attrs.Factory(list)
+    #: Its contacts to import (none until the first: a file of clients alone makes no list
+    #: per client); see :meth:`add_contact`.
+    contacts: Sequence[ContactEntity] = ()
     demotions: Sequence[Demotion] = ()
     #: Its row numbers, in order (set once its rows are all known).
     numbers: tuple[int, ...] = ()
@@ -145,6 +147,13 @@ class ClientEntity(_Entity):
     uniform: bool = False
     #: What the plan does with it (set by the planner).
     outcome: Outcome | None = None
+
+    def add_contact(self, contact: ContactEntity) -> None:
+        contacts = self.contacts
+        if isinstance(contacts, list):
+            contacts.append(contact)
+        else:
+            self.contacts = [contact]
 
     @property
     def first_row(self) -> int:
@@ -332,5 +341,5 @@ class Resolution:
         that reference counting frees the entities at once rather than the cyclic garbage
         collector, which would have to walk every one of them."""
         for entity in self.entities:
-            entity.contacts = []
+            entity.contacts = ()
             entity.demotions = ()
