@@ -387,6 +387,21 @@ def test_the_answer_carries_any_table_unchanged(width: int, data: st.DataObject)
     assert snapshot(decoded) == snapshot(table)
 
 
+
+@pytest.mark.parametrize(("cells", "empty"), [("a\ue000\ue001", 0), ("\ue001\ue000b", 2)])
+def test_an_answer_whose_empty_cells_do_not_add_up_is_corrupt(cells: str, empty: int) -> None:
+    # The marker of an empty cell must stand alone, exactly as many times as announced.
+    document = {"table": {"format": "xlsx", "encoding": None, "delimiter": None, "sheet": "Feuil1",
+                          "name": None, "headers": ["A", "B"], "numbers": [2], "issues": [],
+                          "separator": "\ue000", "none": "\ue001", "empty": empty}}
+    answer = b"".join(_isolation_wire._framed(document, cells.encode()))
+
+    with pytest.raises(ui.UpflowImportError) as raised:
+        _isolation_wire.decode_answer(answer)
+
+    assert raised.value.issue.code == "file.corrupt"
+
+
 _FORKING_HOST = """
 import os, sys, upflow_import as ui
 from upflow_import.readers import isolation

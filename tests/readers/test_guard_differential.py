@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 from reader_files import crafted_xlsx
 
 from upflow_import.limits import Limits
+from upflow_import.readers.archive import stream_entry
 from upflow_import.readers.reach import Reach
 from upflow_import.readers.reach_xlsx import _cells_within, _column_label, _walk
 
@@ -84,7 +85,7 @@ def test_the_fast_path_accepts_no_cell_outside_its_rectangle(body: bytes, last_r
     data = crafted_xlsx(body)
     claimed = Reach(0, last_row, 0, last_column)
 
-    accepted = _cells_within(zipfile.ZipFile(io.BytesIO(data)), PART, claimed)
+    accepted = _cells_within(stream_entry(zipfile.ZipFile(io.BytesIO(data)), PART), PART, claimed)
 
     expected = calamine_rectangle(data)
     if accepted and expected is not None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from upflow_import import errors
 from upflow_import.errors import UnreadableFileError, UpflowImportError
@@ -133,15 +133,13 @@ def _decode(answer: memoryview) -> Table:
     total = width * len(numbers)
     if not total and text:
         raise ValueError("cells")
-    cells = cast("list[str | None]", text.split(separator)) if total else []
+    cells = text.split(separator) if total else []
+    del text
     if len(cells) != total:
         raise ValueError("cells")
-    if empty:
-        cells = list(map({none: None}.get, cells, cells))  # at C speed, unlike a comprehension
-        if cells.count(None) != empty:
-            raise ValueError("empty cells")
-    values = zip(*[iter(cells)] * width, strict=True) if width else itertools.repeat((), len(numbers))
-    rows = list(map(Row, numbers, values))
+    if cells.count(none) != empty:
+        raise ValueError("empty cells")
+    rows = list(map(Row, numbers, _rows_of(cells, none if empty else None, width, len(numbers))))
     table_format = table["format"]
     if table_format not in _FORMATS:
         raise ValueError("format")
@@ -149,6 +147,17 @@ def _decode(answer: memoryview) -> Table:
     return Table(format=format_, headers=headers, rows=rows, encoding=_text(table["encoding"]),
                  delimiter=_text(table["delimiter"]), sheet=_text(table["sheet"]),
                  issues=[_issue(issue) for issue in table["issues"]], name=_text(table["name"]))
+
+
+def _rows_of(cells: list[str], none: str | None, width: int,
+             count: int) -> Iterator[tuple[str | None, ...]]:
+    """The rows' values: ``cells`` taken ``width`` at a time, each cell that is ``none`` read as
+    ``None``. Lazily and at C speed: the rows are built straight from the split text, without a
+    second list of every cell (which cost as much again, mostly in the collector's passes over it)."""
+    if not width:
+        return itertools.repeat((), count)
+    values: Iterator[str | None] = iter(cells) if none is None else map({none: None}.get, cells, cells)
+    return zip(*[values] * width, strict=True)
 
 
 def _text(value: object) -> str | None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from upflow_import.errors import FileTooLargeError, UnreadableFileError
 from upflow_import.limits import Limits
@@ -114,7 +114,7 @@ def read_small(archive: zipfile.ZipFile, name: str, limit: int) -> bytes | None:
     return b"".join(stream_entry(archive, info))
 
 
-def stream_entry(archive: zipfile.ZipFile, entry: str | zipfile.ZipInfo) -> Iterator[bytes]:
+def stream_entry(archive: zipfile.ZipFile, entry: str | zipfile.ZipInfo) -> Generator[bytes, None, None]:
     """The inflated content of ``entry`` in chunks, never more than its declared size."""
     try:
         info = entry if isinstance(entry, zipfile.ZipInfo) else archive.getinfo(entry)

@@ -37,9 +37,11 @@ refused, never checked on a guess.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import zipfile
+from collections.abc import Iterator
 
 from upflow_import.errors import FileTooLargeError, UpflowImportError
 from upflow_import.limits import Limits
@@ -86,9 +88,13 @@ _OFFICE_DOCUMENT = b"/relationships/officeDocument"
 def check_worksheet(archive: zipfile.ZipFile, part: str, limits: Limits) -> None:
     """Raise ``file.too_large`` when the cells of worksheet ``part`` reach beyond ``limits``,
     ``file.corrupt`` when the part is not read exactly as calamine reads it."""
-    claimed = _claimed_rectangle(archive, part)
-    if claimed is not None and _within_limits(claimed, limits) and _cells_within(archive, part, claimed):
-        return
+    # One inflation serves the claimed rectangle (in the first chunk) and its proof.
+    with contextlib.closing(stream_entry(archive, part)) as chunks:
+        first = next(chunks, None)
+        claimed = None if first is None else _claimed_rectangle(first)
+        if (first is not None and claimed is not None and _within_limits(claimed, limits)
+                and _cells_within(itertools.chain([first], chunks), part, claimed)):
+            return
     check_reach(_walk(archive, part, limits), limits)
 
 
@@ -141,30 +147,29 @@ def _within_limits(rectangle: Reach, limits: Limits) -> bool:
     return True
 
 
-def _claimed_rectangle(archive: zipfile.ZipFile, part: str) -> Reach | None:
-    for chunk in stream_entry(archive, part):
-        match = _DIMENSION.search(chunk)
-        if match is None:
-            return None
-        first_letters, first_digits, last_letters, last_digits = match.groups()
-        reach = Reach()
-        reach.add(int(first_digits) - 1, column_index(first_letters.decode()))
-        if last_letters is not None:
-            reach.add(int(last_digits) - 1, column_index(last_letters.decode()))
-        if reach.first_row < 0 or reach.first_column < 0:
-            return None
-        return Reach(0, reach.last_row, 0, reach.last_column)
-    return None
+def _claimed_rectangle(first_chunk: bytes) -> Reach | None:
+    """The rectangle a worksheet's ``<dimension>`` claims, looked for in its first chunk."""
+    match = _DIMENSION.search(first_chunk)
+    if match is None:
+        return None
+    first_letters, first_digits, last_letters, last_digits = match.groups()
+    reach = Reach()
+    reach.add(int(first_digits) - 1, column_index(first_letters.decode()))
+    if last_letters is not None:
+        reach.add(int(last_digits) - 1, column_index(last_letters.decode()))
+    if reach.first_row < 0 or reach.first_column < 0:
+        return None
+    return Reach(0, reach.last_row, 0, reach.last_column)
 
 
-def _cells_within(archive: zipfile.ZipFile, part: str, rectangle: Reach) -> bool:
-    """Whether every cell tag of ``part`` is canonical, with an ``r`` inside ``rectangle``."""
+def _cells_within(chunks: Iterator[bytes], part: str, rectangle: Reach) -> bool:
+    """Whether every cell tag of ``part`` (inflated as ``chunks``) is canonical, with an ``r``
+    inside ``rectangle``."""
     columns = _labels_up_to(_column_label(rectangle.last_column))
     rows = _numbers_up_to(rectangle.last_row + 1)
     outside = re.compile(rb'<c(?=[\s/>])(?! r="(?:' + columns + rb")(?:" + rows + rb')"'
                          + _CELL_ATTRIBUTES + rb")")
     carry = b""
-    chunks = stream_entry(archive, part)
     chunk = next(chunks, b"")
     check_prolog(chunk, part)
     while chunk:
