@@ -331,6 +331,16 @@ def _is_error(issue: Issue) -> bool:
     return issue.severity is Severity.ERROR
 
 
+def client_fields_ok(issues: tuple[Issue, ...]) -> bool:
+    """No error of ``issues`` concerns a client or group field, or the whole row."""
+    return not issues or not any(_is_error(i) and (i.field is None or not i.field.is_contact) for i in issues)
+
+
+def contact_fields_ok(issues: tuple[Issue, ...]) -> bool:
+    """No error of ``issues`` concerns a contact field, or the whole row."""
+    return not issues or not any(_is_error(i) and (i.field is None or i.field.is_contact) for i in issues)
+
+
 @attrs.frozen(slots=True, weakref_slot=False)
 class ParsedRow:
     """One data row after parsing: its records, its issues and its original cells.
@@ -358,16 +368,12 @@ class ParsedRow:
     @property
     def client_ok(self) -> bool:
         """False when an error concerns a client or group field, or the whole row."""
-        return self.client is not None and (not self.issues or not any(
-            _is_error(i) and (i.field is None or not i.field.is_contact) for i in self.issues
-        ))
+        return self.client is not None and client_fields_ok(self.issues)
 
     @property
     def contact_ok(self) -> bool:
         """False when the row has no usable contact (errors on contact fields included)."""
-        return self.contact is not None and (not self.issues or (self.row_ok and not any(
-            _is_error(i) and i.field is not None and i.field.is_contact for i in self.issues
-        )))
+        return self.contact is not None and contact_fields_ok(self.issues)
 
     @property
     def has_errors(self) -> bool:

@@ -11,14 +11,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from upflow_import.fields import Field
-from upflow_import.issues import Issue, Severity
+from upflow_import.issues import Issue
 from upflow_import.model import (
     CLIENT_FIELDS,
     CONTACT_FIELDS,
     ClientRef,
     FieldValue,
     ParsedImport,
+    client_fields_ok,
     client_record_matches,
+    contact_fields_ok,
     contact_record_matches,
     stored_matcher_source,
 )
@@ -28,18 +30,9 @@ __all__ = ["FileRows", "client_ok", "contact_ok"]
 _GROUP_FIELDS = (Field.GROUP_EXTERNAL_ID, Field.GROUP_NAME)
 
 
-def _is_error(issue: Issue) -> bool:
-    return issue.severity is Severity.ERROR
-
-
-def client_ok(issues: tuple[Issue, ...]) -> bool:
-    """:attr:`ParsedRow.client_ok` of a row that was read, from its issues."""
-    return not issues or not any(_is_error(i) and (i.field is None or not i.field.is_contact) for i in issues)
-
-
-def contact_ok(issues: tuple[Issue, ...]) -> bool:
-    """:attr:`ParsedRow.contact_ok` of a row that has a contact, from its issues."""
-    return not issues or not any(_is_error(i) and (i.field is None or i.field.is_contact) for i in issues)
+#: ``ParsedRow.client_ok`` and ``contact_ok`` of a row that was read (and has a contact), from its issues.
+client_ok = client_fields_ok
+contact_ok = contact_fields_ok
 
 
 class FileRows:
