@@ -13,8 +13,6 @@ from upflow_import.model import (
     ClientRecord,
     ContactRecord,
     FieldValue,
-    client_record_matches,
-    contact_record_matches,
     with_rows,
 )
 from upflow_import.planning.entities import ClientEntity, ContactEntity, Resolution
@@ -31,7 +29,7 @@ from upflow_import.planning.types import (
 )
 from upflow_import.repository import StoredClient
 
-__all__ = ["Builder", "client_as_stored", "contact_as_stored"]
+__all__ = ["Builder"]
 
 _IS_MAIN, _EMAIL = Field.CONTACT_IS_MAIN, Field.CONTACT_EMAIL
 _NAME, _EXTERNAL_ID = Field.CLIENT_NAME, Field.CLIENT_EXTERNAL_ID
@@ -261,14 +259,3 @@ def _record_to_create(entity: ClientEntity) -> ClientRecord:
     if entity.uniform:  # under every row
         return with_rows(first, entity.numbers, entity.parent_ref)
     return ClientRecord.from_values(entity.numbers, entity.values, entity.parent_ref)
-
-
-def client_as_stored(record: ClientRecord, by_name_only: bool, stored: StoredClient) -> bool:
-    """What :meth:`Builder._client` asks of ``ClientEntity.current_values()`` (the record's values,
-    without the name when ``by_name_only``), read from the record itself."""
-    return client_record_matches(record, stored.values, without_name=by_name_only)
-
-
-def contact_as_stored(record: ContactRecord, stored: Mapping[Field, FieldValue]) -> bool:
-    """Every value ``record`` fills in is the stored one: ``record.values().items() <= stored.items()``."""
-    return contact_record_matches(record, stored)
